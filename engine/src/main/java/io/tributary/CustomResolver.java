@@ -1,0 +1,23 @@
+package io.tributary;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A user fold for {@link ConflictStrategy#CUSTOM}: the entity's events are passed in canonical
+ * {@code (hlc, origin)} order, starting from no document. It must be a pure function of its arguments
+ * (no clock, no randomness), which is what makes replicas converge.
+ */
+@FunctionalInterface
+public interface CustomResolver {
+
+	/**
+	 * Folds one event into the document.
+	 *
+	 * @param current the document so far, {@code null} before the first event or after a delete; a
+	 *        private copy the function may modify and return
+	 * @param event the next event in canonical order
+	 * @param payload the event's payload parsed, {@code null} for a delete
+	 * @return the new document, or {@code null} for a tombstone
+	 */
+	ObjectNode fold(ObjectNode current, Event event, ObjectNode payload);
+}

@@ -1,0 +1,109 @@
+package io.tributary;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * An immutable event: one write to one entity, as stored in every replica's log.
+ * <p>
+ * {@code (origin, originSeq)} addresses the event across replicas; {@code id} is its global identity;
+ * {@code hlc} with {@code origin} as tie-break orders it for conflict resolution; {@code position} is
+ * assigned by each store at append (0 until then) and is a local cursor only.
+ * <p>
+ * The payload is UTF-8 JSON text of an object ({@code null} for a delete). The array is shared, not
+ * copied: callers must not modify it.
+ *
+ * @param id UUIDv7 identity
+ * @param origin id of the replica that wrote the event
+ * @param originSeq 1, 2, 3 … without gaps per origin
+ * @param hlc hybrid-logical-clock stamp, see {@link Hlc}
+ * @param type entity type
+ * @param entityId entity id within its type
+ * @param op the operation
+ * @param payload UTF-8 JSON object, or {@code null} for {@link Op#DELETE}
+ * @param base id of the entity's head event the writer saw, {@code null} when it saw none
+ * @param userId owner, for row-level security; may be {@code null}
+ * @param schemaVersion version of the payload's schema
+ * @param position the store's position, 0 when not yet stored
+ */
+public record Event(UUID id, String origin, long originSeq, long hlc, String type, String entityId, Op op,
+		byte[] payload, UUID base, String userId, int schemaVersion, long position) {
+
+	/**
+	 * Checks the fields every event must have.
+	 */
+	public Event {
+		Objects.requireNonNull(id, "id");
+		Objects.requireNonNull(origin, "origin");
+		Objects.requireNonNull(type, "type");
+		Objects.requireNonNull(entityId, "entityId");
+		Objects.requireNonNull(op, "op");
+		if (originSeq < 1) {
+			throw new IllegalArgumentException("originSeq must be at least 1: " + originSeq);
+		}
+	}
+
+	/**
+	 * This event at a store position.
+	 *
+	 * @param newPosition the position
+	 * @return a copy with the position set
+	 */
+	public Event withPosition(long newPosition) {
+		return new Event(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion,
+				newPosition);
+	}
+
+	/**
+	 * The payload as JSON text.
+	 *
+	 * @return the JSON, or {@code null} for a delete
+	 */
+	public String payloadJson() {
+		return payload == null ? null : new String(payload, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Whether this event orders before another in the canonical {@code (hlc, origin)} order, the order
+	 * in which every replica folds an entity's events.
+	 *
+	 * @param other the other event
+	 * @return a negative number, zero or a positive number
+	 */
+	public int compareCanonical(Event other) {
+		int c = Long.compare(hlc, other.hlc);
+		if (c != 0) {
+			return c;
+		}
+		c = origin.compareTo(other.origin);
+		return c != 0 ? c : Long.compare(originSeq, other.originSeq);
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		if (this == o) {
+			return true;
+		}
+		if (!(o instanceof Event)) {
+			return false;
+		}
+		Event e = (Event) o;
+		return originSeq == e.originSeq && hlc == e.hlc && schemaVersion == e.schemaVersion && position == e.position
+				&& id.equals(e.id) && origin.equals(e.origin) && type.equals(e.type) && entityId.equals(e.entityId)
+				&& op == e.op && Arrays.equals(payload, e.payload) && Objects.equals(base, e.base)
+				&& Objects.equals(userId, e.userId);
+	}
+
+	@Override
+	public int hashCode() {
+		return id.hashCode();
+	}
+
+	@Override
+	public String toString() {
+		return "Event{" + origin + "#" + originSeq + " " + op + " " + type + "/" + entityId + " hlc=" + Hlc.toString(hlc)
+				+ " pos=" + position + " id=" + id + (payload == null ? "" : " payload=" + payload.length + "B") + "}";
+	}
+}

@@ -1,0 +1,160 @@
+package io.tributary;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the projector folds each entity type: a strategy per type (with a default), the ranking of
+ * origins for {@link ConflictStrategy#ORIGIN_PRIORITY} and the functions for
+ * {@link ConflictStrategy#CUSTOM}. Immutable; every replica of a data set must use the same policy.
+ */
+public final class ProjectionPolicy {
+
+	private static final ProjectionPolicy DEFAULT = builder().build();
+
+	private final ConflictStrategy defaultStrategy;
+	private final Map<String, ConflictStrategy> strategies;
+	private final Map<String, Integer> ranks;
+	private final Map<String, CustomResolver> resolvers;
+
+	private ProjectionPolicy(Builder b) {
+		this.defaultStrategy = b.defaultStrategy;
+		this.strategies = Collections.unmodifiableMap(new HashMap<>(b.strategies));
+		Map<String, Integer> r = new HashMap<>();
+		for (int i = 0; i < b.ranking.size(); i++) {
+			r.put(b.ranking.get(i), b.ranking.size() - i);
+		}
+		this.ranks = Collections.unmodifiableMap(r);
+		this.resolvers = Collections.unmodifiableMap(new HashMap<>(b.resolvers));
+	}
+
+	/**
+	 * The default policy: {@link ConflictStrategy#LAST_WRITE_WINS} for every type.
+	 *
+	 * @return the policy
+	 */
+	public static ProjectionPolicy defaults() {
+		return DEFAULT;
+	}
+
+	/**
+	 * A builder.
+	 *
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * The strategy of a type.
+	 *
+	 * @param type entity type
+	 * @return the strategy
+	 */
+	public ConflictStrategy strategy(String type) {
+		return strategies.getOrDefault(type, defaultStrategy);
+	}
+
+	/**
+	 * The rank of an origin: higher wins under {@link ConflictStrategy#ORIGIN_PRIORITY}.
+	 *
+	 * @param origin the origin
+	 * @return its rank, 0 for an origin not in the ranking
+	 */
+	public int rank(String origin) {
+		return ranks.getOrDefault(origin, 0);
+	}
+
+	/**
+	 * The custom fold of a type.
+	 *
+	 * @param type entity type
+	 * @return the resolver, or {@code null}
+	 */
+	public CustomResolver resolver(String type) {
+		return resolvers.get(type);
+	}
+
+	/**
+	 * Builds a {@link ProjectionPolicy}.
+	 */
+	public static final class Builder {
+		private ConflictStrategy defaultStrategy = ConflictStrategy.LAST_WRITE_WINS;
+		private final Map<String, ConflictStrategy> strategies = new HashMap<>();
+		private List<String> ranking = List.of();
+		private final Map<String, CustomResolver> resolvers = new HashMap<>();
+
+		private Builder() {
+		}
+
+		/**
+		 * The strategy of types without their own.
+		 *
+		 * @param strategy the strategy; not {@link ConflictStrategy#CUSTOM}, which needs a function per type
+		 * @return this builder
+		 */
+		public Builder defaultStrategy(ConflictStrategy strategy) {
+			this.defaultStrategy = Objects.requireNonNull(strategy, "strategy");
+			return this;
+		}
+
+		/**
+		 * The strategy of one type.
+		 *
+		 * @param type entity type
+		 * @param strategy the strategy
+		 * @return this builder
+		 */
+		public Builder strategy(String type, ConflictStrategy strategy) {
+			strategies.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(strategy, "strategy"));
+			return this;
+		}
+
+		/**
+		 * A custom fold for one type; sets the type's strategy to {@link ConflictStrategy#CUSTOM}.
+		 *
+		 * @param type entity type
+		 * @param resolver the fold
+		 * @return this builder
+		 */
+		public Builder custom(String type, CustomResolver resolver) {
+			resolvers.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(resolver, "resolver"));
+			strategies.put(type, ConflictStrategy.CUSTOM);
+			return this;
+		}
+
+		/**
+		 * The ranking of origins for {@link ConflictStrategy#ORIGIN_PRIORITY}, highest first (for
+		 * server-wins, the server's origin first).
+		 *
+		 * @param origins the origins
+		 * @return this builder
+		 */
+		public Builder originRanking(List<String> origins) {
+			this.ranking = List.copyOf(origins);
+			return this;
+		}
+
+		/**
+		 * Builds the policy.
+		 *
+		 * @return the policy
+		 * @throws IllegalArgumentException when a type is CUSTOM without a resolver
+		 */
+		public ProjectionPolicy build() {
+			if (defaultStrategy == ConflictStrategy.CUSTOM) {
+				throw new IllegalArgumentException("CUSTOM needs a resolver per type: use custom(type, resolver)");
+			}
+			strategies.forEach((type, s) -> {
+				if (s == ConflictStrategy.CUSTOM && !resolvers.containsKey(type)) {
+					throw new IllegalArgumentException("type " + type + " is CUSTOM but has no resolver");
+				}
+			});
+			return new ProjectionPolicy(this);
+		}
+	}
+}

@@ -1,0 +1,397 @@
+package io.tributary;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.internal.DefaultSyncEngine;
+import io.tributary.spi.Storage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A replica: it stamps local writes into events, commits them durably in groups, folds them into
+ * entity states and streams them to subscribers and peers.
+ * <p>
+ * Open one with {@code SyncEngine.builder().storage(...).open()}. All methods are non-blocking and
+ * thread-safe. Write {@code Mono}s complete on the storage's thread once the event is durable: do not
+ * block in their subscribers (use {@code publishOn} for heavy work). Cancelling a write after
+ * subscription does not withdraw it: it may still commit.
+ */
+public interface SyncEngine {
+
+	/**
+	 * A builder with the defaults.
+	 *
+	 * @return a new builder
+	 */
+	static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * This replica's origin id.
+	 *
+	 * @return the id
+	 */
+	String origin();
+
+	/**
+	 * Writes an event. The {@code Mono} completes with the committed event (position set) once durable;
+	 * errors with {@link ValidationException} (nothing stored), {@link OverloadedException} (nothing
+	 * stored; retry later), {@link EngineClosedException}, or the store's error.
+	 *
+	 * @param request the write
+	 * @return the committed event; cold: the write is submitted on subscription
+	 */
+	Mono<Event> write(WriteRequest request);
+
+	/**
+	 * Replaces an entity's document; see {@link #write(WriteRequest)}.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param payload JSON object
+	 * @return the committed event
+	 */
+	default Mono<Event> put(String type, String entityId, Object payload) {
+		return write(WriteRequest.put(type, entityId, payload));
+	}
+
+	/**
+	 * Merges fields into an entity's document; see {@link #write(WriteRequest)}.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param payload JSON object of fields
+	 * @return the committed event
+	 */
+	default Mono<Event> patch(String type, String entityId, Object payload) {
+		return write(WriteRequest.patch(type, entityId, payload));
+	}
+
+	/**
+	 * Deletes an entity; see {@link #write(WriteRequest)}.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the committed event
+	 */
+	default Mono<Event> delete(String type, String entityId) {
+		return write(WriteRequest.delete(type, entityId));
+	}
+
+	/**
+	 * Applies events from a peer: those the vector covers are dropped as duplicates; each origin's events
+	 * are stored in sequence order, and an event whose predecessor is missing is held (bounded) until it
+	 * arrives. The {@code Mono} completes once the new events are durable.
+	 *
+	 * @param events events in any order
+	 * @return counts of what happened
+	 */
+	Mono<ApplyResult> apply(List<Event> events);
+
+	/**
+	 * The projected state of an entity.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the state (a tombstone when deleted), empty when no event is known
+	 */
+	Mono<EntityState> get(String type, String entityId);
+
+	/**
+	 * The projected states of a type, live entities only, sorted by entity id.
+	 *
+	 * @param type entity type
+	 * @return a snapshot taken on subscription
+	 */
+	Flux<EntityState> query(String type);
+
+	/**
+	 * Live changes of a type's entities, from subscription on. Hot; each subscriber has a bounded buffer
+	 * and gets {@link SlowSubscriberException} when it falls further behind.
+	 *
+	 * @param type entity type, or {@code null} for every type
+	 * @return the changes
+	 */
+	Flux<EntityChange> changes(String type);
+
+	/**
+	 * Committed events after a position: the stored ones, then the live tail, with no gap and no
+	 * duplicate at the switch. A subscriber that falls behind the live buffer is served from the store
+	 * again at its own pace. Never completes by itself.
+	 *
+	 * @param afterPosition exclusive cursor; 0 for everything
+	 * @return the events in position order
+	 */
+	Flux<Event> events(long afterPosition);
+
+	/**
+	 * The events a replica with the given vector lacks, from the store, in position order.
+	 *
+	 * @param have the other replica's vector
+	 * @param limit most events
+	 * @return the events
+	 */
+	Flux<Event> lacking(VersionVector have, int limit);
+
+	/**
+	 * The vector of committed events.
+	 *
+	 * @return the vector at this moment
+	 */
+	VersionVector vector();
+
+	/**
+	 * The position of the newest committed event.
+	 *
+	 * @return the position, 0 when none
+	 */
+	long lastPosition();
+
+	/**
+	 * Stored conflicts, oldest first (pending ones are saved first).
+	 *
+	 * @param type entity type, or {@code null} for all
+	 * @param limit most conflicts
+	 * @return the conflicts
+	 */
+	Flux<Conflict> conflicts(String type, int limit);
+
+	/**
+	 * The engine's signals. Hot: from subscription on; a slow subscriber loses the oldest signals (counted
+	 * by the {@code tributary.taps.dropped} metric), and never slows writes.
+	 *
+	 * @return the signals
+	 */
+	Flux<SyncSignal> signals();
+
+	/**
+	 * Writes the projection's changed entities and conflicts to the projection store now.
+	 *
+	 * @return completes when saved
+	 */
+	Mono<Void> checkpoint();
+
+	/**
+	 * Closes the engine: refuses new writes, commits those already accepted, checkpoints the projection,
+	 * ends live streams and closes the storage.
+	 *
+	 * @return completes when closed
+	 */
+	Mono<Void> close();
+
+	/**
+	 * Counts of one {@link #apply(List)}.
+	 *
+	 * @param applied new events stored
+	 * @param duplicates events already held
+	 * @param held events waiting for a missing predecessor of their origin
+	 */
+	record ApplyResult(int applied, int duplicates, int held) {
+	}
+
+	/**
+	 * Configures and opens a {@link SyncEngine}. Validated in {@link #open()}.
+	 */
+	final class Builder {
+		Storage storage;
+		String origin;
+		Clock clock = Clock.systemUTC();
+		ProjectionPolicy policy = ProjectionPolicy.defaults();
+		int maxPayloadBytes = 256 * 1024;
+		int ingressCapacity = 16_384;
+		Duration overloadTimeout = Duration.ofSeconds(5);
+		int maxBatch = 2048;
+		int liveBuffer = 16_384;
+		int tapBuffer = 1024;
+		int maxHeldEvents = 100_000;
+		Duration checkpointInterval = Duration.ofSeconds(1);
+		MeterRegistry meterRegistry;
+
+		Builder() {
+		}
+
+		/**
+		 * The storage (required): {@code new InMemoryStorage()} or an H2/PostgreSQL storage.
+		 *
+		 * @param storage the storage; the engine closes it on {@link SyncEngine#close()}
+		 * @return this builder
+		 */
+		public Builder storage(Storage storage) {
+			this.storage = Objects.requireNonNull(storage, "storage");
+			return this;
+		}
+
+		/**
+		 * The origin id to use on first start; later starts keep the stored one. Default: a new UUID.
+		 *
+		 * @param origin the id
+		 * @return this builder
+		 */
+		public Builder origin(String origin) {
+			this.origin = Objects.requireNonNull(origin, "origin");
+			return this;
+		}
+
+		/**
+		 * The wall clock behind the hybrid logical clock.
+		 *
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock");
+			return this;
+		}
+
+		/**
+		 * The projection policy (strategy per type). Default: last-write-wins everywhere.
+		 *
+		 * @param policy the policy
+		 * @return this builder
+		 */
+		public Builder projection(ProjectionPolicy policy) {
+			this.policy = Objects.requireNonNull(policy, "policy");
+			return this;
+		}
+
+		/**
+		 * The largest payload accepted, in bytes. Default 256 KiB.
+		 *
+		 * @param bytes the limit
+		 * @return this builder
+		 */
+		public Builder maxPayloadBytes(int bytes) {
+			this.maxPayloadBytes = bytes;
+			return this;
+		}
+
+		/**
+		 * How many writes may wait for commit before new writers must wait. Default 16384.
+		 *
+		 * @param capacity the capacity
+		 * @return this builder
+		 */
+		public Builder ingressCapacity(int capacity) {
+			this.ingressCapacity = capacity;
+			return this;
+		}
+
+		/**
+		 * How long a writer waits for room in a full ingress before {@link OverloadedException}. Default 5 s.
+		 *
+		 * @param timeout the timeout
+		 * @return this builder
+		 */
+		public Builder overloadTimeout(Duration timeout) {
+			this.overloadTimeout = Objects.requireNonNull(timeout, "timeout");
+			return this;
+		}
+
+		/**
+		 * The most events in one group commit. Default 2048.
+		 *
+		 * @param events the batch size
+		 * @return this builder
+		 */
+		public Builder maxBatch(int events) {
+			this.maxBatch = events;
+			return this;
+		}
+
+		/**
+		 * How many events a live subscriber of {@link SyncEngine#events(long)} or
+		 * {@link SyncEngine#changes(String)} may fall behind. Default 16384.
+		 *
+		 * @param events the buffer size
+		 * @return this builder
+		 */
+		public Builder liveBuffer(int events) {
+			this.liveBuffer = events;
+			return this;
+		}
+
+		/**
+		 * How many signals a slow {@link SyncEngine#signals()} subscriber may fall behind before the oldest
+		 * are dropped. Default 1024.
+		 *
+		 * @param signals the buffer size
+		 * @return this builder
+		 */
+		public Builder tapBuffer(int signals) {
+			this.tapBuffer = signals;
+			return this;
+		}
+
+		/**
+		 * How many out-of-order peer events may be held waiting for a predecessor. Default 100000.
+		 *
+		 * @param events the limit
+		 * @return this builder
+		 */
+		public Builder maxHeldEvents(int events) {
+			this.maxHeldEvents = events;
+			return this;
+		}
+
+		/**
+		 * How often the projection is written behind the log. Default 1 s.
+		 *
+		 * @param interval the interval
+		 * @return this builder
+		 */
+		public Builder checkpointInterval(Duration interval) {
+			this.checkpointInterval = Objects.requireNonNull(interval, "interval");
+			return this;
+		}
+
+		/**
+		 * Where metrics go. Default: a private {@code SimpleMeterRegistry}.
+		 *
+		 * @param registry the registry
+		 * @return this builder
+		 */
+		public Builder meterRegistry(MeterRegistry registry) {
+			this.meterRegistry = Objects.requireNonNull(registry, "registry");
+			return this;
+		}
+
+		/**
+		 * Opens the engine: loads the origin, the vector and the projection, replaying the log after the
+		 * projection's checkpoint.
+		 *
+		 * @return the open engine; errors with {@link IllegalArgumentException} for a bad configuration
+		 */
+		public Mono<SyncEngine> open() {
+			return Mono.defer(() -> {
+				if (storage == null) {
+					return Mono.error(new IllegalArgumentException("storage is required"));
+				}
+				requirePositive("maxPayloadBytes", maxPayloadBytes);
+				requirePositive("ingressCapacity", ingressCapacity);
+				requirePositive("maxBatch", maxBatch);
+				requirePositive("liveBuffer", liveBuffer);
+				requirePositive("tapBuffer", tapBuffer);
+				requirePositive("maxHeldEvents", maxHeldEvents);
+				if (overloadTimeout.isNegative() || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+					return Mono.error(new IllegalArgumentException("timeouts and intervals must be positive"));
+				}
+				MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
+				return DefaultSyncEngine.open(new DefaultSyncEngine.Config(storage, origin, clock, policy,
+						maxPayloadBytes, ingressCapacity, overloadTimeout, maxBatch, liveBuffer, tapBuffer, maxHeldEvents,
+						checkpointInterval, registry));
+			});
+		}
+
+		private static void requirePositive(String name, int value) {
+			if (value < 1) {
+				throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+			}
+		}
+	}
+}

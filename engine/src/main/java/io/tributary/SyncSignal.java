@@ -1,0 +1,65 @@
+package io.tributary;
+
+import java.util.List;
+
+/**
+ * What the engine reports on {@link SyncEngine#signals()}: a typed, sealed family of records.
+ */
+public sealed interface SyncSignal {
+
+	/**
+	 * A group commit made events durable.
+	 *
+	 * @param events the committed events, in position order
+	 * @param local how many of them were written locally (the rest came from peers)
+	 * @param commitNanos how long the store took to commit them
+	 */
+	record Committed(List<Event> events, int local, long commitNanos) implements SyncSignal {
+	}
+
+	/**
+	 * A conflict was detected and resolved.
+	 *
+	 * @param conflict the conflict
+	 */
+	record ConflictDetected(Conflict conflict) implements SyncSignal {
+	}
+
+	/**
+	 * Events from a peer were offered to {@link SyncEngine#apply(List)}.
+	 *
+	 * @param applied how many were new and stored
+	 * @param duplicates how many were already held
+	 * @param held how many wait for an earlier event of their origin
+	 */
+	record RemoteApplied(int applied, int duplicates, int held) implements SyncSignal {
+	}
+
+	/**
+	 * A write was refused.
+	 *
+	 * @param type entity type of the write
+	 * @param entityId entity id of the write
+	 * @param error why
+	 */
+	record WriteRejected(String type, String entityId, TributaryException error) implements SyncSignal {
+	}
+
+	/**
+	 * The store failed to commit a batch; its writers got the error and nothing of it was acknowledged.
+	 *
+	 * @param events how many events the batch held
+	 * @param error the error
+	 */
+	record CommitFailed(int events, Throwable error) implements SyncSignal {
+	}
+
+	/**
+	 * The projection was checkpointed to the projection store.
+	 *
+	 * @param position the position the checkpoint covers
+	 * @param entities how many entities were written
+	 */
+	record ProjectionCheckpointed(long position, int entities) implements SyncSignal {
+	}
+}

@@ -1,0 +1,96 @@
+package io.tributary;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A write to one entity, before the engine stamps it into an {@link Event}. Immutable; build with
+ * {@link #put(String, String, Object)}, {@link #patch(String, String, Object)} or
+ * {@link #delete(String, String)} and refine with the {@code with...} methods.
+ * <p>
+ * The payload may be JSON text ({@code String}), UTF-8 JSON ({@code byte[]}), a Jackson
+ * {@code JsonNode} or a {@code Map}; it must be a JSON object.
+ *
+ * @param type entity type
+ * @param entityId entity id
+ * @param op operation
+ * @param payload JSON object in one of the accepted forms, {@code null} for a delete
+ * @param base id of the head event the writer saw; {@code null} lets the engine use the current head
+ * @param userId owner for row-level security, may be {@code null}
+ * @param schemaVersion version of the payload's schema
+ */
+public record WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
+		int schemaVersion) {
+
+	/**
+	 * Checks the operation is present.
+	 */
+	public WriteRequest {
+		Objects.requireNonNull(op, "op");
+	}
+
+	/**
+	 * A request to replace an entity's document.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param payload JSON object
+	 * @return the request
+	 */
+	public static WriteRequest put(String type, String entityId, Object payload) {
+		return new WriteRequest(type, entityId, Op.PUT, payload, null, null, 1);
+	}
+
+	/**
+	 * A request to merge fields into an entity's document.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param payload JSON object of the fields to merge ({@code null} values remove fields)
+	 * @return the request
+	 */
+	public static WriteRequest patch(String type, String entityId, Object payload) {
+		return new WriteRequest(type, entityId, Op.PATCH, payload, null, null, 1);
+	}
+
+	/**
+	 * A request to delete an entity.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the request
+	 */
+	public static WriteRequest delete(String type, String entityId) {
+		return new WriteRequest(type, entityId, Op.DELETE, null, null, null, 1);
+	}
+
+	/**
+	 * This request with the version the writer saw.
+	 *
+	 * @param newBase id of the head event seen
+	 * @return a new request
+	 */
+	public WriteRequest withBase(UUID newBase) {
+		return new WriteRequest(type, entityId, op, payload, newBase, userId, schemaVersion);
+	}
+
+	/**
+	 * This request with an owner.
+	 *
+	 * @param newUserId the owner
+	 * @return a new request
+	 */
+	public WriteRequest withUserId(String newUserId) {
+		return new WriteRequest(type, entityId, op, payload, base, newUserId, schemaVersion);
+	}
+
+	/**
+	 * This request with a payload schema version.
+	 *
+	 * @param newSchemaVersion the version
+	 * @return a new request
+	 */
+	public WriteRequest withSchemaVersion(int newSchemaVersion) {
+		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion);
+	}
+}

@@ -1,0 +1,830 @@
+package io.tributary.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tributary.Conflict;
+import io.tributary.EngineClosedException;
+import io.tributary.EntityChange;
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.HybridClock;
+import io.tributary.Op;
+import io.tributary.OverloadedException;
+import io.tributary.PayloadTooLargeException;
+import io.tributary.ProjectionPolicy;
+import io.tributary.SlowSubscriberException;
+import io.tributary.SyncEngine;
+import io.tributary.SyncSignal;
+import io.tributary.TributaryException;
+import io.tributary.Uuid7;
+import io.tributary.ValidationException;
+import io.tributary.VersionVector;
+import io.tributary.WriteRequest;
+import io.tributary.spi.Storage;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * The engine behind {@link SyncEngine}: a group committer fed by a bounded ingress.
+ * <p>
+ * Writers and peers submit {@link Pending} items. One logical committer (a work-in-progress loop, run by
+ * whichever thread submits or completes, never two at once) takes up to {@code maxBatch} events,
+ * stamps local writes (origin sequence, hybrid clock, base), filters peer events by the vector, and
+ * hands the batch to the store as one transaction. When the store confirms durability, the batch is
+ * folded into the projector, published to the live streams and taps, and the writers' {@code Mono}s
+ * complete. Exactly one batch is in flight, so the next batch gathers while the store commits: that
+ * is the group commit. Projection checkpoints run through the same gate.
+ * <p>
+ * Internal: not part of the API.
+ */
+public final class DefaultSyncEngine implements SyncEngine {
+
+	private static final int PAGE = 1024;
+
+	/**
+	 * Validated configuration.
+	 *
+	 * @param storage storage
+	 * @param origin origin for a first start, or {@code null}
+	 * @param clock wall clock
+	 * @param policy projection policy
+	 * @param maxPayloadBytes payload limit
+	 * @param ingressCapacity ingress capacity
+	 * @param overloadTimeout overload timeout
+	 * @param maxBatch events per commit
+	 * @param liveBuffer live subscriber buffer
+	 * @param tapBuffer tap subscriber buffer
+	 * @param maxHeldEvents out-of-order peer events held
+	 * @param checkpointInterval projection checkpoint interval
+	 * @param registry metrics
+	 */
+	public record Config(Storage storage, String origin, Clock clock, ProjectionPolicy policy, int maxPayloadBytes,
+			int ingressCapacity, Duration overloadTimeout, int maxBatch, int liveBuffer, int tapBuffer, int maxHeldEvents,
+			Duration checkpointInterval, MeterRegistry registry) {
+	}
+
+	private final Config config;
+	private final Storage storage;
+	private final String origin;
+	private final HybridClock hlc;
+	private final Projector projector;
+	private final Scheduler timer = Schedulers.parallel();
+
+	// ingress
+	private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+	private final AtomicInteger queued = new AtomicInteger();
+	private final ConcurrentLinkedQueue<Pending> waiters = new ConcurrentLinkedQueue<>();
+	private final AtomicInteger waiting = new AtomicInteger();
+	private final AtomicInteger wip = new AtomicInteger();
+	private volatile boolean inFlight;
+	private volatile boolean closing;
+	private volatile boolean checkpointRequested;
+	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
+	private volatile MonoSink<Void> closeSink;
+
+	// committer state: touched only inside the in-flight gate
+	private Map<String, Long> work;
+	private final Map<String, TreeMap<Long, Event>> held = new HashMap<>();
+	private int heldCount;
+	private final List<Conflict> pendingConflicts = new ArrayList<>();
+
+	private volatile VersionVector committedVector;
+	private volatile long lastPosition;
+
+	// fan-out
+	private final Sinks.Many<List<Event>> committed = Sinks.many().multicast().directBestEffort();
+	private final Sinks.Many<List<EntityChange>> changed = Sinks.many().multicast().directBestEffort();
+	private final Sinks.Many<SyncSignal> signalSink = Sinks.many().multicast().directBestEffort();
+	private final Object signalLock = new Object();
+	private Disposable checkpointTicker;
+
+	// metrics
+	private final Counter localCommitted;
+	private final Counter remoteCommitted;
+	private final Counter duplicates;
+	private final Counter conflicts;
+	private final Counter tapDropped;
+	private final Counter failedEmissions;
+	private final DistributionSummary batchSize;
+	private final Timer commitTimer;
+	private final MeterRegistry registry;
+
+	private DefaultSyncEngine(Config config, String origin, VersionVector vector, long lastPosition) {
+		this.config = config;
+		this.storage = config.storage();
+		this.origin = origin;
+		this.hlc = new HybridClock(config.clock());
+		this.projector = new Projector(config.policy());
+		this.committedVector = vector;
+		this.lastPosition = lastPosition;
+		this.registry = config.registry();
+		this.localCommitted = Counter.builder("tributary.events.committed").tag("source", "local")
+				.description("Events made durable").baseUnit("events").register(registry);
+		this.remoteCommitted = Counter.builder("tributary.events.committed").tag("source", "remote")
+				.description("Events made durable").baseUnit("events").register(registry);
+		this.duplicates = Counter.builder("tributary.events.duplicates").description("Peer events already held")
+				.baseUnit("events").register(registry);
+		this.conflicts = Counter.builder("tributary.conflicts").description("Conflicts detected and resolved")
+				.register(registry);
+		this.tapDropped = Counter.builder("tributary.taps.dropped")
+				.description("Signals dropped for slow tap subscribers").baseUnit("signals").register(registry);
+		this.failedEmissions = Counter.builder("tributary.emissions.failed")
+				.description("Live emissions that failed for a reason other than no subscriber").register(registry);
+		this.batchSize = DistributionSummary.builder("tributary.commit.batch").description("Events per group commit")
+				.baseUnit("events").register(registry);
+		this.commitTimer = Timer.builder("tributary.commit.duration").description("Time the store took to commit a batch")
+				.register(registry);
+		Gauge.builder("tributary.ingress.queued", queued, AtomicInteger::get).description("Writes waiting for commit")
+				.register(registry);
+		Gauge.builder("tributary.ingress.waiting", waiting, AtomicInteger::get)
+				.description("Writers waiting for room in the ingress").register(registry);
+	}
+
+	/**
+	 * Opens an engine: loads origin, vector and projection, then replays the log after the checkpoint.
+	 *
+	 * @param config the configuration
+	 * @return the engine
+	 */
+	public static Mono<SyncEngine> open(Config config) {
+		Storage storage = config.storage();
+		String candidate = config.origin() != null ? config.origin() : UUID.randomUUID().toString();
+		return storage.origin(candidate)
+				.flatMap(origin -> Mono.zip(storage.events().vector(), storage.events().lastPosition(),
+						storage.projections().checkpoint())
+						.flatMap(t -> {
+							DefaultSyncEngine engine = new DefaultSyncEngine(config, origin, t.getT1(), t.getT2());
+							return engine.recover(t.getT3()).thenReturn(engine);
+						}))
+				.map(engine -> {
+					engine.start();
+					return engine;
+				});
+	}
+
+	private Mono<Void> recover(long checkpoint) {
+		AtomicLong maxHlc = new AtomicLong();
+		return storage.projections().entities()
+				.doOnNext(projector::load)
+				.then(Mono.defer(() -> {
+					for (String type : projector.types()) {
+						for (EntityState s : projector.query(type)) {
+							maxHlc.accumulateAndGet(s.hlc(), Math::max);
+						}
+					}
+					return pages(checkpoint)
+							.doOnNext(e -> {
+								maxHlc.accumulateAndGet(e.hlc(), Math::max);
+								Projector.Outcome o = projector.apply(e);
+								if (o.conflict() != null) {
+									pendingConflicts.add(o.conflict());
+								}
+							})
+							.then();
+				}))
+				.then(Mono.fromRunnable(() -> hlc.update(maxHlc.get())));
+	}
+
+	private void start() {
+		Duration every = config.checkpointInterval();
+		checkpointTicker = Flux.interval(every, every, timer).subscribe(tick -> {
+			checkpointRequested = true;
+			drain();
+		});
+	}
+
+	// ------------------------------------------------------------------ API
+
+	@Override
+	public String origin() {
+		return origin;
+	}
+
+	@Override
+	public Mono<Event> write(WriteRequest request) {
+		return Mono.defer(() -> {
+			byte[] payload;
+			try {
+				payload = validate(request);
+			}
+			catch (ValidationException e) {
+				reject(request, e, "validation");
+				return Mono.error(e);
+			}
+			return Mono.<Event>create(sink -> submit(new Pending(request, payload, sink)));
+		});
+	}
+
+	private byte[] validate(WriteRequest r) {
+		requireName("type", r.type(), 128);
+		requireName("entityId", r.entityId(), 512);
+		if (r.userId() != null && r.userId().length() > 256) {
+			throw new ValidationException("userId is longer than 256 characters");
+		}
+		if (r.schemaVersion() < 0) {
+			throw new ValidationException("schemaVersion must not be negative");
+		}
+		if (r.op() == Op.DELETE) {
+			if (r.payload() != null) {
+				throw new ValidationException("a DELETE carries no payload");
+			}
+			return null;
+		}
+		if (r.payload() == null) {
+			throw new ValidationException("a " + r.op() + " needs a payload (a JSON object)");
+		}
+		byte[] raw = r.payload() instanceof byte[] ? (byte[]) r.payload() : null;
+		if (raw != null && raw.length > config.maxPayloadBytes()) {
+			throw new PayloadTooLargeException(r.type(), r.entityId(), raw.length, config.maxPayloadBytes());
+		}
+		if (r.payload() instanceof String && ((String) r.payload()).length() > config.maxPayloadBytes()) {
+			throw new PayloadTooLargeException(r.type(), r.entityId(), ((String) r.payload()).length(),
+					config.maxPayloadBytes());
+		}
+		byte[] bytes = Json.toObjectBytes(r.payload());
+		if (bytes.length > config.maxPayloadBytes()) {
+			throw new PayloadTooLargeException(r.type(), r.entityId(), bytes.length, config.maxPayloadBytes());
+		}
+		return bytes;
+	}
+
+	private static void requireName(String field, String value, int max) {
+		if (value == null || value.isEmpty()) {
+			throw new ValidationException(field + " is required");
+		}
+		if (value.length() > max) {
+			throw new ValidationException(field + " is longer than " + max + " characters");
+		}
+	}
+
+	@Override
+	public Mono<ApplyResult> apply(List<Event> events) {
+		return Mono.defer(() -> {
+			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
+			if (copy.isEmpty()) {
+				return Mono.just(new ApplyResult(0, 0, 0));
+			}
+			return Mono.<ApplyResult>create(sink -> submit(new Pending(copy, sink)));
+		});
+	}
+
+	@Override
+	public Mono<EntityState> get(String type, String entityId) {
+		return Mono.fromSupplier(() -> projector.get(type, entityId));
+	}
+
+	@Override
+	public Flux<EntityState> query(String type) {
+		return Flux.defer(() -> Flux.fromIterable(projector.query(type))).filter(s -> !s.deleted());
+	}
+
+	@Override
+	public Flux<EntityChange> changes(String type) {
+		int buffer = config.liveBuffer();
+		return changed.asFlux()
+				.flatMapIterable(l -> l)
+				.filter(c -> type == null || type.equals(c.event().type()))
+				.onBackpressureBuffer(buffer, BufferOverflowStrategy.ERROR)
+				.onErrorMap(Exceptions::isOverflow, e -> new SlowSubscriberException(buffer));
+	}
+
+	@Override
+	public Flux<Event> events(long afterPosition) {
+		return Flux.defer(() -> {
+			AtomicLong last = new AtomicLong(afterPosition);
+			return Flux.defer(() -> segment(last))
+					.retryWhen(Retry.indefinitely().filter(LiveOverflow.class::isInstance));
+		});
+	}
+
+	/** Catch-up from the store, then the live tail; errors with LiveOverflow when the subscriber falls behind. */
+	private Flux<Event> segment(AtomicLong last) {
+		int limit = config.liveBuffer();
+		AtomicInteger buffered = new AtomicInteger();
+		Sinks.Many<List<Event>> buffer = Sinks.many().unicast().onBackpressureBuffer();
+		Disposable live = committed.asFlux().subscribe(batch -> {
+			if (buffered.addAndGet(batch.size()) > limit) {
+				buffer.tryEmitError(new LiveOverflow());
+			}
+			else {
+				buffer.tryEmitNext(batch);
+			}
+		}, buffer::tryEmitError, buffer::tryEmitComplete);
+		Flux<Event> tail = buffer.asFlux()
+				.doOnNext(batch -> buffered.addAndGet(-batch.size()))
+				.concatMapIterable(l -> l);
+		return Flux.concat(pages(last.get()), tail)
+				.filter(e -> e.position() > last.get())
+				.doOnNext(e -> last.set(e.position()))
+				.doFinally(s -> live.dispose());
+	}
+
+	/** Every stored event after a position, read a page at a time on demand. */
+	private Flux<Event> pages(long after) {
+		return storage.events().read(after, PAGE).collectList()
+				.expand(page -> page.size() < PAGE ? Mono.empty()
+						: storage.events().read(page.get(page.size() - 1).position(), PAGE).collectList())
+				.concatMapIterable(l -> l);
+	}
+
+	@Override
+	public Flux<Event> lacking(VersionVector have, int limit) {
+		return storage.events().readLacking(have, limit);
+	}
+
+	@Override
+	public VersionVector vector() {
+		return committedVector;
+	}
+
+	@Override
+	public long lastPosition() {
+		return lastPosition;
+	}
+
+	@Override
+	public Flux<Conflict> conflicts(String type, int limit) {
+		return checkpoint().thenMany(Flux.defer(() -> storage.projections().conflicts(type, limit)));
+	}
+
+	@Override
+	public Flux<SyncSignal> signals() {
+		return signalSink.asFlux()
+				.onBackpressureBuffer(config.tapBuffer(), dropped -> tapDropped.increment(),
+						BufferOverflowStrategy.DROP_OLDEST);
+	}
+
+	@Override
+	public Mono<Void> checkpoint() {
+		return Mono.create(sink -> {
+			if (closeSink != null && !inFlight && queue.isEmpty() && checkpointTicker.isDisposed()) {
+				sink.success();
+				return;
+			}
+			checkpointWaiters.add(sink);
+			checkpointRequested = true;
+			drain();
+		});
+	}
+
+	@Override
+	public Mono<Void> close() {
+		return Mono.<Void>create(sink -> {
+			synchronized (this) {
+				if (closeSink != null) {
+					sink.error(new EngineClosedException());
+					return;
+				}
+				closeSink = sink;
+				closing = true;
+			}
+			drain();
+		}).then(Mono.defer(storage::close));
+	}
+
+	// ------------------------------------------------------------------ ingress
+
+	private void submit(Pending p) {
+		if (closing) {
+			p.fail(new EngineClosedException());
+			return;
+		}
+		boolean admitted = false;
+		if (waiters.isEmpty()) {
+			if (queued.incrementAndGet() <= config.ingressCapacity()) {
+				admitted = true;
+			}
+			else {
+				queued.decrementAndGet();
+			}
+		}
+		if (admitted) {
+			p.state.set(Pending.QUEUED);
+			queue.offer(p);
+		}
+		else {
+			waiting.incrementAndGet();
+			waiters.offer(p);
+			p.timeout = timer.schedule(() -> expire(p), config.overloadTimeout().toNanos(),
+					java.util.concurrent.TimeUnit.NANOSECONDS);
+			p.onCancel(() -> {
+				if (p.state.compareAndSet(Pending.WAITING, Pending.DONE)) {
+					waiting.decrementAndGet();
+					waiters.remove(p);
+				}
+			});
+		}
+		drain();
+	}
+
+	private void expire(Pending p) {
+		if (p.state.compareAndSet(Pending.WAITING, Pending.DONE)) {
+			waiting.decrementAndGet();
+			waiters.remove(p);
+			OverloadedException e = new OverloadedException(config.ingressCapacity(), config.overloadTimeout());
+			if (p.request != null) {
+				reject(p.request, e, "overload");
+			}
+			p.fail(e);
+		}
+	}
+
+	private void reject(WriteRequest r, TributaryException e, String reason) {
+		registry.counter("tributary.writes.rejected", "reason", reason).increment();
+		emitSignal(new SyncSignal.WriteRejected(r.type(), r.entityId(), e));
+	}
+
+	private void promoteWaiters() {
+		Pending w;
+		while (queued.get() < config.ingressCapacity() && (w = waiters.peek()) != null) {
+			waiters.poll();
+			if (w.state.compareAndSet(Pending.WAITING, Pending.QUEUED)) {
+				waiting.decrementAndGet();
+				w.timeout.dispose();
+				queued.incrementAndGet();
+				queue.offer(w);
+			}
+		}
+	}
+
+	private void failWaiters(TributaryException error) {
+		Pending w;
+		while ((w = waiters.poll()) != null) {
+			if (w.state.compareAndSet(Pending.WAITING, Pending.DONE)) {
+				waiting.decrementAndGet();
+				w.timeout.dispose();
+				w.fail(error);
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ committer
+
+	private void drain() {
+		if (wip.getAndIncrement() != 0) {
+			return;
+		}
+		int missed = 1;
+		for (;;) {
+			if (!inFlight) {
+				if (closing) {
+					failWaiters(new EngineClosedException());
+				}
+				else {
+					promoteWaiters();
+				}
+				List<Pending> batch = pollBatch();
+				if (!batch.isEmpty()) {
+					inFlight = true;
+					commit(batch);
+				}
+				else if (checkpointRequested || (closing && closeSink != null && !checkpointTicker.isDisposed())) {
+					checkpointRequested = false;
+					inFlight = true;
+					runCheckpoint();
+				}
+			}
+			missed = wip.addAndGet(-missed);
+			if (missed == 0) {
+				return;
+			}
+		}
+	}
+
+	private List<Pending> pollBatch() {
+		List<Pending> batch = new ArrayList<>();
+		int events = 0;
+		Pending p;
+		while (events < config.maxBatch() && (p = queue.poll()) != null) {
+			queued.decrementAndGet();
+			batch.add(p);
+			events += p.remote == null ? 1 : p.remote.size();
+		}
+		return batch;
+	}
+
+	private long workSeq(String o) {
+		Long v = work.get(o);
+		return v == null ? committedVector.get(o) : v;
+	}
+
+	private void commit(List<Pending> batch) {
+		if (work == null) {
+			work = new HashMap<>();
+		}
+		List<Event> events = new ArrayList<>(batch.size());
+		Map<String, UUID> batchHeads = null;
+		int local = 0;
+		for (Pending p : batch) {
+			if (p.request != null) {
+				WriteRequest r = p.request;
+				long seq = workSeq(origin) + 1;
+				work.put(origin, seq);
+				long stamp = hlc.now();
+				UUID id = Uuid7.create(io.tributary.Hlc.millis(stamp));
+				String key = r.type() + '\u0000' + r.entityId();
+				UUID base = r.base();
+				if (base == null) {
+					base = batchHeads != null && batchHeads.containsKey(key) ? batchHeads.get(key)
+							: projector.head(r.type(), r.entityId());
+				}
+				if (batchHeads == null) {
+					batchHeads = new HashMap<>();
+				}
+				batchHeads.put(key, id);
+				Event e = new Event(id, origin, seq, stamp, r.type(), r.entityId(), r.op(), p.payload, base, r.userId(),
+						r.schemaVersion(), 0);
+				p.index = events.size();
+				events.add(e);
+				local++;
+			}
+			else {
+				classifyRemote(p, events);
+			}
+		}
+		if (events.isEmpty()) {
+			onCommitted(batch, events, events, 0, 0);
+			return;
+		}
+		long t0 = System.nanoTime();
+		int localCount = local;
+		storage.events().append(events).subscribe(
+				stored -> onCommitted(batch, events, stored, localCount, System.nanoTime() - t0),
+				error -> onFailed(batch, events.size(), error));
+	}
+
+	private void classifyRemote(Pending p, List<Event> out) {
+		List<Event> sorted = new ArrayList<>(p.remote);
+		sorted.sort(Comparator.comparing(Event::origin).thenComparingLong(Event::originSeq));
+		for (Event e : sorted) {
+			long have = workSeq(e.origin());
+			if (e.originSeq() <= have) {
+				p.duplicates++;
+			}
+			else if (e.originSeq() == have + 1) {
+				accept(e, out);
+				p.applied++;
+				TreeMap<Long, Event> waitingForOrigin = held.get(e.origin());
+				while (waitingForOrigin != null && !waitingForOrigin.isEmpty()
+						&& waitingForOrigin.firstKey() <= workSeq(e.origin()) + 1) {
+					Event next = waitingForOrigin.pollFirstEntry().getValue();
+					heldCount--;
+					if (next.originSeq() == workSeq(e.origin()) + 1) {
+						accept(next, out);
+						p.applied++;
+					}
+				}
+			}
+			else {
+				TreeMap<Long, Event> q = held.computeIfAbsent(e.origin(), o -> new TreeMap<>());
+				if (!q.containsKey(e.originSeq()) && heldCount < config.maxHeldEvents()) {
+					q.put(e.originSeq(), e);
+					heldCount++;
+				}
+				p.held++;
+			}
+		}
+	}
+
+	private void accept(Event e, List<Event> out) {
+		hlc.update(e.hlc());
+		work.put(e.origin(), e.originSeq());
+		out.add(e.withPosition(0));
+	}
+
+	private void onCommitted(List<Pending> batch, List<Event> sent, List<Event> stored, int local, long nanos) {
+		try {
+			if (!stored.isEmpty()) {
+				committedVector = VersionVector.of(mergeWork());
+				lastPosition = stored.get(stored.size() - 1).position();
+				commitTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+				batchSize.record(stored.size());
+				localCommitted.increment(local);
+				remoteCommitted.increment(stored.size() - (double) local);
+				List<EntityChange> changes = new ArrayList<>(stored.size());
+				for (Event e : stored) {
+					Projector.Outcome o = projector.apply(e);
+					if (o.change() != null) {
+						changes.add(o.change());
+					}
+					if (o.conflict() != null) {
+						pendingConflicts.add(o.conflict());
+						conflicts.increment();
+						emitSignal(new SyncSignal.ConflictDetected(o.conflict()));
+					}
+				}
+				emitLive(committed, stored);
+				if (!changes.isEmpty()) {
+					emitLive(changed, changes);
+				}
+				emitSignal(new SyncSignal.Committed(stored, local, nanos));
+			}
+			boolean aligned = stored.size() == sent.size();
+			Map<UUID, Event> byId = null;
+			if (!aligned) {
+				byId = new HashMap<>();
+				for (Event e : stored) {
+					byId.put(e.id(), e);
+				}
+			}
+			for (Pending p : batch) {
+				if (p.request != null) {
+					Event e = aligned ? stored.get(p.index) : byId.get(sent.get(p.index).id());
+					p.succeed(e);
+				}
+				else {
+					duplicates.increment(p.duplicates);
+					emitSignal(new SyncSignal.RemoteApplied(p.applied, p.duplicates, p.held));
+					p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held));
+				}
+			}
+		}
+		finally {
+			inFlight = false;
+			drain();
+		}
+	}
+
+	private Map<String, Long> mergeWork() {
+		Map<String, Long> merged = new HashMap<>(committedVector.entries());
+		merged.putAll(work);
+		work.clear();
+		return merged;
+	}
+
+	private void onFailed(List<Pending> batch, int events, Throwable error) {
+		work.clear();
+		registry.counter("tributary.writes.rejected", "reason", "store").increment(events);
+		emitSignal(new SyncSignal.CommitFailed(events, error));
+		for (Pending p : batch) {
+			p.fail(error);
+		}
+		inFlight = false;
+		drain();
+	}
+
+	private void runCheckpoint() {
+		List<io.tributary.spi.EntityRecord> records = projector.takeDirty();
+		List<Conflict> newConflicts = new ArrayList<>(pendingConflicts);
+		pendingConflicts.clear();
+		long position = lastPosition;
+		Mono<Void> save = records.isEmpty() && newConflicts.isEmpty() ? Mono.empty()
+				: storage.projections().save(position, records, newConflicts);
+		boolean finalCheckpoint = closing && closeSink != null;
+		save.subscribe(null, error -> {
+			// keep what was not saved for the next checkpoint: the log still holds it
+			for (io.tributary.spi.EntityRecord r : records) {
+				EntityState s = projector.get(r.type(), r.entityId());
+				if (s != null) {
+					projector.load(r);
+				}
+			}
+			pendingConflicts.addAll(0, newConflicts);
+			finishCheckpoint(error, finalCheckpoint);
+		}, () -> {
+			if (!records.isEmpty() || !newConflicts.isEmpty()) {
+				emitSignal(new SyncSignal.ProjectionCheckpointed(position, records.size()));
+			}
+			finishCheckpoint(null, finalCheckpoint);
+		});
+	}
+
+	private void finishCheckpoint(Throwable error, boolean finalCheckpoint) {
+		MonoSink<Void> s;
+		while ((s = checkpointWaiters.poll()) != null) {
+			if (error == null) {
+				s.success();
+			}
+			else {
+				s.error(error);
+			}
+		}
+		if (finalCheckpoint) {
+			checkpointTicker.dispose();
+			committed.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+			changed.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+			synchronized (signalLock) {
+				signalSink.tryEmitComplete();
+			}
+			inFlight = false;
+			if (error == null) {
+				closeSink.success();
+			}
+			else {
+				closeSink.error(error);
+			}
+			return;
+		}
+		inFlight = false;
+		drain();
+	}
+
+	private <T> void emitLive(Sinks.Many<T> sink, T value) {
+		Sinks.EmitResult r = sink.tryEmitNext(value);
+		if (r.isFailure() && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+			failedEmissions.increment();
+		}
+	}
+
+	private void emitSignal(SyncSignal signal) {
+		synchronized (signalLock) {
+			Sinks.EmitResult r = signalSink.tryEmitNext(signal);
+			if (r.isFailure() && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER && r != Sinks.EmitResult.FAIL_TERMINATED) {
+				failedEmissions.increment();
+			}
+		}
+	}
+
+	/** Thrown inside {@link #events(long)} when a subscriber falls behind the live buffer; never escapes. */
+	private static final class LiveOverflow extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+
+		LiveOverflow() {
+			super("live buffer overflow", null, false, false);
+		}
+	}
+
+	/** One submission: a local write or a batch of peer events. */
+	private static final class Pending {
+		static final int WAITING = 0;
+		static final int QUEUED = 1;
+		static final int DONE = 2;
+
+		final WriteRequest request;
+		final byte[] payload;
+		final MonoSink<Event> sink;
+		final List<Event> remote;
+		final MonoSink<ApplyResult> applySink;
+		final AtomicInteger state = new AtomicInteger(WAITING);
+		Disposable timeout;
+		int index;
+		int applied;
+		int duplicates;
+		int held;
+
+		Pending(WriteRequest request, byte[] payload, MonoSink<Event> sink) {
+			this.request = request;
+			this.payload = payload;
+			this.sink = sink;
+			this.remote = null;
+			this.applySink = null;
+		}
+
+		Pending(List<Event> remote, MonoSink<ApplyResult> applySink) {
+			this.request = null;
+			this.payload = null;
+			this.sink = null;
+			this.remote = remote;
+			this.applySink = applySink;
+		}
+
+		void onCancel(Runnable r) {
+			if (sink != null) {
+				sink.onCancel(r::run);
+			}
+			else {
+				applySink.onCancel(r::run);
+			}
+		}
+
+		void succeed(Event e) {
+			state.set(DONE);
+			sink.success(e);
+		}
+
+		void fail(Throwable e) {
+			state.set(DONE);
+			if (sink != null) {
+				sink.error(e);
+			}
+			else {
+				applySink.error(e);
+			}
+		}
+	}
+}

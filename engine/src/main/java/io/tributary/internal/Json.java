@@ -1,0 +1,155 @@
+package io.tributary.internal;
+
+import java.io.IOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.tributary.ValidationException;
+
+/**
+ * JSON helpers shared by the engine: one configured mapper, payload validation without building a
+ * tree, and merge patches. Internal: not part of the API.
+ */
+public final class Json {
+
+	/** Deepest nesting accepted in a payload. */
+	public static final int MAX_NESTING = 64;
+
+	/** The engine's mapper. Thread-safe. */
+	public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+			.streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING)
+					.maxStringLength(16 * 1024 * 1024).maxNumberLength(1000).build())
+			.build());
+
+	private Json() {
+	}
+
+	/**
+	 * Turns a payload in one of the accepted forms into UTF-8 JSON bytes, checking it is one JSON object.
+	 *
+	 * @param payload a {@code String}, {@code byte[]}, {@code JsonNode} or {@code Map}
+	 * @return UTF-8 JSON of an object
+	 * @throws ValidationException when it is not a JSON object
+	 */
+	public static byte[] toObjectBytes(Object payload) {
+		try {
+			if (payload instanceof byte[]) {
+				byte[] bytes = (byte[]) payload;
+				checkObject(bytes);
+				return bytes;
+			}
+			if (payload instanceof String) {
+				byte[] bytes = ((String) payload).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+				checkObject(bytes);
+				return bytes;
+			}
+			if (payload instanceof JsonNode) {
+				if (!((JsonNode) payload).isObject()) {
+					throw new ValidationException("payload must be a JSON object, was " + ((JsonNode) payload).getNodeType());
+				}
+				return MAPPER.writeValueAsBytes(payload);
+			}
+			if (payload instanceof Map) {
+				return MAPPER.writeValueAsBytes(payload);
+			}
+		}
+		catch (IOException e) {
+			throw new ValidationException("payload could not be written as JSON: " + e.getMessage(), e);
+		}
+		throw new ValidationException("payload must be a JSON object as String, byte[], JsonNode or Map, was "
+				+ (payload == null ? "null" : payload.getClass().getName()));
+	}
+
+	private static void checkObject(byte[] bytes) throws IOException {
+		try (JsonParser p = MAPPER.getFactory().createParser(bytes)) {
+			if (p.nextToken() != JsonToken.START_OBJECT) {
+				throw new ValidationException("payload must be a JSON object");
+			}
+			p.skipChildren();
+			if (p.nextToken() != null) {
+				throw new ValidationException("payload has content after its JSON object");
+			}
+		}
+		catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+			throw new ValidationException("payload is not valid JSON: " + e.getOriginalMessage(), e);
+		}
+	}
+
+	/**
+	 * Parses a stored JSON object.
+	 *
+	 * @param bytes UTF-8 JSON of an object
+	 * @return a new mutable node
+	 */
+	public static ObjectNode parseObject(byte[] bytes) {
+		try {
+			return (ObjectNode) MAPPER.readTree(bytes);
+		}
+		catch (IOException | ClassCastException e) {
+			throw new IllegalStateException("stored payload is not a JSON object", e);
+		}
+	}
+
+	/**
+	 * Writes a node as UTF-8 JSON.
+	 *
+	 * @param node the node
+	 * @return the bytes
+	 */
+	public static byte[] bytes(JsonNode node) {
+		try {
+			return MAPPER.writeValueAsBytes(node);
+		}
+		catch (IOException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/**
+	 * Applies a patch's top-level fields: a {@code null} value removes the field, any other replaces it.
+	 *
+	 * @param target the document, modified
+	 * @param patch the patch
+	 */
+	public static void shallowMerge(ObjectNode target, ObjectNode patch) {
+		for (Map.Entry<String, JsonNode> f : patch.properties()) {
+			if (f.getValue().isNull()) {
+				target.remove(f.getKey());
+			}
+			else {
+				target.set(f.getKey(), f.getValue().deepCopy());
+			}
+		}
+	}
+
+	/**
+	 * Applies a JSON merge patch (RFC 7386) recursively.
+	 *
+	 * @param target the document, modified
+	 * @param patch the patch
+	 */
+	public static void deepMerge(ObjectNode target, ObjectNode patch) {
+		for (Map.Entry<String, JsonNode> f : patch.properties()) {
+			JsonNode value = f.getValue();
+			if (value.isNull()) {
+				target.remove(f.getKey());
+			}
+			else if (value.isObject()) {
+				JsonNode existing = target.get(f.getKey());
+				ObjectNode child = existing != null && existing.isObject() ? (ObjectNode) existing : target.objectNode();
+				deepMerge(child, (ObjectNode) value);
+				target.set(f.getKey(), child);
+			}
+			else {
+				target.set(f.getKey(), value.deepCopy());
+			}
+		}
+	}
+}

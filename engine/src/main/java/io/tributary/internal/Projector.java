@@ -1,0 +1,266 @@
+package io.tributary.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.tributary.Conflict;
+import io.tributary.ConflictStrategy;
+import io.tributary.CustomResolver;
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.Op;
+import io.tributary.ProjectionPolicy;
+import io.tributary.spi.EntityRecord;
+import io.tributary.spi.EventCodec;
+
+/**
+ * The in-memory projection: folds events into entity states under a {@link ProjectionPolicy}.
+ * <p>
+ * Each entity keeps the events its state still depends on, sorted in the strategy's order: for PUT and
+ * DELETE based strategies the suffix from the newest PUT or DELETE on (older events cannot change the
+ * result), for {@link ConflictStrategy#CUSTOM} every event. An event that sorts last is folded
+ * incrementally; one that arrives late is inserted and the suffix folded again, which is what makes the
+ * result a function of the set of events and not of their arrival order.
+ * <p>
+ * Mutation ({@link #apply(Event)}, {@link #load(EntityRecord)}, {@link #takeDirty()}) must come from one
+ * thread at a time; reads ({@link #get}, {@link #query}, {@link #head}) are safe from any thread.
+ * Internal: not part of the API.
+ */
+public final class Projector {
+
+	private static final Comparator<Event> CANONICAL = Event::compareCanonical;
+
+	private final ProjectionPolicy policy;
+	private final Map<String, Map<String, EntityFold>> types = new ConcurrentHashMap<>();
+	private final Set<EntityFold> dirty = new LinkedHashSet<>();
+
+	/**
+	 * A projector with a policy.
+	 *
+	 * @param policy the policy
+	 */
+	public Projector(ProjectionPolicy policy) {
+		this.policy = Objects.requireNonNull(policy, "policy");
+	}
+
+	/**
+	 * What one event did to the projection.
+	 *
+	 * @param change the entity's new state with its event, or {@code null} when the state did not change
+	 * @param conflict the conflict the event raised, or {@code null}
+	 */
+	public record Outcome(io.tributary.EntityChange change, Conflict conflict) {
+	}
+
+	/**
+	 * Folds one event in.
+	 *
+	 * @param e a stored event
+	 * @return what changed
+	 */
+	public Outcome apply(Event e) {
+		EntityFold f = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>())
+				.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id));
+		Event before = f.head();
+		Conflict conflict = null;
+		boolean changed = f.add(e, policy);
+		dirty.add(f);
+		if (before != null && !Objects.equals(e.base(), before.id())) {
+			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), policy.strategy(e.type()));
+		}
+		return new Outcome(changed ? new io.tributary.EntityChange(e, f.state) : null, conflict);
+	}
+
+	/**
+	 * Loads a saved fold, replacing what is held for the entity.
+	 *
+	 * @param record the saved fold
+	 */
+	public void load(EntityRecord record) {
+		EntityFold f = new EntityFold(record.type(), record.entityId());
+		f.events.addAll(EventCodec.decodeList(record.fold()));
+		f.refold(policy);
+		types.computeIfAbsent(record.type(), t -> new ConcurrentHashMap<>()).put(record.entityId(), f);
+	}
+
+	/**
+	 * The folds changed since the last call, encoded for the projection store.
+	 *
+	 * @return the records
+	 */
+	public List<EntityRecord> takeDirty() {
+		List<EntityRecord> out = new ArrayList<>(dirty.size());
+		for (EntityFold f : dirty) {
+			out.add(new EntityRecord(f.type, f.entityId, f.state.userId(), EventCodec.encodeList(f.events)));
+		}
+		dirty.clear();
+		return out;
+	}
+
+	/**
+	 * How many folds changed since the last {@link #takeDirty()}.
+	 *
+	 * @return the count
+	 */
+	public int dirtyCount() {
+		return dirty.size();
+	}
+
+	/**
+	 * The state of an entity.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the state (a tombstone for a deleted entity), or {@code null} when no event is known
+	 */
+	public EntityState get(String type, String entityId) {
+		Map<String, EntityFold> m = types.get(type);
+		EntityFold f = m == null ? null : m.get(entityId);
+		return f == null ? null : f.state;
+	}
+
+	/**
+	 * The head event of an entity.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the id of the winning event, or {@code null}
+	 */
+	public java.util.UUID head(String type, String entityId) {
+		EntityState s = get(type, entityId);
+		return s == null ? null : s.version();
+	}
+
+	/**
+	 * The states of a type, tombstones included, sorted by entity id.
+	 *
+	 * @param type entity type
+	 * @return a snapshot
+	 */
+	public List<EntityState> query(String type) {
+		Map<String, EntityFold> m = types.get(type);
+		if (m == null) {
+			return Collections.emptyList();
+		}
+		List<EntityState> out = new ArrayList<>(m.size());
+		for (EntityFold f : m.values()) {
+			out.add(f.state);
+		}
+		out.sort(Comparator.comparing(EntityState::entityId));
+		return out;
+	}
+
+	/**
+	 * The known entity types.
+	 *
+	 * @return a snapshot of the type names
+	 */
+	public Collection<String> types() {
+		return new ArrayList<>(types.keySet());
+	}
+
+	private static final class EntityFold {
+		final String type;
+		final String entityId;
+		final List<Event> events = new ArrayList<>(1);
+		volatile EntityState state;
+
+		EntityFold(String type, String entityId) {
+			this.type = type;
+			this.entityId = entityId;
+		}
+
+		Event head() {
+			return events.isEmpty() ? null : events.get(events.size() - 1);
+		}
+
+		/** Adds an event; returns whether the state changed. */
+		boolean add(Event e, ProjectionPolicy policy) {
+			ConflictStrategy strategy = policy.strategy(type);
+			Comparator<Event> order = order(strategy, policy);
+			boolean custom = strategy == ConflictStrategy.CUSTOM;
+			int idx = Collections.binarySearch(events, e, order);
+			if (idx >= 0) {
+				return false; // the same event again: the vector normally drops it before here
+			}
+			idx = -idx - 1;
+			if (!custom && idx == 0 && !events.isEmpty() && isReset(events.get(0))) {
+				return false; // older than the newest PUT/DELETE: cannot change the fold
+			}
+			events.add(idx, e);
+			if (!custom && isReset(e) && idx > 0) {
+				events.subList(0, idx).clear();
+				idx = 0;
+			}
+			if (idx == events.size() - 1 && state != null && (idx > 0 || !custom)) {
+				state = step(state.deleted() ? null : state.document(), e, strategy, policy);
+			}
+			else {
+				refold(policy);
+			}
+			return true;
+		}
+
+		void refold(ProjectionPolicy policy) {
+			ConflictStrategy strategy = policy.strategy(type);
+			events.sort(order(strategy, policy));
+			byte[] doc = null;
+			EntityState s = null;
+			for (Event e : events) {
+				s = step(doc, e, strategy, policy);
+				doc = s.document();
+			}
+			state = s;
+		}
+
+		private EntityState step(byte[] doc, Event e, ConflictStrategy strategy, ProjectionPolicy policy) {
+			byte[] next;
+			if (strategy == ConflictStrategy.CUSTOM) {
+				CustomResolver resolver = policy.resolver(type);
+				ObjectNode result = resolver.fold(doc == null ? null : Json.parseObject(doc), e,
+						e.payload() == null ? null : Json.parseObject(e.payload()));
+				next = result == null ? null : Json.bytes(result);
+			}
+			else if (e.op() == Op.PUT) {
+				next = e.payload();
+			}
+			else if (e.op() == Op.DELETE) {
+				next = null;
+			}
+			else {
+				ObjectNode target = doc == null ? Json.MAPPER.createObjectNode() : Json.parseObject(doc);
+				ObjectNode patch = Json.parseObject(e.payload());
+				if (strategy == ConflictStrategy.FIELD_MERGE) {
+					Json.deepMerge(target, patch);
+				}
+				else {
+					Json.shallowMerge(target, patch);
+				}
+				next = Json.bytes(target);
+			}
+			Event head = events.get(events.size() - 1);
+			return new EntityState(type, entityId, next, next == null, head.id(), head.hlc(), head.origin(), head.userId());
+		}
+
+		private static boolean isReset(Event e) {
+			return e.op() != Op.PATCH;
+		}
+
+		private static Comparator<Event> order(ConflictStrategy strategy, ProjectionPolicy policy) {
+			if (strategy == ConflictStrategy.ORIGIN_PRIORITY) {
+				return Comparator.<Event>comparingInt(ev -> policy.rank(ev.origin())).thenComparing(CANONICAL);
+			}
+			return CANONICAL;
+		}
+	}
+}

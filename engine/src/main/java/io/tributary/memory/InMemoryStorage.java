@@ -1,0 +1,216 @@
+package io.tributary.memory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.tributary.Conflict;
+import io.tributary.Event;
+import io.tributary.VersionVector;
+import io.tributary.spi.EntityRecord;
+import io.tributary.spi.EventStore;
+import io.tributary.spi.ProjectionStore;
+import io.tributary.spi.SequenceGapException;
+import io.tributary.spi.Storage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Storage held in memory: fast, for unit tests and ephemeral replicas. Nothing survives the JVM, but
+ * the same instance can be reopened by a new engine to simulate a restart. Thread-safe; every call
+ * completes synchronously on the subscribing thread.
+ */
+public final class InMemoryStorage implements Storage {
+
+	private final Object lock = new Object();
+	private final List<Event> log = new ArrayList<>();
+	/** Per origin, the position of each sequence: index {@code seq - 1}. */
+	private final Map<String, List<Long>> positionsByOrigin = new HashMap<>();
+	private final Map<String, EntityRecord> entities = new HashMap<>();
+	private final Map<UUID, Conflict> conflicts = new LinkedHashMap<>();
+	private long checkpoint;
+	private String origin;
+
+	private final EventStore events = new Events();
+	private final ProjectionStore projections = new Projections();
+
+	/**
+	 * An empty store.
+	 */
+	public InMemoryStorage() {
+	}
+
+	@Override
+	public EventStore events() {
+		return events;
+	}
+
+	@Override
+	public ProjectionStore projections() {
+		return projections;
+	}
+
+	@Override
+	public Mono<String> origin(String candidate) {
+		return Mono.fromCallable(() -> {
+			synchronized (lock) {
+				if (origin == null) {
+					origin = candidate;
+				}
+				return origin;
+			}
+		});
+	}
+
+	@Override
+	public Mono<Void> close() {
+		return Mono.empty();
+	}
+
+	private final class Events implements EventStore {
+
+		@Override
+		public Mono<List<Event>> append(List<Event> batch) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					Map<String, Long> next = new HashMap<>();
+					List<Event> accepted = new ArrayList<>(batch.size());
+					for (Event e : batch) {
+						long held = next.computeIfAbsent(e.origin(), o -> (long) positions(o).size());
+						if (e.originSeq() <= held) {
+							continue;
+						}
+						if (e.originSeq() != held + 1) {
+							throw new SequenceGapException(e.origin(), held + 1, e.originSeq());
+						}
+						next.put(e.origin(), e.originSeq());
+						accepted.add(e);
+					}
+					List<Event> stored = new ArrayList<>(accepted.size());
+					for (Event e : accepted) {
+						Event positioned = e.withPosition(log.size() + 1L);
+						log.add(positioned);
+						positions(e.origin()).add(positioned.position());
+						stored.add(positioned);
+					}
+					return stored;
+				}
+			});
+		}
+
+		private List<Long> positions(String o) {
+			return positionsByOrigin.computeIfAbsent(o, k -> new ArrayList<>());
+		}
+
+		@Override
+		public Flux<Event> read(long afterPosition, int limit) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					int from = (int) Math.min(Math.max(afterPosition, 0), log.size());
+					int to = (int) Math.min(log.size(), (long) from + limit);
+					return new ArrayList<>(log.subList(from, to));
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Flux<Event> readLacking(VersionVector have, int limit) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					long start = Long.MAX_VALUE;
+					for (Map.Entry<String, List<Long>> e : positionsByOrigin.entrySet()) {
+						long mine = e.getValue().size();
+						long theirs = have.get(e.getKey());
+						if (theirs < mine) {
+							start = Math.min(start, e.getValue().get((int) theirs));
+						}
+					}
+					List<Event> out = new ArrayList<>();
+					for (long p = start; p <= log.size() && out.size() < limit; p++) {
+						Event e = log.get((int) (p - 1));
+						if (!have.covers(e.origin(), e.originSeq())) {
+							out.add(e);
+						}
+					}
+					return out;
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Mono<VersionVector> vector() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					Map<String, Long> v = new HashMap<>();
+					positionsByOrigin.forEach((o, l) -> v.put(o, (long) l.size()));
+					return VersionVector.of(v);
+				}
+			});
+		}
+
+		@Override
+		public Mono<Long> lastPosition() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					return (long) log.size();
+				}
+			});
+		}
+	}
+
+	private final class Projections implements ProjectionStore {
+
+		@Override
+		public Mono<Long> checkpoint() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					return checkpoint;
+				}
+			});
+		}
+
+		@Override
+		public Flux<EntityRecord> entities() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					return new ArrayList<>(entities.values());
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Mono<Void> save(long newCheckpoint, List<EntityRecord> records, List<Conflict> newConflicts) {
+			return Mono.fromRunnable(() -> {
+				synchronized (lock) {
+					for (EntityRecord r : records) {
+						entities.put(r.type() + '\u0000' + r.entityId(), r);
+					}
+					for (Conflict c : newConflicts) {
+						conflicts.putIfAbsent(c.incoming().id(), c);
+					}
+					checkpoint = Math.max(checkpoint, newCheckpoint);
+				}
+			});
+		}
+
+		@Override
+		public Flux<Conflict> conflicts(String type, int limit) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					List<Conflict> out = new ArrayList<>();
+					for (Conflict c : conflicts.values()) {
+						if (type == null || type.equals(c.type())) {
+							out.add(c);
+						}
+					}
+					out.sort(Comparator.comparingLong(c -> c.incoming().position()));
+					return out.subList(0, Math.min(limit, out.size()));
+				}
+			}).flatMapIterable(l -> l);
+		}
+	}
+}

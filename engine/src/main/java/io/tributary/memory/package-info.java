@@ -1,0 +1,4 @@
+/**
+ * Storage held in memory, for tests and ephemeral replicas.
+ */
+package io.tributary.memory;

@@ -1,0 +1,13 @@
+package io.tributary.spi;
+
+/**
+ * One entity's projection as the projection store keeps it: an opaque fold the engine encodes and
+ * decodes (the events it still needs to fold the entity again when an older one arrives late).
+ *
+ * @param type entity type
+ * @param entityId entity id
+ * @param userId owner of the entity's head event, may be {@code null}
+ * @param fold the encoded fold
+ */
+public record EntityRecord(String type, String entityId, String userId, byte[] fold) {
+}

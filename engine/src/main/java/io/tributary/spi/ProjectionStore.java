@@ -1,0 +1,51 @@
+package io.tributary.spi;
+
+import java.util.List;
+
+import io.tributary.Conflict;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Durable projection state: entity folds, stored conflicts and the checkpoint position they cover.
+ * <p>
+ * The engine folds events in memory and writes changed entities behind the log, in one transaction
+ * with the checkpoint. After a restart it loads the folds and replays the log after the checkpoint,
+ * so the projection always equals the fold of the log.
+ */
+public interface ProjectionStore {
+
+	/**
+	 * The position the saved projection covers.
+	 *
+	 * @return the checkpoint, 0 when nothing was saved
+	 */
+	Mono<Long> checkpoint();
+
+	/**
+	 * All saved entity folds.
+	 *
+	 * @return the records, in no particular order
+	 */
+	Flux<EntityRecord> entities();
+
+	/**
+	 * Saves changed entities and new conflicts with the checkpoint they reach, in one transaction.
+	 * Saving a conflict twice (same incoming event) keeps one.
+	 *
+	 * @param checkpoint the position covered after this save
+	 * @param entities entity folds to insert or replace
+	 * @param conflicts conflicts to record
+	 * @return completes when durable
+	 */
+	Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts);
+
+	/**
+	 * Stored conflicts, oldest first.
+	 *
+	 * @param type entity type to filter by, {@code null} for all
+	 * @param limit most conflicts to emit
+	 * @return the conflicts
+	 */
+	Flux<Conflict> conflicts(String type, int limit);
+}
