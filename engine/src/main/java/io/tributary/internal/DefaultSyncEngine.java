@@ -243,8 +243,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private byte[] validate(WriteRequest r) {
 		requireName("type", r.type(), 128);
 		requireName("entityId", r.entityId(), 512);
-		if (r.userId() != null && r.userId().length() > 256) {
-			throw new ValidationException("userId is longer than 256 characters");
+		if (r.userId() != null && (r.userId().isEmpty() || r.userId().length() > 256)) {
+			throw new ValidationException("userId, when given, must be 1 to 256 characters");
 		}
 		if (r.schemaVersion() < 0) {
 			throw new ValidationException("schemaVersion must not be negative");

@@ -1,0 +1,172 @@
+package io.tributary.storage.h2;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Result;
+import io.tributary.Event;
+import io.tributary.VersionVector;
+import io.tributary.spi.EventCodec;
+import io.tributary.spi.EventStore;
+import io.tributary.spi.SequenceGapException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The event log on H2. Appends run on the executor's writer thread, which is also the only place the
+ * in-memory vector and last position change; reads run on the reader thread.
+ */
+final class H2EventStore implements EventStore {
+
+	private static final int SCAN_PAGE = 1024;
+
+	private static final String INSERT_EVENTS = "INSERT INTO tributary_event (position, body) "
+			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
+	private static final String INSERT_SEGMENT = "INSERT INTO tributary_segment (origin, first_seq, last_seq, first_position) "
+			+ "VALUES ($1, $2, $3, $4)";
+
+	private final H2Executor executor;
+	private volatile VersionVector vector;
+	private volatile long lastPosition;
+
+	private H2EventStore(H2Executor executor, VersionVector vector, long lastPosition) {
+		this.executor = executor;
+		this.vector = vector;
+		this.lastPosition = lastPosition;
+	}
+
+	static Mono<H2EventStore> load(H2Executor executor) {
+		Mono<VersionVector> vector = executor.read(c -> Flux.from(c.createStatement(
+				"SELECT origin, MAX(last_seq) FROM tributary_segment GROUP BY origin").execute())
+				.flatMap(r -> r.map((row, meta) -> Map.entry(row.get(0, String.class), ((Number) row.get(1)).longValue()))))
+				.collectMap(Map.Entry::getKey, Map.Entry::getValue)
+				.map(VersionVector::of);
+		Mono<Long> last = executor.read(c -> Flux.from(c.createStatement(
+				"SELECT COALESCE(MAX(position), 0) FROM tributary_event").execute())
+				.flatMap(r -> r.map((row, meta) -> ((Number) row.get(0)).longValue())))
+				.single();
+		return Mono.zip(vector, last).map(t -> new H2EventStore(executor, t.getT1(), t.getT2()));
+	}
+
+	@Override
+	public Mono<List<Event>> append(List<Event> events) {
+		return executor.inTransaction(c -> {
+			Map<String, Long> next = new HashMap<>();
+			List<Event> accepted = new ArrayList<>(events.size());
+			for (Event e : events) {
+				long held = next.computeIfAbsent(e.origin(), o -> vector.get(o));
+				if (e.originSeq() <= held) {
+					continue;
+				}
+				if (e.originSeq() != held + 1) {
+					return Mono.error(new SequenceGapException(e.origin(), held + 1, e.originSeq()));
+				}
+				next.put(e.origin(), e.originSeq());
+				accepted.add(e);
+			}
+			if (accepted.isEmpty()) {
+				return Mono.just(List.<Event>of());
+			}
+			long first = lastPosition + 1;
+			int n = accepted.size();
+			Long[] positions = new Long[n];
+			byte[][] bodies = new byte[n][];
+			List<Event> stored = new ArrayList<>(n);
+			Map<String, long[]> segments = new LinkedHashMap<>();
+			for (int i = 0; i < n; i++) {
+				Event e = accepted.get(i);
+				long position = first + i;
+				positions[i] = position;
+				bodies[i] = EventCodec.encode(e);
+				stored.add(e.withPosition(position));
+				long[] seg = segments.get(e.origin());
+				if (seg == null) {
+					segments.put(e.origin(), new long[] { e.originSeq(), e.originSeq(), position });
+				}
+				else {
+					seg[1] = e.originSeq();
+				}
+			}
+			Mono<Long> insert = Flux.from(c.createStatement(INSERT_EVENTS).bind(0, positions).bind(1, bodies).execute())
+					.flatMap(Result::getRowsUpdated).reduce(0L, (a, b) -> a + b);
+			Mono<Long> segs = Flux.fromIterable(segments.entrySet())
+					.<Long>concatMap(s -> H2Executor.update(c, INSERT_SEGMENT, s.getKey(), s.getValue()[0],
+							s.getValue()[1], s.getValue()[2]))
+					.reduce(0L, (a, b) -> a + b);
+			return insert.then(segs).thenReturn(stored);
+		}).doOnNext(stored -> {
+			// runs on the writer thread after the commit: the only writer of these fields
+			if (!stored.isEmpty()) {
+				Map<String, Long> v = new HashMap<>(vector.entries());
+				for (Event e : stored) {
+					v.put(e.origin(), e.originSeq());
+				}
+				vector = VersionVector.of(v);
+				lastPosition = stored.get(stored.size() - 1).position();
+			}
+		});
+	}
+
+	@Override
+	public Flux<Event> read(long afterPosition, int limit) {
+		if (limit < 1) {
+			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
+		}
+		return executor.read(c -> Flux.from(c.createStatement(
+				"SELECT position, body FROM tributary_event WHERE position > $1 ORDER BY position LIMIT $2")
+				.bind(0, afterPosition).bind(1, limit).execute())
+				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class)))));
+	}
+
+	@Override
+	public Flux<Event> readLacking(VersionVector have, int limit) {
+		if (limit < 1) {
+			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
+		}
+		return Flux.defer(() -> {
+			Map<String, Long> missing = have.lacking(vector);
+			if (missing.isEmpty()) {
+				return Flux.empty();
+			}
+			return executor.read(c -> Flux.fromIterable(missing.entrySet())
+					.concatMap(m -> Flux.from(c.createStatement("SELECT first_position FROM tributary_segment "
+							+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
+							.bind(0, m.getKey()).bind(1, m.getValue() + 1).execute())
+							.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class))))
+					.reduce(Long.MAX_VALUE, Math::min)
+					.flux())
+					.single()
+					.flatMapMany(start -> scan(start - 1, have, limit));
+		});
+	}
+
+	/** Reads pages from a position on, keeping the events {@code have} lacks, until {@code limit} are found. */
+	private Flux<Event> scan(long after, VersionVector have, int limit) {
+		return read(after, SCAN_PAGE).collectList()
+				.expand(page -> page.size() < SCAN_PAGE ? Mono.empty()
+						: read(page.get(page.size() - 1).position(), SCAN_PAGE).collectList())
+				.concatMapIterable(l -> l)
+				.filter(e -> !have.covers(e.origin(), e.originSeq()))
+				.take(limit);
+	}
+
+	@Override
+	public Mono<VersionVector> vector() {
+		return Mono.fromSupplier(() -> vector);
+	}
+
+	@Override
+	public Mono<Long> lastPosition() {
+		return Mono.fromSupplier(() -> lastPosition);
+	}
+
+	static Mono<Long> count(Connection c, String sql) {
+		return Flux.from(c.createStatement(sql).execute())
+				.flatMap(r -> r.map((row, m) -> ((Number) row.get(0)).longValue()))
+				.single();
+	}
+}

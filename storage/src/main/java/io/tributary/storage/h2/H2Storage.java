@@ -1,0 +1,237 @@
+package io.tributary.storage.h2;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.r2dbc.h2.H2ConnectionConfiguration;
+import io.r2dbc.h2.H2ConnectionFactory;
+import io.r2dbc.spi.Connection;
+import io.tributary.spi.EventStore;
+import io.tributary.spi.ProjectionStore;
+import io.tributary.spi.Storage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Storage on embedded H2 through r2dbc-h2: a file database by default, in memory for tests.
+ * <p>
+ * The storage owns two threads and two held connections (see {@code docs/STORAGE.md}): all H2 work runs
+ * there, never on the caller's thread. Every commit is written to the operating system before it is
+ * acknowledged, so acknowledged writes survive {@code kill -9}; {@link Durability#POWER_LOSS} also syncs
+ * to the device.
+ *
+ * <pre>{@code
+ * Storage storage = H2Storage.builder().directory(Path.of("data")).open().block();
+ * }</pre>
+ */
+public final class H2Storage implements Storage {
+
+	/** The schema scripts in order; the version of a script is its index plus one. */
+	static final List<String> SCRIPTS = List.of("V1__init.sql");
+
+	private final H2Executor executor;
+	private final H2EventStore events;
+	private final H2ProjectionStore projections;
+	private final String description;
+
+	private H2Storage(H2Executor executor, H2EventStore events, String description) {
+		this.executor = executor;
+		this.events = events;
+		this.projections = new H2ProjectionStore(executor);
+		this.description = description;
+	}
+
+	/**
+	 * A builder; without further settings it opens {@code ./data/tributary.mv.db}.
+	 *
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	@Override
+	public EventStore events() {
+		return events;
+	}
+
+	@Override
+	public ProjectionStore projections() {
+		return projections;
+	}
+
+	@Override
+	public Mono<String> origin(String candidate) {
+		return executor.inTransaction(c -> Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1")
+				.bind(0, "origin").execute())
+				.flatMap(r -> r.map((row, m) -> row.get(0, String.class)))
+				.next()
+				.switchIfEmpty(putMeta(c, "origin", candidate).thenReturn(candidate)));
+	}
+
+	@Override
+	public Mono<Void> close() {
+		return executor.close();
+	}
+
+	@Override
+	public String toString() {
+		return "H2Storage{" + description + "}";
+	}
+
+	static Mono<String> meta(H2Executor executor, String name) {
+		return executor.read(c -> Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1")
+				.bind(0, name).execute())
+				.flatMap(r -> r.map((row, m) -> row.get(0, String.class))))
+				.next();
+	}
+
+	static Mono<Long> putMeta(Connection c, String name, String value) {
+		return H2Executor.update(c, "MERGE INTO tributary_meta (name, val) KEY (name) VALUES ($1, $2)", name, value);
+	}
+
+	/** Applies the schema scripts newer than the stored version, each with its version row. */
+	static Mono<Integer> migrate(H2Executor executor) {
+		return executor.onWriter(c -> H2Executor.update(c, "CREATE TABLE IF NOT EXISTS tributary_schema_version ("
+				+ "version INT NOT NULL PRIMARY KEY, script VARCHAR(255) NOT NULL, "
+				+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)")
+				.then(H2EventStore.count(c, "SELECT COALESCE(MAX(version), 0) FROM tributary_schema_version"))
+				.flatMap(current -> {
+					if (current > SCRIPTS.size()) {
+						return Mono.error(new IllegalStateException("database schema version " + current
+								+ " is newer than this Tributary supports (" + SCRIPTS.size() + ")"));
+					}
+					return Flux.range(current.intValue() + 1, SCRIPTS.size() - current.intValue())
+							.concatMap(version -> Flux.fromIterable(statements(SCRIPTS.get(version - 1)))
+									.concatMap(sql -> H2Executor.update(c, sql))
+									.then(H2Executor.update(c,
+											"INSERT INTO tributary_schema_version (version, script) VALUES ($1, $2)",
+											version, SCRIPTS.get(version - 1))))
+							.then(Mono.just(SCRIPTS.size()));
+				}));
+	}
+
+	static List<String> statements(String script) {
+		String text;
+		try (InputStream in = H2Storage.class.getResourceAsStream("/schema/h2/" + script)) {
+			if (in == null) {
+				throw new IllegalStateException("schema script missing from the jar: " + script);
+			}
+			text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		List<String> out = new ArrayList<>();
+		StringBuilder current = new StringBuilder();
+		for (String line : text.split("\n")) {
+			String trimmed = line.strip();
+			if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+				continue;
+			}
+			current.append(line).append('\n');
+			if (trimmed.endsWith(";")) {
+				String sql = current.toString().strip();
+				out.add(sql.substring(0, sql.length() - 1));
+				current.setLength(0);
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * Configures and opens an {@link H2Storage}. Immutable settings are checked in {@link #open()}.
+	 */
+	public static final class Builder {
+		private Path directory = Path.of("data");
+		private String memoryName;
+		private Durability durability = Durability.PROCESS_CRASH;
+
+		private Builder() {
+		}
+
+		/**
+		 * Keep the database in a directory (created when missing), as {@code tributary.mv.db}.
+		 *
+		 * @param dir the directory
+		 * @return this builder
+		 */
+		public Builder directory(Path dir) {
+			this.directory = Objects.requireNonNull(dir, "dir");
+			this.memoryName = null;
+			return this;
+		}
+
+		/**
+		 * Keep the database in memory under a name, until the storage is closed.
+		 *
+		 * @param name the database name
+		 * @return this builder
+		 */
+		public Builder inMemory(String name) {
+			this.memoryName = Objects.requireNonNull(name, "name");
+			return this;
+		}
+
+		/**
+		 * What acknowledged writes survive. Default {@link Durability#PROCESS_CRASH}.
+		 *
+		 * @param value the durability
+		 * @return this builder
+		 */
+		public Builder durability(Durability value) {
+			this.durability = Objects.requireNonNull(value, "durability");
+			return this;
+		}
+
+		/**
+		 * Opens the database, creating or migrating its schema.
+		 *
+		 * @return the storage
+		 */
+		public Mono<H2Storage> open() {
+			String name = memoryName;
+			Path dir = directory.toAbsolutePath();
+			Durability mode = durability;
+			return Mono.defer(() -> {
+				H2ConnectionConfiguration.Builder config = H2ConnectionConfiguration.builder();
+				String description;
+				if (name != null) {
+					config.inMemory(name);
+					description = "mem:" + name;
+				}
+				else {
+					config.file(dir.resolve("tributary").toString());
+					description = "file:" + dir;
+				}
+				// commits reach the operating system before they are acknowledged (H2's default delays them)
+				config.property("WRITE_DELAY", "0");
+				H2ConnectionFactory factory = new H2ConnectionFactory(config.build());
+				Scheduler writeThread = H2Executor.thread("tributary-h2-writer");
+				Scheduler readThread = H2Executor.thread("tributary-h2-reader");
+				Mono<Void> mkdirs = name != null ? Mono.empty() : Mono.fromCallable(() -> Files.createDirectories(dir))
+						.subscribeOn(writeThread).then();
+				Mono<Connection> writer = Mono.from(factory.create()).cast(Connection.class).subscribeOn(writeThread);
+				Mono<Connection> reader = Mono.from(factory.create()).cast(Connection.class).subscribeOn(readThread);
+				return mkdirs.then(writer).flatMap(w -> reader.map(r -> new H2Executor(w, r, writeThread, readThread,
+						mode == Durability.POWER_LOSS)))
+						.flatMap(executor -> migrate(executor)
+								.then(H2EventStore.load(executor))
+								.map(events -> new H2Storage(executor, events, description + " " + mode))
+								.onErrorResume(e -> executor.close().then(Mono.error(e))))
+						.doOnError(e -> {
+							writeThread.dispose();
+							readThread.dispose();
+						});
+			});
+		}
+	}
+}
