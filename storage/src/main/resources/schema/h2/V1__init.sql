@@ -23,14 +23,17 @@ CREATE TABLE IF NOT EXISTS tributary_segment (
     PRIMARY KEY (origin, first_seq)
 );
 
--- Projected entities, written behind the log at each projection checkpoint. The key is the
--- entity type and id in UTF-8 joined by a NUL byte; fold is the list of events the entity's state
--- still depends on (EventCodec list format).
--- Index: the primary key on entity_key makes the checkpoint's MERGE an upsert by key.
-CREATE TABLE IF NOT EXISTS tributary_entity (
-    entity_key VARBINARY(4096) NOT NULL PRIMARY KEY,
-    user_id VARBINARY(1024),
-    fold VARBINARY(1000000000) NOT NULL
+-- Projection checkpoints, append-only: each row is a chunk of entity folds (the events each
+-- entity's state still depends on) that changed since the previous checkpoint. Loading reads the
+-- chunks in order and keeps the newest fold per entity. Once the chunks outgrow twice the live
+-- projection, one full snapshot is appended and every older chunk deleted (compaction).
+-- Updating one row per entity instead costs a random B-tree update each and, measured, more than
+-- halved write throughput; see docs/STORAGE.md.
+-- Index: the primary key on seq: chunks are appended at the right edge, read back in order, and
+-- compaction deletes a prefix.
+CREATE TABLE IF NOT EXISTS tributary_projection (
+    seq BIGINT NOT NULL PRIMARY KEY,
+    chunk VARBINARY(1000000000) NOT NULL
 );
 
 -- Detected conflicts, for audit: both sides and the winner (EventCodec conflict format).

@@ -112,6 +112,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final Map<String, TreeMap<Long, Event>> held = new HashMap<>();
 	private int heldCount;
 	private final List<Conflict> pendingConflicts = new ArrayList<>();
+	private long savedSinceSnapshot;
 
 	private volatile VersionVector committedVector;
 	private volatile long lastPosition;
@@ -689,21 +690,20 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	private void runCheckpoint() {
-		List<io.tributary.spi.EntityRecord> records = projector.takeDirty();
+		// the projection store appends what changed; once that outgrows twice the projection, one full
+		// snapshot replaces it all (compaction), which keeps both checkpoint cost and space proportional
+		boolean full = savedSinceSnapshot > 2 * Math.max(projector.size(), 1024);
+		List<io.tributary.spi.EntityRecord> records = full ? projector.takeAll() : projector.takeDirty();
 		List<Conflict> newConflicts = new ArrayList<>(pendingConflicts);
 		pendingConflicts.clear();
 		long position = lastPosition;
 		Mono<Void> save = records.isEmpty() && newConflicts.isEmpty() ? Mono.empty()
-				: storage.projections().save(position, records, newConflicts);
+				: storage.projections().save(position, records, newConflicts, full);
+		savedSinceSnapshot = full ? records.size() : savedSinceSnapshot + records.size();
 		boolean finalCheckpoint = closing && closeSink != null;
 		save.subscribe(null, error -> {
-			// keep what was not saved for the next checkpoint: the log still holds it
-			for (io.tributary.spi.EntityRecord r : records) {
-				EntityState s = projector.get(r.type(), r.entityId());
-				if (s != null) {
-					projector.load(r);
-				}
-			}
+			// keep what was not saved for the next checkpoint (the log still holds it)
+			projector.markDirty(records);
 			pendingConflicts.addAll(0, newConflicts);
 			finishCheckpoint(error, finalCheckpoint);
 		}, () -> {

@@ -108,6 +108,50 @@ public final class Projector {
 	}
 
 	/**
+	 * Every fold, encoded for the projection store (a full snapshot), clearing the dirty set.
+	 *
+	 * @return the records
+	 */
+	public List<EntityRecord> takeAll() {
+		List<EntityRecord> out = new ArrayList<>();
+		for (Map<String, EntityFold> m : types.values()) {
+			for (EntityFold f : m.values()) {
+				out.add(new EntityRecord(f.type, f.entityId, f.state.userId(), EventCodec.encodeList(f.events)));
+			}
+		}
+		dirty.clear();
+		return out;
+	}
+
+	/**
+	 * How many entities the projection holds, tombstones included.
+	 *
+	 * @return the count
+	 */
+	public long size() {
+		long n = 0;
+		for (Map<String, EntityFold> m : types.values()) {
+			n += m.size();
+		}
+		return n;
+	}
+
+	/**
+	 * Marks folds dirty again after their records failed to save.
+	 *
+	 * @param records the records that were not saved
+	 */
+	public void markDirty(List<EntityRecord> records) {
+		for (EntityRecord r : records) {
+			Map<String, EntityFold> m = types.get(r.type());
+			EntityFold f = m == null ? null : m.get(r.entityId());
+			if (f != null) {
+				dirty.add(f);
+			}
+		}
+	}
+
+	/**
 	 * How many folds changed since the last {@link #takeDirty()}.
 	 *
 	 * @return the count

@@ -183,9 +183,13 @@ public final class InMemoryStorage implements Storage {
 		}
 
 		@Override
-		public Mono<Void> save(long newCheckpoint, List<EntityRecord> records, List<Conflict> newConflicts) {
+		public Mono<Void> save(long newCheckpoint, List<EntityRecord> records, List<Conflict> newConflicts,
+				boolean replaceAll) {
 			return Mono.fromRunnable(() -> {
 				synchronized (lock) {
+					if (replaceAll) {
+						entities.clear();
+					}
 					for (EntityRecord r : records) {
 						entities.put(r.type() + '\u0000' + r.entityId(), r);
 					}

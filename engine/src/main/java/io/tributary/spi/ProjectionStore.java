@@ -36,9 +36,23 @@ public interface ProjectionStore {
 	 * @param checkpoint the position covered after this save
 	 * @param entities entity folds to insert or replace
 	 * @param conflicts conflicts to record
+	 * @param replaceAll whether {@code entities} is the whole projection, so that everything saved
+	 *        before may be discarded (compaction)
 	 * @return completes when durable
 	 */
-	Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts);
+	Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll);
+
+	/**
+	 * Saves changed entities and new conflicts; see {@link #save(long, List, List, boolean)}.
+	 *
+	 * @param checkpoint the position covered after this save
+	 * @param entities entity folds to insert or replace
+	 * @param conflicts conflicts to record
+	 * @return completes when durable
+	 */
+	default Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts) {
+		return save(checkpoint, entities, conflicts, false);
+	}
 
 	/**
 	 * Stored conflicts, oldest first.

@@ -1,7 +1,16 @@
 package io.tributary.storage.h2;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
@@ -14,20 +23,25 @@ import reactor.core.publisher.Mono;
 
 /**
  * Entity folds, conflicts and the projection checkpoint on H2, saved in one transaction.
+ * <p>
+ * Folds are appended in chunks to {@code tributary_projection} (see the schema script for why); the
+ * writer thread is the only one that touches {@link #nextSeq}.
  */
 final class H2ProjectionStore implements ProjectionStore {
 
 	static final String CHECKPOINT = "projection.checkpoint";
 
-	private static final String MERGE_ENTITIES = "MERGE INTO tributary_entity (entity_key, user_id, fold) KEY (entity_key) "
-			+ "SELECT * FROM UNNEST(CAST($1 AS VARBINARY(4096) ARRAY), CAST($2 AS VARBINARY(1024) ARRAY), "
-			+ "CAST($3 AS VARBINARY(1000000000) ARRAY))";
+	/** Folds per chunk row, and a soft cap of a chunk's bytes. */
+	private static final int CHUNK_RECORDS = 4096;
+	private static final int CHUNK_BYTES = 4 * 1024 * 1024;
+
+	private static final String INSERT_CHUNKS = "INSERT INTO tributary_projection (seq, chunk) "
+			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
 	private static final String MERGE_CONFLICT = "MERGE INTO tributary_conflict (incoming_id, entity_type, incoming_position, body) "
 			+ "KEY (incoming_id) VALUES ($1, $2, $3, $4)";
 
-	private static final byte[] NO_USER = new byte[0];
-
 	private final H2Executor executor;
+	private long nextSeq = -1;
 
 	H2ProjectionStore(H2Executor executor) {
 		this.executor = executor;
@@ -40,69 +54,50 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	@Override
 	public Flux<EntityRecord> entities() {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT entity_key, user_id, fold FROM tributary_entity")
+		return executor.read(c -> Flux.from(c.createStatement("SELECT chunk FROM tributary_projection ORDER BY seq")
 				.execute())
-				.flatMap(r -> r.map((row, meta) -> {
-					byte[] key = row.get(0, byte[].class);
-					byte[] user = row.get(1, byte[].class);
-					int sep = indexOf(key, (byte) 0);
-					return new EntityRecord(new String(key, 0, sep, StandardCharsets.UTF_8),
-							new String(key, sep + 1, key.length - sep - 1, StandardCharsets.UTF_8),
-							user == null || user.length == 0 ? null : new String(user, StandardCharsets.UTF_8), row.get(2, byte[].class));
-				})));
-	}
-
-	private static int indexOf(byte[] bytes, byte b) {
-		for (int i = 0; i < bytes.length; i++) {
-			if (bytes[i] == b) {
-				return i;
-			}
-		}
-		throw new IllegalStateException("entity key without separator");
-	}
-
-	static byte[] key(String type, String entityId) {
-		byte[] t = type.getBytes(StandardCharsets.UTF_8);
-		byte[] id = entityId.getBytes(StandardCharsets.UTF_8);
-		byte[] key = new byte[t.length + 1 + id.length];
-		System.arraycopy(t, 0, key, 0, t.length);
-		System.arraycopy(id, 0, key, t.length + 1, id.length);
-		return key;
+				.flatMap(r -> r.map((row, meta) -> row.get(0, byte[].class))))
+				.reduce(new LinkedHashMap<String, EntityRecord>(), (latest, chunk) -> {
+					for (EntityRecord record : decodeChunk(chunk)) {
+						latest.put(record.type() + '\u0000' + record.entityId(), record);
+					}
+					return latest;
+				})
+				.flatMapIterable(Map::values);
 	}
 
 	@Override
-	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts) {
+	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll) {
 		return executor.inTransaction(c -> {
-			Mono<Long> merge = Mono.just(0L);
-			if (!entities.isEmpty()) {
-				int n = entities.size();
-				byte[][] keys = new byte[n][];
-				byte[][] users = new byte[n][];
-				byte[][] folds = new byte[n][];
-				for (int i = 0; i < n; i++) {
-					EntityRecord r = entities.get(i);
-					keys[i] = key(r.type(), r.entityId());
-					// r2dbc-h2 cannot bind a null array element: no owner is stored as zero bytes
-					users[i] = r.userId() == null ? NO_USER : r.userId().getBytes(StandardCharsets.UTF_8);
-					folds[i] = r.fold();
+			Mono<Long> seqStart = nextSeq >= 0 ? Mono.just(nextSeq)
+					: H2EventStore.count(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection");
+			return seqStart.flatMap(first -> {
+				List<byte[]> chunks = encodeChunks(entities);
+				Long[] seqs = new Long[chunks.size()];
+				for (int i = 0; i < seqs.length; i++) {
+					seqs[i] = first + i;
 				}
-				merge = Flux.from(c.createStatement(MERGE_ENTITIES).bind(0, keys).bind(1, users).bind(2, folds).execute())
-						.flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
-			}
-			Mono<Long> recordConflicts = Flux.fromIterable(conflicts)
-					.concatMap(conflict -> {
-						Statement s = c.createStatement(MERGE_CONFLICT)
-								.bind(0, conflict.incoming().id())
-								.bind(1, conflict.type())
-								.bind(2, conflict.incoming().position())
-								.bind(3, EventCodec.encodeConflict(conflict));
-						return Flux.from(s.execute()).flatMap(Result::getRowsUpdated);
-					})
-					.reduce(0L, Long::sum);
-			return merge.then(recordConflicts)
-					.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
-					.thenReturn(Boolean.TRUE);
-		}).then();
+				Mono<Long> insert = chunks.isEmpty() ? Mono.just(0L)
+						: Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][]))
+								.execute()).flatMap(Result::getRowsUpdated).reduce(0L, (a, b) -> a + b);
+				Mono<Long> compact = replaceAll
+						? H2Executor.update(c, "DELETE FROM tributary_projection WHERE seq < $1", first)
+						: Mono.just(0L);
+				Mono<Long> recordConflicts = Flux.fromIterable(conflicts)
+						.concatMap(conflict -> {
+							Statement s = c.createStatement(MERGE_CONFLICT)
+									.bind(0, conflict.incoming().id())
+									.bind(1, conflict.type())
+									.bind(2, conflict.incoming().position())
+									.bind(3, EventCodec.encodeConflict(conflict));
+							return Flux.from(s.execute()).flatMap(Result::getRowsUpdated);
+						})
+						.reduce(0L, (a, b) -> a + b);
+				return insert.then(compact).then(recordConflicts)
+						.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
+						.thenReturn(first + chunks.size());
+			});
+		}).doOnNext(next -> nextSeq = next).then();
 	}
 
 	@Override
@@ -115,5 +110,81 @@ final class H2ProjectionStore implements ProjectionStore {
 							+ "ORDER BY incoming_position, incoming_id LIMIT $2").bind(0, type).bind(1, limit);
 			return Flux.from(s.execute()).flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))));
 		});
+	}
+
+	/** Chunk layout: count (int), then per record: type, entityId, userId (flag + str), fold (length + bytes). */
+	static List<byte[]> encodeChunks(List<EntityRecord> records) {
+		List<byte[]> chunks = new ArrayList<>();
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+		DataOutputStream out = new DataOutputStream(bytes);
+		long size = 0;
+		List<EntityRecord> pending = new ArrayList<>();
+		try {
+			for (EntityRecord r : records) {
+				pending.add(r);
+				size += r.fold().length + 64L;
+				if (pending.size() == CHUNK_RECORDS || size >= CHUNK_BYTES) {
+					chunks.add(encode(pending, bytes, out));
+					pending.clear();
+					size = 0;
+				}
+			}
+			if (!pending.isEmpty()) {
+				chunks.add(encode(pending, bytes, out));
+			}
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return chunks;
+	}
+
+	private static byte[] encode(List<EntityRecord> records, ByteArrayOutputStream bytes, DataOutputStream out)
+			throws IOException {
+		bytes.reset();
+		out.writeInt(records.size());
+		for (EntityRecord r : records) {
+			writeString(out, r.type());
+			writeString(out, r.entityId());
+			out.writeBoolean(r.userId() != null);
+			if (r.userId() != null) {
+				writeString(out, r.userId());
+			}
+			out.writeInt(r.fold().length);
+			out.write(r.fold());
+		}
+		out.flush();
+		return bytes.toByteArray();
+	}
+
+	static List<EntityRecord> decodeChunk(byte[] chunk) {
+		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(chunk))) {
+			int n = in.readInt();
+			List<EntityRecord> out = new ArrayList<>(n);
+			for (int i = 0; i < n; i++) {
+				String type = readString(in);
+				String entityId = readString(in);
+				String userId = in.readBoolean() ? readString(in) : null;
+				byte[] fold = new byte[in.readInt()];
+				in.readFully(fold);
+				out.add(new EntityRecord(type, entityId, userId, fold));
+			}
+			return out;
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("corrupt projection chunk", e);
+		}
+	}
+
+	private static void writeString(DataOutputStream out, String s) throws IOException {
+		byte[] b = s.getBytes(StandardCharsets.UTF_8);
+		out.writeInt(b.length);
+		out.write(b);
+	}
+
+	private static String readString(DataInputStream in) throws IOException {
+		byte[] b = new byte[in.readInt()];
+		in.readFully(b);
+		return new String(b, StandardCharsets.UTF_8);
 	}
 }
