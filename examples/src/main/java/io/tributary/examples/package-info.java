@@ -1,0 +1,4 @@
+/**
+ * Runnable examples, one per way of using Tributary.
+ */
+package io.tributary.examples;
