@@ -110,10 +110,12 @@ final class H2Executor {
 	Mono<Void> close() {
 		return Mono.from(reader.close()).subscribeOn(readThread)
 				.then(Mono.from(writer.close()).subscribeOn(writeThread))
-				.doFinally(s -> {
+				// stop the threads from outside them: disposing a single-thread scheduler interrupts its worker
+				.then(Mono.fromRunnable(() -> {
 					readThread.dispose();
 					writeThread.dispose();
-				});
+				}).subscribeOn(Schedulers.boundedElastic()))
+				.then();
 	}
 
 	/** A typed SQL null for {@link #update}. */

@@ -37,12 +37,18 @@ public final class H2Storage implements Storage {
 	/** The schema scripts in order; the version of a script is its index plus one. */
 	static final List<String> SCRIPTS = List.of("V1__init.sql");
 
+	/** Database files open in this JVM: a second storage on one file would corrupt positions. */
+	private static final java.util.Set<String> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
 	private final H2Executor executor;
 	private final H2EventStore events;
 	private final H2ProjectionStore projections;
 	private final String description;
 
-	private H2Storage(H2Executor executor, H2EventStore events, String description) {
+	private final String lockKey;
+
+	private H2Storage(H2Executor executor, H2EventStore events, String description, String lockKey) {
+		this.lockKey = lockKey;
 		this.executor = executor;
 		this.events = events;
 		this.projections = new H2ProjectionStore(executor);
@@ -79,7 +85,10 @@ public final class H2Storage implements Storage {
 
 	@Override
 	public Mono<Void> close() {
-		return executor.close();
+		// release the directory only once the connections are closed, before completion is signalled
+		return executor.close()
+				.onErrorResume(e -> Mono.fromRunnable(() -> OPEN.remove(lockKey)).then(Mono.error(e)))
+				.then(Mono.fromRunnable(() -> OPEN.remove(lockKey)));
 	}
 
 	@Override
@@ -212,6 +221,11 @@ public final class H2Storage implements Storage {
 					config.file(dir.resolve("tributary").toString());
 					description = "file:" + dir;
 				}
+				String lockKey = name != null ? "mem:" + name : "file:" + dir.normalize();
+				if (!OPEN.add(lockKey)) {
+					return Mono.error(new IllegalStateException("H2 database " + description
+							+ " is already open in this JVM; close the other storage first"));
+				}
 				// commits reach the operating system before they are acknowledged (H2's default delays them)
 				config.property("WRITE_DELAY", "0");
 				H2ConnectionFactory factory = new H2ConnectionFactory(config.build());
@@ -225,9 +239,10 @@ public final class H2Storage implements Storage {
 						mode == Durability.POWER_LOSS)))
 						.flatMap(executor -> migrate(executor)
 								.then(H2EventStore.load(executor))
-								.map(events -> new H2Storage(executor, events, description + " " + mode))
+								.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey))
 								.onErrorResume(e -> executor.close().then(Mono.error(e))))
 						.doOnError(e -> {
+							OPEN.remove(lockKey);
 							writeThread.dispose();
 							readThread.dispose();
 						});

@@ -1,0 +1,195 @@
+package io.tributary.storage.h2;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tributary.ConflictStrategy;
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.ProjectionPolicy;
+import io.tributary.SyncEngine;
+import io.tributary.SyncSignal;
+import io.tributary.internal.Projector;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine on H2 files: restarts, projection checkpoints and their compaction, conflicts and reads.
+ */
+class H2SyncEngineIntegrationTest {
+
+	private static final Duration T = Duration.ofSeconds(60);
+
+	@TempDir
+	Path dir;
+
+	private SyncEngine open(Path path, ProjectionPolicy policy) {
+		return SyncEngine.builder()
+				.storage(H2Storage.builder().directory(path).open().block(T))
+				.origin("h2-test")
+				.projection(policy)
+				.checkpointInterval(Duration.ofHours(1))
+				.open()
+				.block(T);
+	}
+
+	@Test
+	void projectionSurvivesRestartAcrossManyCheckpointsAndCompactions() {
+		ProjectionPolicy policy = ProjectionPolicy.builder().strategy("doc", ConflictStrategy.FIELD_MERGE).build();
+		SyncEngine engine = open(dir, policy);
+		AtomicInteger checkpoints = new AtomicInteger();
+		engine.signals().ofType(SyncSignal.ProjectionCheckpointed.class).subscribe(s -> checkpoints.incrementAndGet());
+		// 60 rounds x 100 entities: 6000 saved folds, more than twice 1024, so at least one compaction
+		for (int round = 0; round < 60; round++) {
+			int r = round;
+			Flux.range(0, 100)
+					.concatMap(i -> i % 3 == 0 ? engine.patch("doc", "d" + i, "{\"nested\":{\"r" + (r % 4) + "\":" + r + "}}")
+							: engine.put("item", "i" + i, "{\"round\":" + r + "}"))
+					.then(engine.checkpoint())
+					.block(T);
+		}
+		engine.delete("item", "i1").block(T);
+		List<EntityState> items = engine.query("item").collectList().block(T);
+		List<EntityState> docs = engine.query("doc").collectList().block(T);
+		assertEquals(65, items.size());
+		assertEquals(34, docs.size());
+		assertTrue(checkpoints.get() >= 60, "checkpoints: " + checkpoints.get());
+		engine.close().block(T);
+
+		SyncEngine reopened = open(dir, policy);
+		try {
+			assertEquals(items, reopened.query("item").collectList().block(T));
+			assertEquals(docs, reopened.query("doc").collectList().block(T));
+			assertTrue(reopened.get("item", "i1").block(T).deleted(), "tombstone kept");
+			assertEquals("{\"nested\":{\"r0\":56,\"r1\":57,\"r2\":58,\"r3\":59}}",
+					reopened.get("doc", "d0").block(T).json());
+
+			// the reopened projection equals the fold of the whole log
+			List<Event> log = reopened.events(0).take(reopened.lastPosition()).collectList().block(T);
+			Projector fold = new Projector(policy);
+			log.forEach(fold::apply);
+			assertEquals(fold.query("item"), collectAll(reopened, "item", fold));
+			assertEquals(6001, log.size());
+		}
+		finally {
+			reopened.close().block(T);
+		}
+	}
+
+	private static List<EntityState> collectAll(SyncEngine engine, String type, Projector fold) {
+		List<EntityState> out = new ArrayList<>();
+		for (EntityState s : fold.query(type)) {
+			out.add(engine.get(type, s.entityId()).block(T));
+		}
+		return out;
+	}
+
+	@Test
+	void eventsBeyondTheProjectionCheckpointAreReplayedOnOpen() {
+		SyncEngine engine = open(dir, ProjectionPolicy.defaults());
+		Event first = engine.put("item", "a", "{\"v\":1}").block(T);
+		engine.close().block(T);
+		// events appended to the log that no checkpoint covers, as when a crash follows a commit
+		H2Storage storage = H2Storage.builder().directory(dir).open().block(T);
+		Event second = new Event(io.tributary.Uuid7.create(System.currentTimeMillis()), "h2-test", 2, first.hlc() + 1,
+				"item", "a", io.tributary.Op.PUT, "{\"v\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+				first.id(), null, 1, 0);
+		Event third = new Event(io.tributary.Uuid7.create(System.currentTimeMillis()), "h2-test", 3, first.hlc() + 2,
+				"item", "b", io.tributary.Op.PUT, "{\"v\":3}".getBytes(java.nio.charset.StandardCharsets.UTF_8), null,
+				null, 1, 0);
+		storage.events().append(List.of(second, third)).block(T);
+		assertEquals(1L, storage.projections().checkpoint().block(T));
+		storage.close().block(T);
+
+		SyncEngine again = open(dir, ProjectionPolicy.defaults());
+		try {
+			assertEquals("{\"v\":2}", again.get("item", "a").block(T).json());
+			assertEquals("{\"v\":3}", again.get("item", "b").block(T).json());
+			assertEquals(3, again.vector().get("h2-test"));
+			// the next local write continues the sequence
+			assertEquals(4, again.put("item", "c", "{}").block(T).originSeq());
+		}
+		finally {
+			again.close().block(T);
+		}
+	}
+
+	@Test
+	void aDirectoryCanBeOpenedByOneStorageAtATime() {
+		H2Storage first = H2Storage.builder().directory(dir).open().block(T);
+		try {
+			H2Storage.builder().directory(dir.resolve("..").resolve(dir.getFileName())).open()
+					.as(StepVerifier::create)
+					.expectErrorSatisfies(e -> {
+						assertTrue(e instanceof IllegalStateException, e.toString());
+						assertTrue(e.getMessage().contains("already open"), e.getMessage());
+					})
+					.verify(T);
+		}
+		finally {
+			first.close().block(T);
+		}
+		// once closed, it can be opened again
+		H2Storage.builder().directory(dir).open().flatMap(H2Storage::close).block(T);
+	}
+
+	@Test
+	void conflictsAreStoredAndSurviveRestart() {
+		SyncEngine engine = open(dir, ProjectionPolicy.defaults());
+		Event first = engine.put("item", "x", "{\"v\":1}").block(T);
+		// a peer's write that did not see `first`
+		Event remote = new Event(io.tributary.Uuid7.create(System.currentTimeMillis()), "peer", 1,
+				first.hlc() + 1, "item", "x", io.tributary.Op.PUT, "{\"v\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+				null, null, 1, 0);
+		engine.apply(List.of(remote)).block(T);
+		engine.conflicts("item", 10).as(StepVerifier::create)
+				.assertNext(c -> {
+					assertEquals(remote.id(), c.incoming().id());
+					assertEquals(first.id(), c.head().id());
+					assertEquals(remote.id(), c.winner());
+				})
+				.verifyComplete();
+		engine.close().block(T);
+		SyncEngine reopened = open(dir, ProjectionPolicy.defaults());
+		try {
+			assertEquals(1L, reopened.conflicts(null, 10).count().block(T));
+			assertEquals("{\"v\":2}", reopened.get("item", "x").block(T).json());
+		}
+		finally {
+			reopened.close().block(T);
+		}
+	}
+
+	@Test
+	void readsRunOffTheCallersThreadAndPageThroughLargeLogs() {
+		SyncEngine engine = open(dir, ProjectionPolicy.defaults());
+		try {
+			Flux.range(0, 5000).flatMap(i -> engine.put("item", "k" + (i % 50), "{\"i\":" + i + "}"), 256).blockLast(T);
+			List<String> threads = new ArrayList<>();
+			engine.events(0).take(5000).doOnNext(e -> {
+				if (threads.isEmpty()) {
+					threads.add(Thread.currentThread().getName());
+				}
+			}).as(StepVerifier::create).expectNextCount(5000).verifyComplete();
+			assertTrue(threads.get(0).startsWith("tributary-h2-reader"), threads.get(0));
+			assertEquals(5000, engine.lacking(io.tributary.VersionVector.empty(), 10_000).count().block(T));
+			assertEquals(1000, engine.lacking(io.tributary.VersionVector.empty().with("h2-test", 4000), 10_000)
+					.count().block(T));
+			Mono<Long> none = engine.lacking(engine.vector(), 10).count();
+			assertEquals(0L, none.block(T));
+		}
+		finally {
+			engine.close().block(T);
+		}
+	}
+}
