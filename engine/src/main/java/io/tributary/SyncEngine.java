@@ -87,7 +87,9 @@ public interface SyncEngine {
 	/**
 	 * Applies events from a peer: those the vector covers are dropped as duplicates; each origin's events
 	 * are stored in sequence order, and an event whose predecessor is missing is held (bounded) until it
-	 * arrives. The {@code Mono} completes once the new events are durable.
+	 * arrives. The {@code Mono} completes once the new events are durable. Every event is checked as a
+	 * local write would be; when one is invalid the call errors with {@link ValidationException} and
+	 * nothing of it is stored.
 	 *
 	 * @param events events in any order
 	 * @return counts of what happened
@@ -191,8 +193,10 @@ public interface SyncEngine {
 	 * @param applied new events stored
 	 * @param duplicates events already held
 	 * @param held events waiting for a missing predecessor of their origin
+	 * @param dropped events above a gap that did not fit the held buffer: the peer must send them again
+	 *        (from this replica's vector)
 	 */
-	record ApplyResult(int applied, int duplicates, int held) {
+	record ApplyResult(int applied, int duplicates, int held, int dropped) {
 	}
 
 	/**

@@ -31,8 +31,9 @@ public sealed interface SyncSignal {
 	 * @param applied how many were new and stored
 	 * @param duplicates how many were already held
 	 * @param held how many wait for an earlier event of their origin
+	 * @param dropped how many did not fit the held buffer and must be sent again
 	 */
-	record RemoteApplied(int applied, int duplicates, int held) implements SyncSignal {
+	record RemoteApplied(int applied, int duplicates, int held, int dropped) implements SyncSignal {
 	}
 
 	/**
@@ -52,6 +53,16 @@ public sealed interface SyncSignal {
 	 * @param error the error
 	 */
 	record CommitFailed(int events, Throwable error) implements SyncSignal {
+	}
+
+	/**
+	 * An event is durable but could not be folded into the projection (a {@code CUSTOM} resolver threw);
+	 * the entity keeps its previous state until it is folded again.
+	 *
+	 * @param event the event
+	 * @param error what the fold threw
+	 */
+	record ProjectionFailed(Event event, Throwable error) implements SyncSignal {
 	}
 
 	/**

@@ -104,6 +104,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private volatile boolean inFlight;
 	private volatile boolean closing;
 	private volatile boolean checkpointRequested;
+	private volatile boolean terminated;
 	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
 	private volatile MonoSink<Void> closeSink;
 
@@ -201,13 +202,27 @@ public final class DefaultSyncEngine implements SyncEngine {
 					return pages(checkpoint)
 							.doOnNext(e -> {
 								maxHlc.accumulateAndGet(e.hlc(), Math::max);
-								Projector.Outcome o = projector.apply(e);
-								if (o.conflict() != null) {
-									pendingConflicts.add(o.conflict());
+								try {
+									Projector.Outcome o = projector.apply(e);
+									if (o.conflict() != null) {
+										pendingConflicts.add(o.conflict());
+									}
+								}
+								catch (RuntimeException error) {
+									// a throwing CUSTOM fold must not make the replica unopenable
+									registry.counter("tributary.projection.failed").increment();
 								}
 							})
 							.then();
 				}))
+				// this origin's stamps must keep increasing even when the wall clock is now behind them: the
+				// newest own event carries the highest own stamp (stamps grow with the sequence)
+				.then(Mono.defer(() -> {
+					long own = committedVector.get(origin);
+					return own == 0 ? Mono.<Event>empty()
+							: storage.events().readLacking(committedVector.with(origin, own - 1), 1).next();
+				}))
+				.doOnNext(last -> maxHlc.accumulateAndGet(last.hlc(), Math::max))
 				.then(Mono.fromRunnable(() -> hlc.update(maxHlc.get())));
 	}
 
@@ -259,19 +274,45 @@ public final class DefaultSyncEngine implements SyncEngine {
 		if (r.payload() == null) {
 			throw new ValidationException("a " + r.op() + " needs a payload (a JSON object)");
 		}
-		byte[] raw = r.payload() instanceof byte[] ? (byte[]) r.payload() : null;
-		if (raw != null && raw.length > config.maxPayloadBytes()) {
-			throw new PayloadTooLargeException(r.type(), r.entityId(), raw.length, config.maxPayloadBytes());
-		}
-		if (r.payload() instanceof String && ((String) r.payload()).length() > config.maxPayloadBytes()) {
-			throw new PayloadTooLargeException(r.type(), r.entityId(), ((String) r.payload()).length(),
-					config.maxPayloadBytes());
-		}
-		byte[] bytes = Json.toObjectBytes(r.payload());
+		byte[] bytes = Json.toBytes(r.payload());
 		if (bytes.length > config.maxPayloadBytes()) {
 			throw new PayloadTooLargeException(r.type(), r.entityId(), bytes.length, config.maxPayloadBytes());
 		}
+		Json.requireObject(bytes);
 		return bytes;
+	}
+
+	/** A peer's event must be what a local write could have produced. */
+	private void validateRemote(Event e) {
+		String what = "peer event " + e.origin() + "#" + e.originSeq() + ": ";
+		try {
+			requireName("origin", e.origin(), 255);
+			requireName("type", e.type(), 128);
+			requireName("entityId", e.entityId(), 512);
+			if (e.userId() != null && (e.userId().isEmpty() || e.userId().length() > 256)) {
+				throw new ValidationException("userId, when given, must be 1 to 256 characters");
+			}
+			if (e.op() == Op.DELETE) {
+				if (e.payload() != null) {
+					throw new ValidationException("a DELETE carries no payload");
+				}
+			}
+			else {
+				if (e.payload() == null) {
+					throw new ValidationException("a " + e.op() + " needs a payload (a JSON object)");
+				}
+				if (e.payload().length > config.maxPayloadBytes()) {
+					throw new PayloadTooLargeException(e.type(), e.entityId(), e.payload().length, config.maxPayloadBytes());
+				}
+				Json.requireObject(e.payload());
+			}
+		}
+		catch (PayloadTooLargeException ex) {
+			throw ex;
+		}
+		catch (ValidationException ex) {
+			throw new ValidationException(what + ex.getMessage(), ex);
+		}
 	}
 
 	private static void requireName(String field, String value, int max) {
@@ -288,7 +329,16 @@ public final class DefaultSyncEngine implements SyncEngine {
 		return Mono.defer(() -> {
 			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
 			if (copy.isEmpty()) {
-				return Mono.just(new ApplyResult(0, 0, 0));
+				return Mono.just(new ApplyResult(0, 0, 0, 0));
+			}
+			try {
+				for (Event e : copy) {
+					validateRemote(e);
+				}
+			}
+			catch (ValidationException e) {
+				registry.counter("tributary.writes.rejected", "reason", "validation").increment(copy.size());
+				return Mono.error(e);
 			}
 			return Mono.<ApplyResult>create(sink -> submit(new Pending(copy, sink)));
 		});
@@ -429,16 +479,18 @@ public final class DefaultSyncEngine implements SyncEngine {
 			queue.offer(p);
 		}
 		else {
-			waiting.incrementAndGet();
-			waiters.offer(p);
+			// arm the timeout and the cancel hook before the waiter is visible to the committer
 			p.timeout = timer.schedule(() -> expire(p), config.overloadTimeout().toNanos(),
 					java.util.concurrent.TimeUnit.NANOSECONDS);
 			p.onCancel(() -> {
 				if (p.state.compareAndSet(Pending.WAITING, Pending.DONE)) {
 					waiting.decrementAndGet();
 					waiters.remove(p);
+					p.timeout.dispose();
 				}
 			});
+			waiting.incrementAndGet();
+			waiters.offer(p);
 		}
 		drain();
 	}
@@ -492,17 +544,30 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 		int missed = 1;
 		for (;;) {
+			if (closing) {
+				failWaiters(new EngineClosedException());
+			}
+			else {
+				// room frees as soon as a batch leaves the queue, not when its commit ends
+				promoteWaiters();
+			}
 			if (!inFlight) {
-				if (closing) {
-					failWaiters(new EngineClosedException());
-				}
-				else {
-					promoteWaiters();
-				}
 				List<Pending> batch = pollBatch();
-				if (!batch.isEmpty()) {
+				if (terminated) {
+					for (Pending p : batch) {
+						p.fail(new EngineClosedException());
+					}
+				}
+				else if (!batch.isEmpty()) {
 					inFlight = true;
-					commit(batch);
+					promoteWaiters();
+					try {
+						commit(batch);
+					}
+					catch (RuntimeException e) {
+						// a bug or a store that throws instead of signalling: fail the batch, keep the engine alive
+						onFailed(batch, batch.size(), e);
+					}
 				}
 				else if (checkpointRequested || (closing && closeSink != null && !checkpointTicker.isDisposed())) {
 					checkpointRequested = false;
@@ -538,6 +603,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		if (work == null) {
 			work = new HashMap<>();
 		}
+		work.clear();
 		List<Event> events = new ArrayList<>(batch.size());
 		Map<String, UUID> batchHeads = null;
 		int local = 0;
@@ -603,11 +669,17 @@ public final class DefaultSyncEngine implements SyncEngine {
 			}
 			else {
 				TreeMap<Long, Event> q = held.computeIfAbsent(e.origin(), o -> new TreeMap<>());
-				if (!q.containsKey(e.originSeq()) && heldCount < config.maxHeldEvents()) {
+				if (q.containsKey(e.originSeq())) {
+					p.held++;
+				}
+				else if (heldCount < config.maxHeldEvents()) {
 					q.put(e.originSeq(), e);
 					heldCount++;
+					p.held++;
 				}
-				p.held++;
+				else {
+					p.dropped++;
+				}
 			}
 		}
 	}
@@ -629,7 +701,15 @@ public final class DefaultSyncEngine implements SyncEngine {
 				remoteCommitted.increment(stored.size() - (double) local);
 				List<EntityChange> changes = new ArrayList<>(stored.size());
 				for (Event e : stored) {
-					Projector.Outcome o = projector.apply(e);
+					Projector.Outcome o;
+					try {
+						o = projector.apply(e);
+					}
+					catch (RuntimeException error) {
+						registry.counter("tributary.projection.failed").increment();
+						emitSignal(new SyncSignal.ProjectionFailed(e, error));
+						continue;
+					}
 					if (o.change() != null) {
 						changes.add(o.change());
 					}
@@ -660,8 +740,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 				}
 				else {
 					duplicates.increment(p.duplicates);
-					emitSignal(new SyncSignal.RemoteApplied(p.applied, p.duplicates, p.held));
-					p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held));
+					emitSignal(new SyncSignal.RemoteApplied(p.applied, p.duplicates, p.held, p.dropped));
+					p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped));
 				}
 			}
 		}
@@ -725,6 +805,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			}
 		}
 		if (finalCheckpoint) {
+			terminated = true;
 			checkpointTicker.dispose();
 			committed.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
 			changed.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
@@ -738,6 +819,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 			else {
 				closeSink.error(error);
 			}
+			// a write that raced the close into the queue gets its answer
+			drain();
 			return;
 		}
 		inFlight = false;
@@ -786,6 +869,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		int applied;
 		int duplicates;
 		int held;
+		int dropped;
 
 		Pending(WriteRequest request, byte[] payload, MonoSink<Event> sink) {
 			this.request = request;

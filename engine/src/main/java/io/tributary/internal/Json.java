@@ -32,23 +32,19 @@ public final class Json {
 	}
 
 	/**
-	 * Turns a payload in one of the accepted forms into UTF-8 JSON bytes, checking it is one JSON object.
+	 * Turns a payload in one of the accepted forms into UTF-8 JSON bytes, without checking them.
 	 *
 	 * @param payload a {@code String}, {@code byte[]}, {@code JsonNode} or {@code Map}
-	 * @return UTF-8 JSON of an object
-	 * @throws ValidationException when it is not a JSON object
+	 * @return UTF-8 JSON
+	 * @throws ValidationException for another type, or a tree that is not an object
 	 */
-	public static byte[] toObjectBytes(Object payload) {
+	public static byte[] toBytes(Object payload) {
 		try {
 			if (payload instanceof byte[]) {
-				byte[] bytes = (byte[]) payload;
-				checkObject(bytes);
-				return bytes;
+				return (byte[]) payload;
 			}
 			if (payload instanceof String) {
-				byte[] bytes = ((String) payload).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-				checkObject(bytes);
-				return bytes;
+				return ((String) payload).getBytes(java.nio.charset.StandardCharsets.UTF_8);
 			}
 			if (payload instanceof JsonNode) {
 				if (!((JsonNode) payload).isObject()) {
@@ -67,7 +63,26 @@ public final class Json {
 				+ (payload == null ? "null" : payload.getClass().getName()));
 	}
 
-	private static void checkObject(byte[] bytes) throws IOException {
+	/**
+	 * Turns a payload into UTF-8 JSON bytes and checks it is exactly one JSON object.
+	 *
+	 * @param payload a {@code String}, {@code byte[]}, {@code JsonNode} or {@code Map}
+	 * @return UTF-8 JSON of an object
+	 * @throws ValidationException when it is not a JSON object
+	 */
+	public static byte[] toObjectBytes(Object payload) {
+		byte[] bytes = toBytes(payload);
+		requireObject(bytes);
+		return bytes;
+	}
+
+	/**
+	 * Checks UTF-8 JSON is exactly one object, with a streaming parser (no tree is built).
+	 *
+	 * @param bytes the JSON
+	 * @throws ValidationException when it is not
+	 */
+	public static void requireObject(byte[] bytes) {
 		try (JsonParser p = MAPPER.getFactory().createParser(bytes)) {
 			if (p.nextToken() != JsonToken.START_OBJECT) {
 				throw new ValidationException("payload must be a JSON object");
@@ -79,6 +94,9 @@ public final class Json {
 		}
 		catch (com.fasterxml.jackson.core.JsonProcessingException e) {
 			throw new ValidationException("payload is not valid JSON: " + e.getOriginalMessage(), e);
+		}
+		catch (IOException e) {
+			throw new ValidationException("payload could not be read: " + e.getMessage(), e);
 		}
 	}
 

@@ -118,7 +118,11 @@ public final class EventCodec {
 	 */
 	public static Conflict decodeConflict(byte[] bytes) {
 		Reader r = new Reader(bytes);
-		ConflictStrategy strategy = ConflictStrategy.values()[r.readByte()];
+		int code = r.readByte();
+		if (code >= ConflictStrategy.values().length) {
+			throw new IllegalArgumentException("unknown conflict strategy " + code);
+		}
+		ConflictStrategy strategy = ConflictStrategy.values()[code];
 		UUID winner = r.readUuid();
 		Event incoming = read(r, r.readLong());
 		Event head = read(r, r.readLong());
@@ -232,7 +236,7 @@ public final class EventCodec {
 		}
 
 		private void need(int n) {
-			if (n < 0 || pos + n > buf.length) {
+			if (n < 0 || n > buf.length - pos) {
 				throw new IllegalArgumentException("truncated event: need " + n + " bytes at " + pos + " of " + buf.length);
 			}
 		}
