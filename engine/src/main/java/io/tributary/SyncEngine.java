@@ -142,6 +142,22 @@ public interface SyncEngine {
 	Flux<Event> lacking(VersionVector have, int limit);
 
 	/**
+	 * One committed event by its address.
+	 *
+	 * @param origin the event's origin
+	 * @param originSeq the event's sequence
+	 * @return the event, empty when this replica does not hold it
+	 */
+	Mono<Event> event(String origin, long originSeq);
+
+	/**
+	 * The entity types the projection holds, sorted.
+	 *
+	 * @return a snapshot taken on subscription
+	 */
+	Flux<String> types();
+
+	/**
 	 * The vector of committed events.
 	 *
 	 * @return the vector at this moment

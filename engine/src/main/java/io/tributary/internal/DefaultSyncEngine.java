@@ -409,6 +409,23 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public Mono<Event> event(String eventOrigin, long originSeq) {
+		return Mono.defer(() -> {
+			VersionVector v = committedVector;
+			if (eventOrigin == null || originSeq < 1 || originSeq > v.get(eventOrigin)) {
+				return Mono.empty();
+			}
+			return storage.events().readLacking(v.with(eventOrigin, originSeq - 1), 1).next()
+					.filter(e -> e.origin().equals(eventOrigin) && e.originSeq() == originSeq);
+		});
+	}
+
+	@Override
+	public Flux<String> types() {
+		return Flux.defer(() -> Flux.fromIterable(new java.util.TreeSet<>(projector.types())));
+	}
+
+	@Override
 	public VersionVector vector() {
 		return committedVector;
 	}
