@@ -181,8 +181,9 @@ public interface SyncEngine {
 	Flux<Conflict> conflicts(String type, int limit);
 
 	/**
-	 * The engine's signals. Hot: from subscription on; a slow subscriber loses the oldest signals (counted
-	 * by the {@code tributary.taps.dropped} metric), and never slows writes.
+	 * The engine's signals. Hot: from subscription on; delivered on a {@code boundedElastic} thread, never
+	 * the committing one. A slow subscriber loses the oldest signals (counted by the
+	 * {@code tributary.taps.dropped} metric), and never slows writes.
 	 *
 	 * @return the signals
 	 */

@@ -94,6 +94,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final HybridClock hlc;
 	private final Projector projector;
 	private final Scheduler timer = Schedulers.parallel();
+	/** Where live streams are delivered: subscribers may be slow, and may block. */
+	private final Scheduler delivery = Schedulers.boundedElastic();
 
 	// ingress
 	private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
@@ -114,6 +116,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private int heldCount;
 	private final List<Conflict> pendingConflicts = new ArrayList<>();
 	private long savedSinceSnapshot;
+	/** The peer events of the batch in flight, to hold again if its commit fails. */
+	private final List<Event> failedRemote = new ArrayList<>();
 
 	private volatile VersionVector committedVector;
 	private volatile long lastPosition;
@@ -361,6 +365,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.flatMapIterable(l -> l)
 				.filter(c -> type == null || type.equals(c.event().type()))
 				.onBackpressureBuffer(buffer, BufferOverflowStrategy.ERROR)
+				// a subscriber slow inside onNext must not hold the committing thread
+				.publishOn(delivery, 1)
 				.onErrorMap(Exceptions::isOverflow, e -> new SlowSubscriberException(buffer));
 	}
 
@@ -386,9 +392,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 				buffer.tryEmitNext(batch);
 			}
 		}, buffer::tryEmitError, buffer::tryEmitComplete);
+		// delivered off the committing thread; the buffer counts events until they reach the subscriber
 		Flux<Event> tail = buffer.asFlux()
-				.doOnNext(batch -> buffered.addAndGet(-batch.size()))
-				.concatMapIterable(l -> l);
+				.publishOn(delivery, 1)
+				.concatMapIterable(l -> l, 1)
+				.doOnNext(e -> buffered.decrementAndGet());
 		return Flux.concat(pages(last.get()), tail)
 				.filter(e -> e.position() > last.get())
 				.doOnNext(e -> last.set(e.position()))
@@ -437,14 +445,15 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Conflict> conflicts(String type, int limit) {
+		if (limit < 1) {
+			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
+		}
 		return checkpoint().thenMany(Flux.defer(() -> storage.projections().conflicts(type, limit)));
 	}
 
 	@Override
 	public Flux<SyncSignal> signals() {
-		return signalSink.asFlux()
-				.onBackpressureBuffer(config.tapBuffer(), dropped -> tapDropped.increment(),
-						BufferOverflowStrategy.DROP_OLDEST);
+		return DropOldestTap.of(signalSink.asFlux(), config.tapBuffer(), tapDropped::increment, delivery);
 	}
 
 	@Override
@@ -657,6 +666,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 		long t0 = System.nanoTime();
 		int localCount = local;
+		failedRemote.clear();
+		for (Event e : events) {
+			if (!e.origin().equals(origin)) {
+				failedRemote.add(e);
+			}
+		}
 		storage.events().append(events).subscribe(
 				stored -> onCommitted(batch, events, stored, localCount, System.nanoTime() - t0),
 				error -> onFailed(batch, events.size(), error));
@@ -777,6 +792,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	private void onFailed(List<Pending> batch, int events, Throwable error) {
 		work.clear();
+		// peer events taken out of the held buffer for this batch wait there again
+		for (Event e : failedRemote) {
+			TreeMap<Long, Event> q = held.computeIfAbsent(e.origin(), o -> new TreeMap<>());
+			if (q.put(e.originSeq(), e) == null) {
+				heldCount++;
+			}
+		}
+		failedRemote.clear();
 		registry.counter("tributary.writes.rejected", "reason", "store").increment(events);
 		emitSignal(new SyncSignal.CommitFailed(events, error));
 		for (Pending p : batch) {

@@ -73,7 +73,16 @@ public final class Projector {
 				.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id));
 		Event before = f.head();
 		Conflict conflict = null;
-		boolean changed = f.add(e, policy);
+		boolean changed;
+		try {
+			changed = f.add(e, policy);
+		}
+		catch (RuntimeException error) {
+			if (f.state == null) {
+				types.get(e.type()).remove(e.entityId(), f);
+			}
+			throw error;
+		}
 		dirty.add(f);
 		if (before != null && !Objects.equals(e.base(), before.id())) {
 			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), policy.strategy(e.type()));
@@ -90,6 +99,9 @@ public final class Projector {
 		EntityFold f = new EntityFold(record.type(), record.entityId());
 		f.events.addAll(EventCodec.decodeList(record.fold()));
 		f.refold(policy);
+		if (f.state == null) {
+			return; // nothing of it folds (every event's custom fold threw): as if unknown
+		}
 		types.computeIfAbsent(record.type(), t -> new ConcurrentHashMap<>()).put(record.entityId(), f);
 	}
 
@@ -247,24 +259,41 @@ public final class Projector {
 				idx = 0;
 			}
 			if (idx == events.size() - 1 && state != null && (idx > 0 || !custom)) {
-				state = step(state.deleted() ? null : state.document(), e, strategy, policy);
+				try {
+					state = step(state.deleted() ? null : state.document(), e, strategy, policy);
+				}
+				catch (RuntimeException error) {
+					// only a CUSTOM fold can throw: the event stays out of the fold, on every replica alike
+					events.remove(idx);
+					throw error;
+				}
 			}
-			else {
-				refold(policy);
+			else if (refold(policy).contains(e)) {
+				throw new IllegalStateException("the custom fold of " + type + " threw on event " + e.id());
 			}
 			return true;
 		}
 
-		void refold(ProjectionPolicy policy) {
+		/** Folds every held event again; events whose CUSTOM fold throws are left out. Returns those. */
+		List<Event> refold(ProjectionPolicy policy) {
 			ConflictStrategy strategy = policy.strategy(type);
 			events.sort(order(strategy, policy));
+			List<Event> failed = new ArrayList<>(0);
 			byte[] doc = null;
 			EntityState s = null;
-			for (Event e : events) {
-				s = step(doc, e, strategy, policy);
-				doc = s.document();
+			for (java.util.Iterator<Event> it = events.iterator(); it.hasNext();) {
+				Event e = it.next();
+				try {
+					s = step(doc, e, strategy, policy);
+					doc = s.document();
+				}
+				catch (RuntimeException error) {
+					it.remove();
+					failed.add(e);
+				}
 			}
 			state = s;
+			return failed;
 		}
 
 		private EntityState step(byte[] doc, Event e, ConflictStrategy strategy, ProjectionPolicy policy) {
@@ -292,8 +321,8 @@ public final class Projector {
 				}
 				next = Json.bytes(target);
 			}
-			Event head = events.get(events.size() - 1);
-			return new EntityState(type, entityId, next, next == null, head.id(), head.hlc(), head.origin(), head.userId());
+			// the head is the last event folded so far; when folding incrementally that is the new last event
+			return new EntityState(type, entityId, next, next == null, e.id(), e.hlc(), e.origin(), e.userId());
 		}
 
 		private static boolean isReset(Event e) {

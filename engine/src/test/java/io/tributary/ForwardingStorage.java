@@ -1,0 +1,134 @@
+package io.tributary;
+
+import java.util.List;
+
+import io.tributary.spi.EntityRecord;
+import io.tributary.spi.EventStore;
+import io.tributary.spi.ProjectionStore;
+import io.tributary.spi.Storage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A storage that forwards every call to another; tests override the calls they want to delay, count or
+ * fail.
+ */
+public class ForwardingStorage implements Storage {
+
+	/** The storage calls go to. */
+	protected final Storage delegate;
+
+	private final EventStore events = new EventStore() {
+		@Override
+		public Mono<List<Event>> append(List<Event> batch) {
+			return ForwardingStorage.this.append(batch);
+		}
+
+		@Override
+		public Flux<Event> read(long afterPosition, int limit) {
+			return ForwardingStorage.this.read(afterPosition, limit);
+		}
+
+		@Override
+		public Flux<Event> readLacking(VersionVector have, int limit) {
+			return delegate.events().readLacking(have, limit);
+		}
+
+		@Override
+		public Mono<VersionVector> vector() {
+			return delegate.events().vector();
+		}
+
+		@Override
+		public Mono<Long> lastPosition() {
+			return delegate.events().lastPosition();
+		}
+	};
+
+	private final ProjectionStore projections = new ProjectionStore() {
+		@Override
+		public Mono<Long> checkpoint() {
+			return delegate.projections().checkpoint();
+		}
+
+		@Override
+		public Flux<EntityRecord> entities() {
+			return delegate.projections().entities();
+		}
+
+		@Override
+		public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts,
+				boolean replaceAll) {
+			return ForwardingStorage.this.save(checkpoint, entities, conflicts, replaceAll);
+		}
+
+		@Override
+		public Flux<Conflict> conflicts(String type, int limit) {
+			return delegate.projections().conflicts(type, limit);
+		}
+	};
+
+	/**
+	 * A storage forwarding to another.
+	 *
+	 * @param delegate the storage calls go to
+	 */
+	public ForwardingStorage(Storage delegate) {
+		this.delegate = delegate;
+	}
+
+	/**
+	 * Forwards {@link EventStore#append(List)}.
+	 *
+	 * @param batch the events
+	 * @return the stored events
+	 */
+	protected Mono<List<Event>> append(List<Event> batch) {
+		return delegate.events().append(batch);
+	}
+
+	/**
+	 * Forwards {@link EventStore#read(long, int)}.
+	 *
+	 * @param afterPosition cursor
+	 * @param limit most events
+	 * @return the events
+	 */
+	protected Flux<Event> read(long afterPosition, int limit) {
+		return delegate.events().read(afterPosition, limit);
+	}
+
+	/**
+	 * Forwards {@link ProjectionStore#save(long, List, List, boolean)}.
+	 *
+	 * @param checkpoint position covered
+	 * @param entities folds
+	 * @param conflicts conflicts
+	 * @param replaceAll whether the folds are the whole projection
+	 * @return completes when saved
+	 */
+	protected Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts,
+			boolean replaceAll) {
+		return delegate.projections().save(checkpoint, entities, conflicts, replaceAll);
+	}
+
+	@Override
+	public EventStore events() {
+		return events;
+	}
+
+	@Override
+	public ProjectionStore projections() {
+		return projections;
+	}
+
+	@Override
+	public Mono<String> origin(String candidate) {
+		return delegate.origin(candidate);
+	}
+
+	@Override
+	public Mono<Void> close() {
+		return delegate.close();
+	}
+}

@@ -1,0 +1,427 @@
+package io.tributary.spi;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.tributary.Conflict;
+import io.tributary.ConflictStrategy;
+import io.tributary.Event;
+import io.tributary.Hlc;
+import io.tributary.Op;
+import io.tributary.VersionVector;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The behaviour every {@link Storage} must show, whatever it is built on. A storage module subclasses this
+ * (from the engine's test jar) and says how to open a fresh store and how to reopen it after a close.
+ * <p>
+ * Each test gets a fresh store from {@link #openFresh()}; the store in use is closed after the test.
+ */
+public abstract class StorageContract {
+
+	/** Upper bound for any single call to the store. */
+	protected static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+	private static final long T0 = 1_700_000_000_000L;
+
+	/** The store under test. */
+	protected Storage storage;
+
+	/**
+	 * A new, empty storage.
+	 *
+	 * @return the storage
+	 */
+	protected abstract Storage openFresh();
+
+	/**
+	 * The storage last returned by {@link #openFresh()}, opened again after it was closed: the same data.
+	 *
+	 * @return the reopened storage
+	 */
+	protected abstract Storage reopen();
+
+	@BeforeEach
+	void openStorage() {
+		storage = openFresh();
+	}
+
+	@AfterEach
+	void closeStorage() {
+		if (storage != null) {
+			storage.close().block(TIMEOUT);
+			storage = null;
+		}
+	}
+
+	// ------------------------------------------------------------ helpers
+
+	/**
+	 * An event of an origin, with every kind of field exercised across sequences: payloads with text in
+	 * several scripts, deletes without payload, bases and owners on some.
+	 *
+	 * @param origin origin
+	 * @param seq origin sequence
+	 * @return the event, position 0
+	 */
+	protected static Event event(String origin, long seq) {
+		boolean delete = seq % 4 == 0;
+		byte[] payload = delete ? null
+				: ("{\"n\":" + seq + ",\"s\":\"\u00E9\u05E9\u200F\uD83D\uDE80\"}").getBytes(StandardCharsets.UTF_8);
+		UUID base = seq % 3 == 0 ? new UUID(seq, seq) : null;
+		String userId = seq % 2 == 0 ? "user-\u00FC" + seq : null;
+		UUID id = new UUID(0x0000_0000_0000_7000L | (origin.hashCode() & 0xFFFFL) << 16 | seq, 0x8000_0000_0000_0000L | seq);
+		return new Event(id, origin, seq, Hlc.pack(T0 + seq, origin.length()), "todo", "e" + (seq % 3),
+				delete ? Op.DELETE : Op.PUT, payload, base, userId, (int) seq % 5, 0);
+	}
+
+	/**
+	 * Events interleaving several origins: a1 b1 a2 c1 b2 a3 ... up to the given count per origin.
+	 *
+	 * @param perOrigin events per origin
+	 * @return the events, each origin in sequence order
+	 */
+	protected static List<Event> interleaved(int perOrigin) {
+		List<Event> out = new ArrayList<>();
+		for (int seq = 1; seq <= perOrigin; seq++) {
+			out.add(event("a", seq));
+			out.add(event("b", seq));
+			if (seq % 2 == 1) {
+				out.add(event("c\u00E9", (seq + 1) / 2));
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * Appends and waits.
+	 *
+	 * @param events events
+	 * @return the appended events with positions
+	 */
+	protected List<Event> append(List<Event> events) {
+		return storage.events().append(events).block(TIMEOUT);
+	}
+
+	/**
+	 * Every stored event.
+	 *
+	 * @return the events in position order
+	 */
+	protected List<Event> readAll() {
+		return storage.events().read(0, Integer.MAX_VALUE).collectList().block(TIMEOUT);
+	}
+
+	private VersionVector vector() {
+		return storage.events().vector().block(TIMEOUT);
+	}
+
+	private long lastPosition() {
+		Long p = storage.events().lastPosition().block(TIMEOUT);
+		return p == null ? -1 : p;
+	}
+
+	private static List<Event> positioned(List<Event> events, long first) {
+		List<Event> out = new ArrayList<>();
+		for (int i = 0; i < events.size(); i++) {
+			out.add(events.get(i).withPosition(first + i));
+		}
+		return out;
+	}
+
+	private static String describe(EntityRecord r) {
+		return r.type() + "/" + r.entityId() + " user=" + r.userId() + " fold=" + Arrays.toString(r.fold());
+	}
+
+	private List<String> entities() {
+		return storage.projections().entities().map(StorageContract::describe).sort().collectList().block(TIMEOUT);
+	}
+
+	private static EntityRecord record(String type, String entityId, String userId, String fold) {
+		return new EntityRecord(type, entityId, userId, fold.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static Conflict conflict(Event incoming, Event head, ConflictStrategy strategy) {
+		return new Conflict(incoming.type(), incoming.entityId(), incoming, head, head.id(), strategy);
+	}
+
+	// ------------------------------------------------------------ append
+
+	@Test
+	void appendAssignsGaplessPositionsFromOneInListOrder() {
+		List<Event> first = List.of(event("a", 1), event("b", 1), event("a", 2));
+		List<Event> second = List.of(event("b", 2), event("a", 3));
+
+		assertEquals(positioned(first, 1), append(first));
+		assertEquals(positioned(second, 4), append(second));
+		List<Event> all = new ArrayList<>(first);
+		all.addAll(second);
+		assertEquals(positioned(all, 1), readAll(), "read gives back every field as appended");
+		assertEquals(5, lastPosition());
+	}
+
+	@Test
+	void appendOfNothingAppendsNothing() {
+		assertEquals(List.of(), append(List.of()));
+		assertEquals(0, lastPosition());
+	}
+
+	@Test
+	void appendIgnoresEventsTheVectorCovers() {
+		List<Event> events = List.of(event("a", 1), event("a", 2), event("b", 1));
+		append(events);
+
+		assertEquals(List.of(), append(events), "the same events again append nothing");
+		assertEquals(3, lastPosition());
+
+		List<Event> mixed = List.of(event("a", 2), event("a", 3), event("b", 1), event("b", 2));
+		assertEquals(List.of(event("a", 3).withPosition(4), event("b", 2).withPosition(5)), append(mixed),
+				"only the events above the vector are appended");
+		assertEquals(VersionVector.empty().with("a", 3).with("b", 2), vector());
+		assertEquals(5, readAll().size());
+	}
+
+	@Test
+	void gapIsRefusedAndNothingOfTheBatchIsAppended() {
+		append(List.of(event("a", 1)));
+
+		storage.events().append(List.of(event("b", 1), event("a", 3))).as(StepVerifier::create)
+				.expectError(SequenceGapException.class)
+				.verify(TIMEOUT);
+
+		assertEquals(VersionVector.empty().with("a", 1), vector());
+		assertEquals(1, lastPosition());
+		assertEquals(List.of(event("a", 1).withPosition(1)), readAll());
+		assertEquals(List.of(event("b", 1).withPosition(2)), append(List.of(event("b", 1))),
+				"the store still takes valid appends after a refused one");
+	}
+
+	@Test
+	void firstEventOfAnOriginMustBeSequenceOne() {
+		storage.events().append(List.of(event("a", 2))).as(StepVerifier::create)
+				.expectError(SequenceGapException.class)
+				.verify(TIMEOUT);
+		assertEquals(0, lastPosition());
+	}
+
+	@Test
+	void eventsOutOfSequenceWithinABatchAreAGap() {
+		storage.events().append(List.of(event("a", 2), event("a", 1))).as(StepVerifier::create)
+				.expectError(SequenceGapException.class)
+				.verify(TIMEOUT);
+		assertEquals(VersionVector.empty(), vector());
+	}
+
+	// ------------------------------------------------------------ read
+
+	@Test
+	void readPagesAfterAPosition() {
+		List<Event> stored = append(interleaved(4));
+		assertEquals(10, stored.size());
+
+		assertEquals(stored.subList(0, 4), storage.events().read(0, 4).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(4, 8), storage.events().read(4, 4).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(8, 10), storage.events().read(8, 4).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.events().read(10, 4).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.events().read(99, 4).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(3, 10), storage.events().read(3, 100).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(5, 6), storage.events().read(5, 1).collectList().block(TIMEOUT));
+	}
+
+	@Test
+	void readLackingReturnsExactlyTheEventsNotCovered() {
+		List<Event> stored = append(interleaved(6));
+		List<VersionVector> haves = List.of(VersionVector.empty(),
+				VersionVector.empty().with("a", 2).with("b", 5),
+				VersionVector.empty().with("c\u00E9", 3),
+				VersionVector.empty().with("a", 6).with("b", 6).with("c\u00E9", 2),
+				VersionVector.empty().with("a", 9).with("z", 4),
+				VersionVector.empty().with("a", 6).with("b", 6).with("c\u00E9", 3));
+
+		for (VersionVector have : haves) {
+			List<Event> expected = stored.stream().filter(e -> !have.covers(e.origin(), e.originSeq()))
+					.collect(Collectors.toList());
+			assertEquals(expected, storage.events().readLacking(have, 1000).collectList().block(TIMEOUT),
+					"lacking against " + have);
+		}
+	}
+
+	@Test
+	void readLackingPagesByAdvancingTheVector() {
+		List<Event> stored = append(interleaved(7));
+		VersionVector have = VersionVector.empty().with("b", 3);
+		List<Event> received = new ArrayList<>();
+		for (int call = 0; call < 100; call++) {
+			List<Event> page = storage.events().readLacking(have, 3).collectList().block(TIMEOUT);
+			assertTrue(page.size() <= 3, "limit respected");
+			if (page.isEmpty()) {
+				break;
+			}
+			for (Event e : page) {
+				assertEquals(have.get(e.origin()) + 1, e.originSeq(), "each origin comes in sequence order: " + e);
+				have = have.with(e.origin(), e.originSeq());
+				received.add(e);
+			}
+		}
+		List<Event> expected = stored.stream().filter(e -> !(e.origin().equals("b") && e.originSeq() <= 3))
+				.collect(Collectors.toList());
+		assertEquals(expected, received, "every lacking event exactly once, in position order");
+		assertEquals(vector(), have);
+	}
+
+	@Test
+	void vectorAndLastPositionFollowTheAppends() {
+		assertEquals(VersionVector.empty(), vector());
+		assertEquals(0, lastPosition());
+
+		append(interleaved(3));
+
+		assertEquals(VersionVector.empty().with("a", 3).with("b", 3).with("c\u00E9", 2), vector());
+		assertEquals(8, lastPosition());
+	}
+
+	// ------------------------------------------------------------ origin
+
+	@Test
+	void originKeepsTheFirstCandidate() {
+		assertEquals("first", storage.origin("first").block(TIMEOUT));
+		assertEquals("first", storage.origin("second").block(TIMEOUT));
+	}
+
+	// ------------------------------------------------------------ projections
+
+	@Test
+	void projectionStoreStartsEmpty() {
+		assertEquals(Long.valueOf(0), storage.projections().checkpoint().block(TIMEOUT));
+		assertEquals(List.of(), entities());
+		assertEquals(List.of(), storage.projections().conflicts(null, 10).collectList().block(TIMEOUT));
+	}
+
+	@Test
+	void savedEntitiesAreLoadedAndReplacedByTypeAndId() {
+		storage.projections().save(5, List.of(record("todo", "a", "u1", "fold-a1"), record("todo", "b", null, "fold-b"),
+				record("note", "a", null, "fold-note-a")), List.of(), false).block(TIMEOUT);
+
+		assertEquals(Long.valueOf(5), storage.projections().checkpoint().block(TIMEOUT));
+		assertEquals(3, entities().size());
+
+		storage.projections().save(8, List.of(record("todo", "a", "u2", "fold-a2")), List.of(), false).block(TIMEOUT);
+
+		assertEquals(Long.valueOf(8), storage.projections().checkpoint().block(TIMEOUT));
+		assertEquals(List.of(describe(record("note", "a", null, "fold-note-a")),
+				describe(record("todo", "a", "u2", "fold-a2")), describe(record("todo", "b", null, "fold-b"))),
+				entities());
+	}
+
+	@Test
+	void largeBinaryFoldIsKeptByteForByte() {
+		byte[] fold = new byte[300_000];
+		for (int i = 0; i < fold.length; i++) {
+			fold[i] = (byte) (i * 31);
+		}
+		storage.projections().save(1, List.of(new EntityRecord("todo", "big", null, fold)), List.of(), false)
+				.block(TIMEOUT);
+		EntityRecord loaded = storage.projections().entities().blockFirst(TIMEOUT);
+		assertTrue(loaded != null && Arrays.equals(fold, loaded.fold()));
+	}
+
+	@Test
+	void fullSnapshotReplacesEverythingSavedBefore() {
+		storage.projections().save(3, List.of(record("todo", "a", null, "a1"), record("todo", "b", null, "b1"),
+				record("note", "c", null, "c1")), List.of(), false).block(TIMEOUT);
+		storage.projections().save(4, List.of(record("todo", "b", null, "b2")), List.of(), false).block(TIMEOUT);
+
+		storage.projections().save(9, List.of(record("todo", "a", null, "a3"), record("todo", "b", null, "b3")),
+				List.of(), true).block(TIMEOUT);
+
+		assertEquals(List.of(describe(record("todo", "a", null, "a3")), describe(record("todo", "b", null, "b3"))),
+				entities(), "entities left out of a full snapshot are gone");
+		assertEquals(Long.valueOf(9), storage.projections().checkpoint().block(TIMEOUT));
+
+		storage.projections().save(10, List.of(record("todo", "a", null, "a4")), List.of(), false).block(TIMEOUT);
+		assertEquals(List.of(describe(record("todo", "a", null, "a4")), describe(record("todo", "b", null, "b3"))),
+				entities(), "changes after a snapshot apply on top of it");
+	}
+
+	@Test
+	void conflictsAreKeptOnceOldestFirstAndFilteredByType() {
+		List<Event> stored = append(List.of(event("a", 1), event("b", 1), event("a", 2), event("b", 2), event("a", 3)));
+		Event noteHead = new Event(new UUID(9, 9), "n", 1, 1, "note", "x", Op.PUT, "{}".getBytes(StandardCharsets.UTF_8),
+				null, null, 1, 0);
+		Event noteIncoming = new Event(new UUID(9, 10), "m", 1, 2, "note", "x", Op.DELETE, null, null, null, 1, 0);
+		noteHead = append(List.of(noteHead)).get(0);
+		noteIncoming = append(List.of(noteIncoming)).get(0);
+		Conflict first = conflict(stored.get(1), stored.get(0), ConflictStrategy.LAST_WRITE_WINS);
+		Conflict second = conflict(stored.get(3), stored.get(2), ConflictStrategy.CUSTOM);
+		Conflict note = conflict(noteIncoming, noteHead, ConflictStrategy.FIELD_MERGE);
+
+		storage.projections().save(2, List.of(), List.of(first), false).block(TIMEOUT);
+		storage.projections().save(4, List.of(), List.of(first, second), false).block(TIMEOUT);
+		storage.projections().save(7, List.of(), List.of(second, note, note), false).block(TIMEOUT);
+
+		assertEquals(List.of(first, second, note),
+				storage.projections().conflicts(null, 10).collectList().block(TIMEOUT),
+				"saving the same conflict again keeps one");
+		assertEquals(List.of(first, second), storage.projections().conflicts("todo", 10).collectList().block(TIMEOUT));
+		assertEquals(List.of(note), storage.projections().conflicts("note", 10).collectList().block(TIMEOUT));
+		assertEquals(List.of(first), storage.projections().conflicts(null, 1).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.projections().conflicts("other", 10).collectList().block(TIMEOUT));
+	}
+
+	// ------------------------------------------------------------ restart
+
+	@Test
+	void reopenedStoreHoldsTheSameEventsVectorPositionsAndProjection() {
+		String origin = storage.origin("me").block(TIMEOUT);
+		List<Event> stored = append(interleaved(5));
+		Conflict c = conflict(stored.get(2), stored.get(0), ConflictStrategy.ORIGIN_PRIORITY);
+		storage.projections().save(stored.size(), List.of(record("todo", "e1", "u", "fold-1"),
+				record("todo", "e2", null, "fold-2")), List.of(c), false).block(TIMEOUT);
+		VersionVector vector = vector();
+		List<String> entities = entities();
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+
+		assertEquals(origin, storage.origin("someone-else").block(TIMEOUT));
+		assertEquals(stored, readAll());
+		assertEquals(vector, vector());
+		assertEquals(stored.size(), lastPosition());
+		assertEquals(Long.valueOf(stored.size()), storage.projections().checkpoint().block(TIMEOUT));
+		assertEquals(entities, entities());
+		assertEquals(List.of(c), storage.projections().conflicts(null, 10).collectList().block(TIMEOUT));
+
+		assertEquals(List.of(), append(List.of(event("a", 5))), "duplicates are still recognised");
+		storage.events().append(List.of(event("a", 7))).as(StepVerifier::create)
+				.expectError(SequenceGapException.class).verify(TIMEOUT);
+		assertEquals(List.of(event("a", 6).withPosition(stored.size() + 1)), append(List.of(event("a", 6))),
+				"positions continue after the reopen");
+	}
+
+	@Test
+	void publishersAreColdAndDoNothingUntilSubscribed() {
+		append(List.of(event("a", 1)));
+		Mono<List<Event>> read = storage.events().read(0, 10).collectList();
+		append(List.of(event("a", 2)));
+		assertEquals(2, read.block(TIMEOUT).size(), "a read runs when subscribed, not when built");
+		append(List.of(event("a", 3)));
+		assertEquals(3, read.block(TIMEOUT).size(), "each subscription reads again");
+		storage.events().append(List.of(event("a", 4)));
+		assertEquals(VersionVector.empty().with("a", 3), vector(), "an append not subscribed to does nothing");
+		assertEquals(3, lastPosition());
+	}
+}
