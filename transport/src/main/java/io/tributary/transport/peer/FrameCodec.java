@@ -1,0 +1,443 @@
+package io.tributary.transport.peer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import io.tributary.Event;
+import io.tributary.Op;
+import io.tributary.VersionVector;
+
+/**
+ * Encodes and decodes peer-protocol frames. Wire form: a 4-byte big-endian length (of what follows), a
+ * type byte, then a UTF-8 JSON body. Event payloads travel as embedded JSON objects and are sliced back
+ * out byte for byte, so a replica stores exactly the bytes the writer stored. Stateless, thread-safe.
+ */
+public final class FrameCodec {
+
+	/** The protocol versions this implementation speaks. */
+	public static final List<Integer> VERSIONS = List.of(1);
+
+	private final JsonFactory json;
+	private final int maxFrameBytes;
+
+	/**
+	 * A codec for frames up to a size.
+	 *
+	 * @param maxFrameBytes the largest frame (type byte and body) accepted or produced
+	 */
+	public FrameCodec(int maxFrameBytes) {
+		this.maxFrameBytes = maxFrameBytes;
+		this.json = JsonFactory.builder()
+				.streamReadConstraints(StreamReadConstraints.builder()
+						.maxDocumentLength(maxFrameBytes)
+						.maxNestingDepth(64)
+						.maxStringLength(maxFrameBytes)
+						.maxNumberLength(100)
+						.build())
+				.build();
+	}
+
+	/**
+	 * The largest frame accepted or produced.
+	 *
+	 * @return bytes of type and body
+	 */
+	public int maxFrameBytes() {
+		return maxFrameBytes;
+	}
+
+	/**
+	 * Encodes a frame with its length prefix.
+	 *
+	 * @param frame the frame
+	 * @return the bytes to write
+	 * @throws IllegalArgumentException when the frame exceeds the maximum size
+	 */
+	public byte[] encode(Frame frame) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(frame instanceof Frame.Events ? 64 * 1024 : 256);
+		out.write(0);
+		out.write(0);
+		out.write(0);
+		out.write(0);
+		out.write(frame.type().code());
+		try (JsonGenerator g = json.createGenerator(out)) {
+			g.writeStartObject();
+			if (frame instanceof Frame.Hello) {
+				Frame.Hello h = (Frame.Hello) frame;
+				g.writeArrayFieldStart("versions");
+				for (int v : h.versions()) {
+					g.writeNumber(v);
+				}
+				g.writeEndArray();
+				g.writeStringField("nodeId", h.nodeId());
+				if (h.token() != null) {
+					g.writeStringField("token", h.token());
+				}
+				writeVector(g, "vector", h.vector());
+				if (h.types() != null) {
+					g.writeArrayFieldStart("types");
+					for (String t : h.types()) {
+						g.writeString(t);
+					}
+					g.writeEndArray();
+				}
+			}
+			else if (frame instanceof Frame.Welcome) {
+				Frame.Welcome w = (Frame.Welcome) frame;
+				g.writeNumberField("version", w.version());
+				g.writeStringField("nodeId", w.nodeId());
+				writeVector(g, "vector", w.vector());
+			}
+			else if (frame instanceof Frame.Events) {
+				g.writeArrayFieldStart("events");
+				for (Event e : ((Frame.Events) frame).events()) {
+					writeEvent(g, e);
+				}
+				g.writeEndArray();
+			}
+			else if (frame instanceof Frame.Ack) {
+				writeVector(g, "vector", ((Frame.Ack) frame).vector());
+			}
+			else if (frame instanceof Frame.CaughtUp) {
+				writeVector(g, "vector", ((Frame.CaughtUp) frame).vector());
+			}
+			else if (frame instanceof Frame.Ping) {
+				g.writeNumberField("nanos", ((Frame.Ping) frame).nanos());
+			}
+			else if (frame instanceof Frame.Pong) {
+				g.writeNumberField("nanos", ((Frame.Pong) frame).nanos());
+			}
+			else if (frame instanceof Frame.Error) {
+				Frame.Error e = (Frame.Error) frame;
+				g.writeStringField("code", e.code().name());
+				g.writeStringField("message", e.message());
+			}
+			g.writeEndObject();
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("cannot encode " + frame.type(), e);
+		}
+		byte[] bytes = out.toByteArray();
+		int length = bytes.length - 4;
+		if (length > maxFrameBytes) {
+			throw new IllegalArgumentException(frame.type() + " frame of " + length + " bytes exceeds the maximum of "
+					+ maxFrameBytes);
+		}
+		bytes[0] = (byte) (length >>> 24);
+		bytes[1] = (byte) (length >>> 16);
+		bytes[2] = (byte) (length >>> 8);
+		bytes[3] = (byte) length;
+		return bytes;
+	}
+
+	private static void writeVector(JsonGenerator g, String field, VersionVector v) throws IOException {
+		g.writeObjectFieldStart(field);
+		for (Map.Entry<String, Long> e : v.entries().entrySet()) {
+			g.writeNumberField(e.getKey(), e.getValue());
+		}
+		g.writeEndObject();
+	}
+
+	private static void writeEvent(JsonGenerator g, Event e) throws IOException {
+		g.writeStartObject();
+		g.writeStringField("id", e.id().toString());
+		g.writeStringField("origin", e.origin());
+		g.writeNumberField("seq", e.originSeq());
+		g.writeNumberField("hlc", e.hlc());
+		g.writeStringField("type", e.type());
+		g.writeStringField("entityId", e.entityId());
+		g.writeStringField("op", e.op().name());
+		if (e.payload() != null) {
+			g.writeFieldName("payload");
+			g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+		}
+		if (e.base() != null) {
+			g.writeStringField("base", e.base().toString());
+		}
+		if (e.userId() != null) {
+			g.writeStringField("userId", e.userId());
+		}
+		g.writeNumberField("schemaVersion", e.schemaVersion());
+		g.writeEndObject();
+	}
+
+	/**
+	 * Decodes a frame without its length prefix (as the length-field decoder hands it over).
+	 *
+	 * @param frame the type byte and the body
+	 * @return the frame
+	 * @throws PeerProtocolException with {@link ErrorCode#BAD_FRAME} when it cannot be decoded
+	 */
+	public Frame decode(byte[] frame) {
+		if (frame.length < 1) {
+			throw bad("empty frame");
+		}
+		if (frame.length > maxFrameBytes) {
+			throw new PeerProtocolException(ErrorCode.FRAME_TOO_LARGE, "frame of " + frame.length
+					+ " bytes exceeds the maximum of " + maxFrameBytes, false);
+		}
+		FrameType type = FrameType.of(frame[0] & 0xFF);
+		if (type == null) {
+			throw bad("unknown frame type " + (frame[0] & 0xFF));
+		}
+		try (JsonParser p = json.createParser(frame, 1, frame.length - 1)) {
+			expect(p, JsonToken.START_OBJECT, "a JSON object body");
+			Frame result;
+			switch (type) {
+				case EVENTS:
+					result = new Frame.Events(readEvents(p, frame));
+					break;
+				default:
+					result = readControl(type, p);
+			}
+			if (p.nextToken() != null) {
+				throw bad("content after the body of a " + type + " frame");
+			}
+			return result;
+		}
+		catch (PeerProtocolException e) {
+			throw e;
+		}
+		catch (IOException | RuntimeException e) {
+			throw bad("malformed " + type + " frame: " + e.getMessage());
+		}
+	}
+
+	private Frame readControl(FrameType type, JsonParser p) throws IOException {
+		List<Integer> versions = null;
+		String nodeId = null;
+		String token = null;
+		VersionVector vector = null;
+		Set<String> types = null;
+		Integer version = null;
+		Long nanos = null;
+		String code = null;
+		String message = null;
+		while (p.nextToken() == JsonToken.FIELD_NAME) {
+			String field = p.currentName();
+			JsonToken t = p.nextToken();
+			switch (field) {
+				case "versions":
+					versions = new ArrayList<>();
+					requireToken(t, JsonToken.START_ARRAY, field);
+					while (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+						versions.add(p.getIntValue());
+					}
+					requireToken(p.currentToken(), JsonToken.END_ARRAY, field);
+					break;
+				case "types":
+					if (t == JsonToken.VALUE_NULL) {
+						break;
+					}
+					requireToken(t, JsonToken.START_ARRAY, field);
+					types = new LinkedHashSet<>();
+					while (p.nextToken() == JsonToken.VALUE_STRING) {
+						types.add(p.getText());
+					}
+					requireToken(p.currentToken(), JsonToken.END_ARRAY, field);
+					break;
+				case "vector":
+					vector = readVector(p, t);
+					break;
+				case "nodeId":
+					nodeId = text(p, t, field);
+					break;
+				case "token":
+					token = text(p, t, field);
+					break;
+				case "message":
+					message = text(p, t, field);
+					break;
+				case "code":
+					code = text(p, t, field);
+					break;
+				case "version":
+					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+					version = p.getIntValue();
+					break;
+				case "nanos":
+					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+					nanos = p.getLongValue();
+					break;
+				default:
+					p.skipChildren(); // unknown fields are ignored: newer peers may add some
+			}
+		}
+		requireToken(p.currentToken(), JsonToken.END_OBJECT, "body");
+		switch (type) {
+			case HELLO:
+				return new Frame.Hello(require(versions, "versions"), require(nodeId, "nodeId"), token,
+						require(vector, "vector"), types == null ? null : Set.copyOf(types));
+			case WELCOME:
+				return new Frame.Welcome(require(version, "version"), require(nodeId, "nodeId"), require(vector, "vector"));
+			case ACK:
+				return new Frame.Ack(require(vector, "vector"));
+			case CAUGHT_UP:
+				return new Frame.CaughtUp(require(vector, "vector"));
+			case PING:
+				return new Frame.Ping(nanos == null ? 0 : nanos);
+			case PONG:
+				return new Frame.Pong(nanos == null ? 0 : nanos);
+			case ERROR:
+				ErrorCode errorCode;
+				try {
+					errorCode = ErrorCode.valueOf(require(code, "code"));
+				}
+				catch (IllegalArgumentException e) {
+					errorCode = ErrorCode.INTERNAL;
+				}
+				return new Frame.Error(errorCode, message == null ? "" : message);
+			default:
+				throw bad("unexpected frame type " + type);
+		}
+	}
+
+	private static VersionVector readVector(JsonParser p, JsonToken t) throws IOException {
+		requireToken(t, JsonToken.START_OBJECT, "vector");
+		Map<String, Long> entries = new HashMap<>();
+		while (p.nextToken() == JsonToken.FIELD_NAME) {
+			String origin = p.currentName();
+			requireToken(p.nextToken(), JsonToken.VALUE_NUMBER_INT, "vector entry");
+			long seq = p.getLongValue();
+			if (seq < 0) {
+				throw bad("negative vector entry for " + origin);
+			}
+			entries.put(origin, seq);
+		}
+		return VersionVector.of(entries);
+	}
+
+	private List<Event> readEvents(JsonParser p, byte[] frame) throws IOException {
+		List<Event> events = null;
+		while (p.nextToken() == JsonToken.FIELD_NAME) {
+			String field = p.currentName();
+			JsonToken t = p.nextToken();
+			if ("events".equals(field)) {
+				requireToken(t, JsonToken.START_ARRAY, field);
+				events = new ArrayList<>();
+				while (p.nextToken() == JsonToken.START_OBJECT) {
+					events.add(readEvent(p, frame));
+				}
+				requireToken(p.currentToken(), JsonToken.END_ARRAY, field);
+			}
+			else {
+				p.skipChildren();
+			}
+		}
+		return require(events, "events");
+	}
+
+	private Event readEvent(JsonParser p, byte[] frame) throws IOException {
+		UUID id = null;
+		String origin = null;
+		Long seq = null;
+		Long hlc = null;
+		String type = null;
+		String entityId = null;
+		Op op = null;
+		byte[] payload = null;
+		UUID base = null;
+		String userId = null;
+		int schemaVersion = 1;
+		while (p.nextToken() == JsonToken.FIELD_NAME) {
+			String field = p.currentName();
+			JsonToken t = p.nextToken();
+			switch (field) {
+				case "id":
+					id = UUID.fromString(text(p, t, field));
+					break;
+				case "origin":
+					origin = text(p, t, field);
+					break;
+				case "seq":
+					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+					seq = p.getLongValue();
+					break;
+				case "hlc":
+					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+					hlc = p.getLongValue();
+					break;
+				case "type":
+					type = text(p, t, field);
+					break;
+				case "entityId":
+					entityId = text(p, t, field);
+					break;
+				case "op":
+					op = Op.valueOf(text(p, t, field));
+					break;
+				case "payload":
+					if (t == JsonToken.START_OBJECT) {
+						// the source is a byte array: offsets are byte offsets into the frame
+						int start = (int) p.currentTokenLocation().getByteOffset() + 1;
+						p.skipChildren();
+						int end = (int) p.currentLocation().getByteOffset() + 1;
+						payload = java.util.Arrays.copyOfRange(frame, start, end);
+					}
+					else if (t != JsonToken.VALUE_NULL) {
+						throw bad("payload must be a JSON object");
+					}
+					break;
+				case "base":
+					base = t == JsonToken.VALUE_NULL ? null : UUID.fromString(text(p, t, field));
+					break;
+				case "userId":
+					userId = t == JsonToken.VALUE_NULL ? null : text(p, t, field);
+					break;
+				case "schemaVersion":
+					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+					schemaVersion = p.getIntValue();
+					break;
+				default:
+					p.skipChildren();
+			}
+		}
+		if (seq == null || seq < 1) {
+			throw bad("event without a valid seq");
+		}
+		return new Event(require(id, "id"), require(origin, "origin"), seq, require(hlc, "hlc"), require(type, "type"),
+				require(entityId, "entityId"), require(op, "op"), payload, base, userId, schemaVersion, 0);
+	}
+
+	private static String text(JsonParser p, JsonToken t, String field) throws IOException {
+		requireToken(t, JsonToken.VALUE_STRING, field);
+		return p.getText();
+	}
+
+	private static void expect(JsonParser p, JsonToken expected, String what) throws IOException {
+		if (p.nextToken() != expected) {
+			throw bad("expected " + what);
+		}
+	}
+
+	private static void requireToken(JsonToken actual, JsonToken expected, String field) {
+		if (actual != expected) {
+			throw bad("field " + field + ": expected " + expected + ", got " + actual);
+		}
+	}
+
+	private static <T> T require(T value, String field) {
+		if (value == null) {
+			throw bad("missing field " + field);
+		}
+		return value;
+	}
+
+	private static PeerProtocolException bad(String message) {
+		return new PeerProtocolException(ErrorCode.BAD_FRAME, message, false);
+	}
+}

@@ -1,0 +1,131 @@
+package io.tributary.transport.peer;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of the peer protocol, shared by the server and the connectors of a node. Immutable; the
+ * {@code with...} methods return copies. {@link #toString()} hides the token.
+ *
+ * @param token shared secret peers must present, {@code null} for none
+ * @param types entity types this node wants from peers, {@code null} for all
+ * @param maxFrameBytes largest frame accepted or sent
+ * @param batchEvents most events per EVENTS frame
+ * @param linger how long a live batch may wait to fill up
+ * @param heartbeat interval between pings
+ * @param idleTimeout how long a session may receive nothing before it is closed
+ * @param handshakeTimeout how long the handshake may take
+ * @param tls TLS settings, {@code null} for plain TCP
+ */
+public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int batchEvents, Duration linger,
+		Duration heartbeat, Duration idleTimeout, Duration handshakeTimeout, PeerTls tls) {
+
+	/** The default largest frame: 16 MiB. */
+	public static final int DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
+
+	/**
+	 * Checks the settings.
+	 */
+	public PeerConfig {
+		types = types == null ? null : Set.copyOf(types);
+		if (maxFrameBytes < 1024) {
+			throw new IllegalArgumentException("maxFrameBytes must be at least 1024: " + maxFrameBytes);
+		}
+		if (batchEvents < 1) {
+			throw new IllegalArgumentException("batchEvents must be at least 1: " + batchEvents);
+		}
+		Objects.requireNonNull(linger, "linger");
+		Objects.requireNonNull(heartbeat, "heartbeat");
+		Objects.requireNonNull(idleTimeout, "idleTimeout");
+		Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+		if (idleTimeout.compareTo(heartbeat) <= 0) {
+			throw new IllegalArgumentException("idleTimeout must exceed the heartbeat interval");
+		}
+	}
+
+	/**
+	 * The defaults: no token, all types, 16 MiB frames, 1000 events per frame, 1 ms linger, 5 s heartbeat,
+	 * 30 s idle timeout, 10 s handshake timeout, plain TCP.
+	 *
+	 * @return the defaults
+	 */
+	public static PeerConfig defaults() {
+		return new PeerConfig(null, null, DEFAULT_MAX_FRAME, 1000, Duration.ofMillis(1), Duration.ofSeconds(5),
+				Duration.ofSeconds(30), Duration.ofSeconds(10), null);
+	}
+
+	/**
+	 * A copy with a token.
+	 *
+	 * @param newToken the shared secret, {@code null} for none
+	 * @return the copy
+	 */
+	public PeerConfig withToken(String newToken) {
+		return new PeerConfig(newToken, types, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout,
+				handshakeTimeout, tls);
+	}
+
+	/**
+	 * A copy with a type filter.
+	 *
+	 * @param newTypes types wanted from peers, {@code null} for all
+	 * @return the copy
+	 */
+	public PeerConfig withTypes(Set<String> newTypes) {
+		return new PeerConfig(token, newTypes, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout,
+				handshakeTimeout, tls);
+	}
+
+	/**
+	 * A copy with timings.
+	 *
+	 * @param newHeartbeat ping interval
+	 * @param newIdleTimeout idle timeout
+	 * @return the copy
+	 */
+	public PeerConfig withTimings(Duration newHeartbeat, Duration newIdleTimeout) {
+		return new PeerConfig(token, types, maxFrameBytes, batchEvents, linger, newHeartbeat, newIdleTimeout,
+				handshakeTimeout, tls);
+	}
+
+	/**
+	 * A copy with a frame size limit.
+	 *
+	 * @param bytes largest frame
+	 * @return the copy
+	 */
+	public PeerConfig withMaxFrameBytes(int bytes) {
+		return new PeerConfig(token, types, bytes, batchEvents, linger, heartbeat, idleTimeout, handshakeTimeout, tls);
+	}
+
+	/**
+	 * A copy with batching settings.
+	 *
+	 * @param events most events per frame
+	 * @param newLinger how long a live batch may wait
+	 * @return the copy
+	 */
+	public PeerConfig withBatching(int events, Duration newLinger) {
+		return new PeerConfig(token, types, maxFrameBytes, events, newLinger, heartbeat, idleTimeout, handshakeTimeout,
+				tls);
+	}
+
+	/**
+	 * A copy with TLS.
+	 *
+	 * @param newTls TLS settings, {@code null} for plain TCP
+	 * @return the copy
+	 */
+	public PeerConfig withTls(PeerTls newTls) {
+		return new PeerConfig(token, types, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout, handshakeTimeout,
+				newTls);
+	}
+
+	@Override
+	public String toString() {
+		return "PeerConfig[token=" + (token == null ? "none" : "****") + ", types=" + (types == null ? "all" : types)
+				+ ", maxFrameBytes=" + maxFrameBytes + ", batchEvents=" + batchEvents + ", linger=" + linger
+				+ ", heartbeat=" + heartbeat + ", idleTimeout=" + idleTimeout + ", tls=" + (tls != null) + "]";
+	}
+}

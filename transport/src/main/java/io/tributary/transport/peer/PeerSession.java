@@ -1,0 +1,315 @@
+package io.tributary.transport.peer;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tributary.EngineClosedException;
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.ValidationException;
+import io.tributary.VersionVector;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.NettyInbound;
+import reactor.netty.NettyOutbound;
+
+/**
+ * One peer connection, from handshake to close. Symmetric once established: each side streams what the
+ * other lacks (catch-up by vector, then the live tail) and applies what it receives, acknowledging with
+ * its vector.
+ * <p>
+ * Backpressure: inbound frames are applied one at a time ({@code concatMap}); Reactor Netty stops reading
+ * the socket while the engine commits, so a slow receiver slows its sender through TCP. The sender reads
+ * the live tail through {@link SyncEngine#events(long)}, which serves a reader that falls behind from the
+ * store; nothing here buffers without bound.
+ */
+final class PeerSession {
+
+	private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
+
+	private final SyncEngine engine;
+	private final PeerConfig config;
+	private final FrameCodec codec;
+	private final boolean initiator;
+	private final PeerLink link;
+
+	private final Sinks.Many<Frame> control = Sinks.many().unicast().onBackpressureBuffer();
+	private final Sinks.One<Established> established = Sinks.one();
+	private final Sinks.Empty<Void> stop = Sinks.empty();
+	/** What the peer is known to hold: its vector, its acks, what it sent and what was sent to it. */
+	private final AtomicReference<VersionVector> known = new AtomicReference<>(VersionVector.empty());
+	private final Sinks.One<VersionVector> peerCaughtUp = Sinks.one();
+	private final Sinks.One<VersionVector> caughtUpSent = Sinks.one();
+	private volatile Throwable failure;
+	private volatile Established peer;
+
+	private record Established(String nodeId, VersionVector vector, Set<String> types) {
+	}
+
+	PeerSession(SyncEngine engine, PeerConfig config, FrameCodec codec, boolean initiator, PeerLink link) {
+		this.engine = engine;
+		this.config = config;
+		this.codec = codec;
+		this.initiator = initiator;
+		this.link = link;
+	}
+
+	/** Completes with the vector the peer reported when its catch-up ended. */
+	Mono<VersionVector> peerCaughtUp() {
+		return peerCaughtUp.asMono();
+	}
+
+	/** Completes with this node's vector when its catch-up to the peer was sent. */
+	Mono<VersionVector> caughtUpSent() {
+		return caughtUpSent.asMono();
+	}
+
+	/** What the peer is known to hold now. */
+	VersionVector known() {
+		return known.get();
+	}
+
+	/** Ends the session from this side: an ERROR frame with the code, then close. */
+	void shutdown(ErrorCode code, String message) {
+		emitControl(new Frame.Error(code, message));
+		finish();
+	}
+
+	/**
+	 * Runs the session until either side closes it.
+	 *
+	 * @param in the connection's inbound
+	 * @param out the connection's outbound
+	 * @return completes when the connection is done; errors with the reason it ended abnormally
+	 */
+	Mono<Void> run(NettyInbound in, NettyOutbound out) {
+		if (initiator) {
+			emitControl(new Frame.Hello(FrameCodec.VERSIONS, engine.origin(), config.token(), engine.vector(),
+					config.types()));
+		}
+		Flux<Frame> events = established.asMono().flatMapMany(this::sender).takeUntilOther(stop.asMono());
+		Flux<Frame> heartbeats = established.asMono()
+				.flatMapMany(e -> Flux.interval(config.heartbeat(), config.heartbeat()))
+				.map(i -> (Frame) new Frame.Ping(System.nanoTime()))
+				.takeUntilOther(stop.asMono());
+		Flux<byte[]> frames = Flux.merge(control.asFlux(), events, heartbeats).map(codec::encode);
+		Mono<Void> outbound = out.sendByteArray(frames).then();
+
+		Mono<Void> handshakeTimer = Mono.delay(config.handshakeTimeout())
+				.takeUntilOther(established.asMono())
+				.flatMap(t -> Mono.<Void>error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+						"no handshake within " + config.handshakeTimeout().toMillis() + " ms", false)));
+		Mono<Void> inbound = Mono.when(
+				in.receive().asByteArray()
+						.timeout(config.idleTimeout())
+						.concatMap(bytes -> onFrame(codec.decode(bytes)), 1)
+						.then(),
+				handshakeTimer)
+				.onErrorResume(this::onInboundError)
+				.doFinally(s -> finish());
+		return Mono.when(inbound, outbound)
+				.then(Mono.defer(() -> failure == null ? Mono.<Void>empty() : Mono.<Void>error(failure)))
+				.doFinally(s -> link.disconnected(failure));
+	}
+
+	private Mono<Void> onInboundError(Throwable e) {
+		Frame.Error reply = null;
+		if (e instanceof PeerProtocolException) {
+			PeerProtocolException p = (PeerProtocolException) e;
+			if (!p.remote()) {
+				reply = new Frame.Error(p.code(), p.getMessage());
+			}
+		}
+		else if (e instanceof TimeoutException) {
+			e = new PeerProtocolException(ErrorCode.IDLE_TIMEOUT, "nothing received for "
+					+ config.idleTimeout().toMillis() + " ms", false);
+			reply = new Frame.Error(ErrorCode.IDLE_TIMEOUT, e.getMessage());
+		}
+		else if (e instanceof ValidationException) {
+			reply = new Frame.Error(ErrorCode.INVALID_EVENT, e.getMessage());
+		}
+		else if (e instanceof EngineClosedException) {
+			reply = new Frame.Error(ErrorCode.SHUTTING_DOWN, "node is shutting down");
+		}
+		else if (!(e instanceof java.io.IOException)) {
+			log.warn("peer session with {} failed", link.address(), e);
+			reply = new Frame.Error(ErrorCode.INTERNAL, "internal error");
+		}
+		failure = e;
+		if (reply != null) {
+			emitControl(reply);
+		}
+		return Mono.empty();
+	}
+
+	private void finish() {
+		stop.tryEmitEmpty();
+		synchronized (control) {
+			control.tryEmitComplete();
+		}
+	}
+
+	private void emitControl(Frame frame) {
+		synchronized (control) {
+			control.tryEmitNext(frame);
+		}
+	}
+
+	private Mono<Void> onFrame(Frame frame) {
+		if (peer == null) {
+			return handshake(frame);
+		}
+		switch (frame.type()) {
+			case EVENTS:
+				List<Event> events = ((Frame.Events) frame).events();
+				markKnown(events);
+				return engine.apply(events).doOnNext(r -> {
+					link.received(r.applied());
+					emitControl(new Frame.Ack(engine.vector()));
+				}).then();
+			case ACK:
+				VersionVector acked = ((Frame.Ack) frame).vector();
+				known.accumulateAndGet(acked, VersionVector::merge);
+				link.acked(acked);
+				return Mono.empty();
+			case PING:
+				emitControl(new Frame.Pong(((Frame.Ping) frame).nanos()));
+				return Mono.empty();
+			case PONG:
+				return Mono.empty();
+			case CAUGHT_UP:
+				peerCaughtUp.tryEmitValue(((Frame.CaughtUp) frame).vector());
+				return Mono.empty();
+			case ERROR:
+				Frame.Error err = (Frame.Error) frame;
+				return Mono.error(new PeerProtocolException(err.code(), err.message(), true));
+			default:
+				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+						frame.type() + " after the handshake", false));
+		}
+	}
+
+	private Mono<Void> handshake(Frame frame) {
+		if (frame instanceof Frame.Error) {
+			Frame.Error err = (Frame.Error) frame;
+			return Mono.error(new PeerProtocolException(err.code(), err.message(), true));
+		}
+		if (!initiator && frame instanceof Frame.Hello) {
+			Frame.Hello hello = (Frame.Hello) frame;
+			if (!hello.versions().contains(1)) {
+				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+						"this node speaks protocol versions " + FrameCodec.VERSIONS + ", peer offered " + hello.versions(),
+						false));
+			}
+			if (!tokenMatches(hello.token())) {
+				return Mono.error(new PeerProtocolException(ErrorCode.UNAUTHORIZED, "missing or wrong token", false));
+			}
+			if (hello.nodeId().equals(engine.origin())) {
+				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+						"peer has this node's own id " + hello.nodeId(), false));
+			}
+			emitControl(new Frame.Welcome(1, engine.origin(), engine.vector()));
+			establish(new Established(hello.nodeId(), hello.vector(), hello.types()));
+			return Mono.empty();
+		}
+		if (initiator && frame instanceof Frame.Welcome) {
+			Frame.Welcome welcome = (Frame.Welcome) frame;
+			if (welcome.version() != 1) {
+				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+						"peer chose version " + welcome.version(), false));
+			}
+			establish(new Established(welcome.nodeId(), welcome.vector(), null));
+			return Mono.empty();
+		}
+		return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+				frame.type() + " before the handshake completed", false));
+	}
+
+	private boolean tokenMatches(String offered) {
+		if (config.token() == null) {
+			return true;
+		}
+		byte[] expected = config.token().getBytes(StandardCharsets.UTF_8);
+		byte[] actual = offered == null ? new byte[0] : offered.getBytes(StandardCharsets.UTF_8);
+		return MessageDigest.isEqual(expected, actual);
+	}
+
+	private void establish(Established e) {
+		peer = e;
+		known.accumulateAndGet(e.vector(), VersionVector::merge);
+		link.connected(e.nodeId(), e.vector());
+		established.tryEmitValue(e);
+	}
+
+	/** Records that the peer holds these events (it sent them, or they were sent to it). */
+	private void markKnown(List<Event> events) {
+		if (events.isEmpty()) {
+			return;
+		}
+		Map<String, Long> max = new HashMap<>();
+		for (Event e : events) {
+			max.merge(e.origin(), e.originSeq(), Math::max);
+		}
+		// events travel in sequence order per origin from the peer's vector on, so the highest sequence
+		// sent or received per origin is a contiguous advance of what the peer holds
+		known.accumulateAndGet(VersionVector.of(max), VersionVector::merge);
+	}
+
+	/** What this side sends once the session is established. */
+	private Flux<Frame> sender(Established remote) {
+		long livePosition = engine.lastPosition();
+		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(known.get(), config.batchEvents()).collectList())
+				.repeat()
+				.takeWhile(page -> !page.isEmpty())
+				.map(page -> {
+					List<Event> unsent = unsent(page);
+					markKnown(unsent);
+					return unsent;
+				})
+				.filter(page -> !page.isEmpty())
+				.map(page -> (Frame) sent(page));
+		Flux<Frame> caughtUp = Mono.fromSupplier(() -> {
+			VersionVector v = engine.vector();
+			caughtUpSent.tryEmitValue(v);
+			return (Frame) new Frame.CaughtUp(v);
+		}).flux();
+		Flux<Frame> live = engine.events(livePosition)
+				.filter(e -> !known.get().covers(e.origin(), e.originSeq()))
+				.bufferTimeout(config.batchEvents(), config.linger(), true)
+				.map(batch -> {
+					List<Event> unsent = unsent(batch);
+					markKnown(unsent);
+					return unsent;
+				})
+				.filter(batch -> !batch.isEmpty())
+				.map(batch -> (Frame) sent(batch));
+		return Flux.concat(catchUp, caughtUp, live);
+	}
+
+	private List<Event> unsent(List<Event> events) {
+		VersionVector k = known.get();
+		List<Event> out = new ArrayList<>(events.size());
+		for (Event e : events) {
+			if (!k.covers(e.origin(), e.originSeq())) {
+				out.add(e);
+			}
+		}
+		return out;
+	}
+
+	private Frame.Events sent(List<Event> events) {
+		link.sent(events.size());
+		return new Frame.Events(events);
+	}
+}

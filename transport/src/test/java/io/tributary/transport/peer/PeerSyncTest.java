@@ -1,0 +1,102 @@
+package io.tributary.transport.peer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.memory.InMemoryStorage;
+import io.tributary.transport.SyncReport;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PeerSyncTest {
+
+	static final Duration T = Duration.ofSeconds(30);
+
+	final List<Runnable> cleanup = new ArrayList<>();
+
+	@AfterEach
+	void tearDown() {
+		for (int i = cleanup.size() - 1; i >= 0; i--) {
+			cleanup.get(i).run();
+		}
+	}
+
+	SyncEngine engine(String origin) {
+		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).open().block(T);
+		cleanup.add(() -> e.close().block(T));
+		return e;
+	}
+
+	PeerServer server(SyncEngine engine, PeerConfig config) {
+		PeerServer s = PeerServer.bind(engine, config, "127.0.0.1", 0).block(T);
+		cleanup.add(() -> s.close(Duration.ofSeconds(5)).block(T));
+		return s;
+	}
+
+	static void converge(Duration timeout, SyncEngine... engines) {
+		Mono.fromSupplier(() -> {
+			for (SyncEngine e : engines) {
+				if (!e.vector().equals(engines[0].vector())) {
+					return false;
+				}
+			}
+			return true;
+		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(10))).takeUntil(b -> b).last().block(timeout);
+	}
+
+	static void write(SyncEngine e, int n, String prefix) {
+		Flux.range(0, n).flatMap(i -> e.put("todo", prefix + (i % 37), "{\"n\":" + i + ",\"by\":\"" + prefix + "\"}"), 32)
+				.blockLast(T);
+	}
+
+	@Test
+	void syncOnceExchangesWhatEachSideLacks() {
+		SyncEngine a = engine("a");
+		SyncEngine b = engine("b");
+		write(a, 500, "a");
+		write(b, 300, "b");
+		PeerServer server = server(a, PeerConfig.defaults());
+		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
+				Backoff.defaults());
+		SyncReport report = connector.syncOnce(T).block(T);
+		assertTrue(report.ok(), report.toString());
+		assertEquals(300, report.sent());
+		assertEquals(500, report.received());
+		assertEquals(a.vector(), b.vector());
+		assertEquals(a.query("todo").collectList().block(T), b.query("todo").collectList().block(T));
+	}
+
+	@Test
+	void liveSessionStreamsConcurrentWritesBothWays() {
+		SyncEngine a = engine("a");
+		SyncEngine b = engine("b");
+		PeerServer server = server(a, PeerConfig.defaults());
+		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
+				Backoff.defaults());
+		cleanup.add(connector::stop);
+		connector.start();
+		Mono.when(Mono.fromRunnable(() -> write(a, 2000, "a")), Mono.fromRunnable(() -> write(b, 2000, "b"))).block(T);
+		converge(T, a, b);
+		assertEquals(4000, a.vector().total());
+		List<EntityState> sa = a.query("todo").collectList().block(T);
+		assertEquals(sa, b.query("todo").collectList().block(T));
+		// nothing applied twice
+		Set<UUID> ids = new HashSet<>();
+		for (Event e : b.events(0).take(b.lastPosition()).collectList().block(T)) {
+			assertTrue(ids.add(e.id()), "duplicate " + e);
+		}
+	}
+}
