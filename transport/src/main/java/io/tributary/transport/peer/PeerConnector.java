@@ -156,10 +156,10 @@ public final class PeerConnector {
 
 	/** Polls (cheaply, every 5 ms) until the peer acknowledged ours and we hold theirs. */
 	private Mono<VersionVector> waitUntil(PeerSession session, VersionVector ours, VersionVector theirs) {
-		return Mono.fromSupplier(() -> session.known().covers(ours) && engine.vector().covers(theirs))
+		return Mono.fromSupplier(() -> session.acked().covers(ours) && engine.vector().covers(theirs))
 				.repeatWhen(r -> r.delayElements(Duration.ofMillis(5)))
 				.takeUntil(b -> b)
 				.last()
-				.map(b -> session.known());
+				.map(b -> session.acked());
 	}
 }

@@ -49,6 +49,7 @@ final class PeerSession {
 	private final Sinks.Empty<Void> stop = Sinks.empty();
 	/** What the peer is known to hold: its vector, its acks, what it sent and what was sent to it. */
 	private final AtomicReference<VersionVector> known = new AtomicReference<>(VersionVector.empty());
+	private final AtomicReference<VersionVector> acked = new AtomicReference<>(VersionVector.empty());
 	private final Sinks.One<VersionVector> peerCaughtUp = Sinks.one();
 	private final Sinks.One<VersionVector> caughtUpSent = Sinks.one();
 	private volatile Throwable failure;
@@ -75,9 +76,14 @@ final class PeerSession {
 		return caughtUpSent.asMono();
 	}
 
-	/** What the peer is known to hold now. */
+	/** What the peer is known to hold now, including what was sent to it and not yet acknowledged. */
 	VersionVector known() {
 		return known.get();
+	}
+
+	/** What the peer acknowledged holding (its handshake vector and its acks). */
+	VersionVector acked() {
+		return acked.get();
 	}
 
 	/** Ends the session from this side: an ERROR frame with the code, then close. */
@@ -131,6 +137,16 @@ final class PeerSession {
 				reply = new Frame.Error(p.code(), p.getMessage());
 			}
 		}
+		else if (e instanceof io.netty.handler.codec.TooLongFrameException
+				|| e.getCause() instanceof io.netty.handler.codec.TooLongFrameException) {
+			e = new PeerProtocolException(ErrorCode.FRAME_TOO_LARGE, "frame exceeds the maximum of "
+					+ config.maxFrameBytes() + " bytes", false);
+			reply = new Frame.Error(ErrorCode.FRAME_TOO_LARGE, e.getMessage());
+		}
+		else if (e instanceof io.netty.handler.codec.DecoderException) {
+			e = new PeerProtocolException(ErrorCode.BAD_FRAME, String.valueOf(e.getMessage()), false);
+			reply = new Frame.Error(ErrorCode.BAD_FRAME, e.getMessage());
+		}
 		else if (e instanceof TimeoutException) {
 			e = new PeerProtocolException(ErrorCode.IDLE_TIMEOUT, "nothing received for "
 					+ config.idleTimeout().toMillis() + " ms", false);
@@ -179,9 +195,10 @@ final class PeerSession {
 					emitControl(new Frame.Ack(engine.vector()));
 				}).then();
 			case ACK:
-				VersionVector acked = ((Frame.Ack) frame).vector();
-				known.accumulateAndGet(acked, VersionVector::merge);
-				link.acked(acked);
+				VersionVector ack = ((Frame.Ack) frame).vector();
+				known.accumulateAndGet(ack, VersionVector::merge);
+				acked.accumulateAndGet(ack, VersionVector::merge);
+				link.acked(ack);
 				return Mono.empty();
 			case PING:
 				emitControl(new Frame.Pong(((Frame.Ping) frame).nanos()));
@@ -248,6 +265,7 @@ final class PeerSession {
 	private void establish(Established e) {
 		peer = e;
 		known.accumulateAndGet(e.vector(), VersionVector::merge);
+		acked.accumulateAndGet(e.vector(), VersionVector::merge);
 		link.connected(e.nodeId(), e.vector());
 		established.tryEmitValue(e);
 	}

@@ -21,46 +21,10 @@ import reactor.core.publisher.Mono;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class PeerSyncTest {
-
-	static final Duration T = Duration.ofSeconds(30);
-
-	final List<Runnable> cleanup = new ArrayList<>();
-
-	@AfterEach
-	void tearDown() {
-		for (int i = cleanup.size() - 1; i >= 0; i--) {
-			cleanup.get(i).run();
-		}
-	}
-
-	SyncEngine engine(String origin) {
-		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).open().block(T);
-		cleanup.add(() -> e.close().block(T));
-		return e;
-	}
-
-	PeerServer server(SyncEngine engine, PeerConfig config) {
-		PeerServer s = PeerServer.bind(engine, config, "127.0.0.1", 0).block(T);
-		cleanup.add(() -> s.close(Duration.ofSeconds(5)).block(T));
-		return s;
-	}
-
-	static void converge(Duration timeout, SyncEngine... engines) {
-		Mono.fromSupplier(() -> {
-			for (SyncEngine e : engines) {
-				if (!e.vector().equals(engines[0].vector())) {
-					return false;
-				}
-			}
-			return true;
-		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(10))).takeUntil(b -> b).last().block(timeout);
-	}
-
-	static void write(SyncEngine e, int n, String prefix) {
-		Flux.range(0, n).flatMap(i -> e.put("todo", prefix + (i % 37), "{\"n\":" + i + ",\"by\":\"" + prefix + "\"}"), 32)
-				.blockLast(T);
-	}
+/**
+ * Two nodes over loopback TCP.
+ */
+class PeerSyncTest extends PeerTestBase {
 
 	@Test
 	void syncOnceExchangesWhatEachSideLacks() {

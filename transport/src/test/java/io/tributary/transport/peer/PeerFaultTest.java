@@ -1,0 +1,226 @@
+package io.tributary.transport.peer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import io.netty.buffer.Unpooled;
+import io.tributary.Event;
+import io.tributary.ForwardingStorage;
+import io.tributary.SyncEngine;
+import io.tributary.VersionVector;
+import io.tributary.memory.InMemoryStorage;
+import io.tributary.transport.SyncReport;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.tcp.TcpClient;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad frames, wrong tokens, cut connections and a throttled receiver.
+ */
+class PeerFaultTest extends PeerTestBase {
+
+	private final FrameCodec codec = new FrameCodec(PeerConfig.DEFAULT_MAX_FRAME);
+
+	/** Sends raw bytes to a server and returns the frames it answers with until it closes the connection. */
+	private List<Frame> raw(int port, byte[]... chunks) {
+		Connection c = TcpClient.create().host("127.0.0.1").port(port)
+				.doOnConnected(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME)).connectNow(T);
+		try {
+			c.outbound().sendByteArray(Flux.fromArray(chunks)).then().subscribe();
+			return c.inbound().receive().asByteArray().map(codec::decode).collectList().block(T);
+		}
+		finally {
+			c.dispose();
+		}
+	}
+
+	private static byte[] frame(int type, String body) {
+		byte[] b = body.getBytes(StandardCharsets.UTF_8);
+		byte[] out = new byte[b.length + 5];
+		int len = b.length + 1;
+		out[0] = (byte) (len >>> 24);
+		out[1] = (byte) (len >>> 16);
+		out[2] = (byte) (len >>> 8);
+		out[3] = (byte) len;
+		out[4] = (byte) type;
+		System.arraycopy(b, 0, out, 5, b.length);
+		return out;
+	}
+
+	private static Frame.Error lastError(List<Frame> frames) {
+		assertFalse(frames.isEmpty(), "server answered");
+		Frame last = frames.get(frames.size() - 1);
+		assertTrue(last instanceof Frame.Error, "last frame is an error: " + frames);
+		return (Frame.Error) last;
+	}
+
+	private void assertServerStillServes(SyncEngine served, PeerServer server) {
+		SyncEngine probe = engine("probe-" + UUID.randomUUID());
+		SyncReport r = new PeerConnector(probe, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
+				Backoff.defaults()).syncOnce(T).block(T);
+		assertTrue(r.ok(), r.toString());
+		assertEquals(served.vector(), probe.vector());
+	}
+
+	@Test
+	void badFramesGetAnErrorFrameAndOnlyThatConnectionCloses() {
+		SyncEngine a = engine("a");
+		write(a, 50, "a");
+		PeerServer server = server(a, PeerConfig.defaults());
+		assertEquals(ErrorCode.BAD_FRAME, lastError(raw(server.port(), frame(1, "{not json"))).code());
+		assertEquals(ErrorCode.BAD_FRAME, lastError(raw(server.port(), frame(42, "{}"))).code());
+		assertEquals(ErrorCode.PROTOCOL_VIOLATION,
+				lastError(raw(server.port(), frame(3, "{\"events\":[]}"))).code(), "events before the handshake");
+		byte[] oversize = { 0x7f, 0, 0, 0, 1 };
+		assertEquals(ErrorCode.FRAME_TOO_LARGE, lastError(raw(server.port(), oversize)).code());
+		assertServerStillServes(a, server);
+	}
+
+	@Test
+	void unsupportedVersionIsRefused() {
+		SyncEngine a = engine("a");
+		PeerServer server = server(a, PeerConfig.defaults());
+		byte[] hello = codec.encode(new Frame.Hello(List.of(99), "x", null, VersionVector.empty(), null));
+		assertEquals(ErrorCode.UNSUPPORTED_VERSION, lastError(raw(server.port(), hello)).code());
+	}
+
+	@Test
+	void peersWithoutTheRightTokenAreRefused() {
+		SyncEngine a = engine("a");
+		write(a, 20, "a");
+		PeerServer server = server(a, PeerConfig.defaults().withToken("s3cret"));
+		PeerAddress address = new PeerAddress("127.0.0.1", server.port());
+		SyncEngine b = engine("b");
+		for (String token : Arrays.asList(null, "wrong", "s3cret-but-longer", "")) {
+			SyncReport r = new PeerConnector(b, PeerConfig.defaults().withToken(token), address, Backoff.defaults())
+					.syncOnce(T).block(T);
+			assertFalse(r.ok(), "token " + token);
+			assertTrue(r.error().contains("UNAUTHORIZED"), r.error());
+			assertEquals(0, b.vector().total(), "nothing was received without the token");
+		}
+		SyncReport ok = new PeerConnector(b, PeerConfig.defaults().withToken("s3cret"), address, Backoff.defaults())
+				.syncOnce(T).block(T);
+		assertTrue(ok.ok(), ok.toString());
+		assertEquals(a.vector(), b.vector());
+	}
+
+	@Test
+	void replayedEventFramesAreNoOps() {
+		SyncEngine a = engine("a");
+		write(a, 100, "a");
+		PeerServer server = server(a, PeerConfig.defaults());
+		List<Event> events = a.events(0).take(100).collectList().block(T);
+		byte[] hello = codec.encode(new Frame.Hello(List.of(1), "replayer", null, a.vector(), null));
+		byte[] replay = codec.encode(new Frame.Events(events));
+		// the same events twice, after the peer already holds them: nothing is stored again
+		Connection c = TcpClient.create().host("127.0.0.1").port(server.port())
+				.doOnConnected(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME)).connectNow(T);
+		try {
+			c.outbound().sendByteArray(Flux.just(hello, replay, replay)).then().subscribe();
+			List<Frame> acks = c.inbound().receive().asByteArray().map(codec::decode)
+					.filter(f -> f instanceof Frame.Ack).take(2).collectList().block(T);
+			assertEquals(2, acks.size());
+			assertEquals(a.vector(), ((Frame.Ack) acks.get(1)).vector());
+		}
+		finally {
+			c.dispose();
+		}
+		assertEquals(100, a.lastPosition(), "replayed events stored no new event");
+	}
+
+	@Test
+	void connectionCutMidStreamLosesNothing() {
+		SyncEngine a = engine("a");
+		write(a, 20_000, "a");
+		PeerServer first = PeerServer.bind(a, PeerConfig.defaults().withBatching(100, Duration.ofMillis(1)), "127.0.0.1", 0)
+				.block(T);
+		int port = first.port();
+		SlowStorage slow = new SlowStorage(Duration.ofMillis(2));
+		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").open().block(T);
+		cleanup.add(() -> b.close().block(T));
+		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", port),
+				new Backoff(Duration.ofMillis(20), Duration.ofMillis(100), 0.5));
+		cleanup.add(connector::stop);
+		connector.start();
+		// wait until part of the stream arrived, then cut every connection
+		Mono.fromSupplier(() -> b.vector().get("a")).repeatWhen(r -> r.delayElements(Duration.ofMillis(5)))
+				.takeUntil(v -> v >= 2000).last().block(T);
+		assertTrue(b.vector().get("a") < 20_000, "cut happened mid-stream");
+		first.close(Duration.ofSeconds(5)).block(T);
+		PeerServer second = PeerServer.bind(a, PeerConfig.defaults(), "127.0.0.1", port).block(T);
+		cleanup.add(() -> second.close(Duration.ofSeconds(5)).block(T));
+		converge(Duration.ofSeconds(60), a, b);
+		Set<UUID> ids = new HashSet<>();
+		for (Event e : b.events(0).take(b.lastPosition()).collectList().block(T)) {
+			assertTrue(ids.add(e.id()), "duplicate " + e);
+		}
+		assertEquals(20_000, ids.size());
+	}
+
+	@Test
+	void throttledReceiverSlowsTheSenderWhoseHeapStaysBounded() {
+		SyncEngine a = engine("a");
+		PeerServer server = server(a, PeerConfig.defaults().withBatching(200, Duration.ofMillis(1)));
+		SlowStorage slow = new SlowStorage(Duration.ofMillis(5));
+		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").open().block(T);
+		cleanup.add(() -> b.close().block(T));
+		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
+				Backoff.defaults());
+		cleanup.add(connector::stop);
+		connector.start();
+		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+		String pad = "x".repeat(900);
+		System.gc();
+		long before = memory.getHeapMemoryUsage().getUsed();
+		// 100,000 live events of ~1 KB (~100 MB) written while the receiver takes about 40,000 a second
+		Flux.range(0, 100_000)
+				.flatMap(i -> a.put("doc", "d" + (i % 1000), "{\"i\":" + i + ",\"pad\":\"" + pad + "\"}"), 64)
+				.blockLast(Duration.ofSeconds(60));
+		long writtenAt = b.vector().get("a");
+		System.gc();
+		long growthMb = (memory.getHeapMemoryUsage().getUsed() - before) / (1024 * 1024);
+		assertTrue(writtenAt < 100_000, "the receiver was behind when the writes ended: " + writtenAt);
+		// the sender's own projection and store hold the data (a 1000-entity projection, an in-memory log of
+		// ~100 MB): what must not be there is a second copy buffered for the slow peer
+		assertTrue(growthMb < 100 + 64, "heap grew by " + growthMb + " MB");
+		assertTrue(slow.maxBatch.get() <= 1000, "receiver applied bounded batches: " + slow.maxBatch.get());
+		converge(Duration.ofSeconds(120), a, b);
+		assertEquals(100_000, b.lastPosition(), "nothing lost");
+	}
+
+	/** An in-memory storage whose appends take a fixed extra time. */
+	static final class SlowStorage extends ForwardingStorage {
+		final Duration delay;
+		final AtomicInteger maxBatch = new AtomicInteger();
+
+		SlowStorage(Duration delay) {
+			super(new InMemoryStorage());
+			this.delay = delay;
+		}
+
+		@Override
+		protected Mono<List<Event>> append(List<Event> batch) {
+			maxBatch.accumulateAndGet(batch.size(), Math::max);
+			return Mono.delay(delay).then(super.append(batch));
+		}
+	}
+
+	static byte[] copy(byte[] b) {
+		return Unpooled.copiedBuffer(b).array();
+	}
+}

@@ -1,0 +1,67 @@
+package io.tributary.transport.peer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.memory.InMemoryStorage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Engines, servers and helpers shared by the peer tests; everything made is closed after each test.
+ */
+abstract class PeerTestBase {
+
+	static final Duration T = Duration.ofSeconds(30);
+
+	final List<Runnable> cleanup = new ArrayList<>();
+
+	@AfterEach
+	void tearDown() {
+		for (int i = cleanup.size() - 1; i >= 0; i--) {
+			cleanup.get(i).run();
+		}
+	}
+
+	SyncEngine engine(String origin) {
+		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).open().block(T);
+		cleanup.add(() -> e.close().block(T));
+		return e;
+	}
+
+	PeerServer server(SyncEngine engine, PeerConfig config) {
+		PeerServer s = PeerServer.bind(engine, config, "127.0.0.1", 0).block(T);
+		cleanup.add(() -> s.close(Duration.ofSeconds(5)).block(T));
+		return s;
+	}
+
+	static void converge(Duration timeout, SyncEngine... engines) {
+		Mono.fromSupplier(() -> {
+			for (SyncEngine e : engines) {
+				if (!e.vector().equals(engines[0].vector())) {
+					return false;
+				}
+			}
+			return true;
+		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(10))).takeUntil(b -> b).last().block(timeout);
+	}
+
+	static void write(SyncEngine e, int n, String prefix) {
+		Flux.range(0, n).flatMap(i -> e.put("todo", prefix + (i % 37), "{\"n\":" + i + ",\"by\":\"" + prefix + "\"}"), 32)
+				.blockLast(T);
+	}
+
+}
