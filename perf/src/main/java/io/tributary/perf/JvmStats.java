@@ -1,0 +1,81 @@
+package io.tributary.perf;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Garbage-collection counters and a sampler of the heap in use, read from the JVM's management beans.
+ */
+final class JvmStats {
+
+	/**
+	 * The harness's own daemon thread for sampling and progress lines, so that printing never runs on a
+	 * Reactor scheduler the engine uses.
+	 */
+	static final Scheduler MONITOR = Schedulers.newSingle("tributary-perf-monitor", true);
+
+	private JvmStats() {
+	}
+
+	/** Milliseconds spent in garbage collection since the JVM started, summed over the collectors. */
+	static long gcMillis() {
+		long sum = 0;
+		for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+			sum += Math.max(0, gc.getCollectionTime());
+		}
+		return sum;
+	}
+
+	/** Collections since the JVM started, summed over the collectors. */
+	static long gcCount() {
+		long sum = 0;
+		for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+			sum += Math.max(0, gc.getCollectionCount());
+		}
+		return sum;
+	}
+
+	/** The system's one-minute load average, -1 where the platform does not tell. */
+	static double loadAverage() {
+		return LocalWriteResult.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+	}
+
+	/** CPU time the whole process has used, in nanoseconds; -1 where the platform does not tell. */
+	static long processCpuNanos() {
+		java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+		return os instanceof com.sun.management.OperatingSystemMXBean
+				? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
+				: -1;
+	}
+
+	/** Bytes of heap in use now, live or not. */
+	static long heapUsed() {
+		return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+	}
+
+	/**
+	 * Samples the heap in use every 50 ms, keeping the highest value, until stopped.
+	 */
+	static final class HeapSampler {
+		private final AtomicLong max = new AtomicLong(heapUsed());
+		private final Disposable ticker;
+
+		HeapSampler() {
+			ticker = Flux.interval(Duration.ofMillis(50), MONITOR)
+					.subscribe(tick -> max.accumulateAndGet(heapUsed(), Math::max));
+		}
+
+		/** Stops sampling. @return the highest heap in use seen, in bytes */
+		long stop() {
+			ticker.dispose();
+			return max.accumulateAndGet(heapUsed(), Math::max);
+		}
+	}
+}

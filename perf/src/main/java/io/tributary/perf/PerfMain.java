@@ -1,0 +1,62 @@
+package io.tributary.perf;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The benchmark harness's entry point: {@code java -jar tributary-perf.jar <scenario> [options]}.
+ * <p>
+ * Each scenario prints progress to standard error once a second and ends with one JSON object on the last
+ * line of standard output, also written to {@code <out>/<scenario>.json}. {@code --help} lists the
+ * scenarios; {@code <scenario> --help} lists a scenario's options.
+ */
+@Command(name = "tributary-perf", mixinStandardHelpOptions = true, versionProvider = PerfMain.Version.class,
+		description = "Runs a Tributary benchmark scenario and prints its result as JSON.",
+		subcommands = LocalWriteCommand.class, synopsisSubcommandLabel = "SCENARIO",
+		commandListHeading = "%nScenarios:%n")
+public final class PerfMain implements Runnable {
+
+	@Spec
+	CommandSpec spec;
+
+	/**
+	 * Runs the harness and exits with the scenario's exit code: 0 on success, 1 when the scenario failed,
+	 * 2 for bad arguments, 3 when acknowledged events were lost.
+	 *
+	 * @param args the scenario and its options
+	 */
+	public static void main(String[] args) {
+		System.exit(commandLine().execute(args));
+	}
+
+	/**
+	 * The configured command line, for running the harness in-process (tests use it with their own
+	 * writers).
+	 *
+	 * @return a new command line
+	 */
+	public static CommandLine commandLine() {
+		return new CommandLine(new PerfMain()).setCaseInsensitiveEnumValuesAllowed(true);
+	}
+
+	/**
+	 * Called without a scenario: explains what is missing.
+	 */
+	@Override
+	public void run() {
+		throw new ParameterException(spec.commandLine(), "Missing scenario: choose one of "
+				+ spec.subcommands().keySet());
+	}
+
+	/** The version from the jar's manifest. */
+	static final class Version implements CommandLine.IVersionProvider {
+		@Override
+		public String[] getVersion() {
+			String version = PerfMain.class.getPackage().getImplementationVersion();
+			return new String[] { "tributary-perf " + (version == null ? "(development build)" : version) };
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package io.tributary.perf;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocalWriteScenarioTest {
+
+	private static final List<String> FIELDS = List.of("scenario", "events", "writers", "payloadBytes", "entities",
+			"durability", "warmup", "seed", "eventsPerSecond", "baselineEventsPerSecond", "ratio", "elapsedSeconds",
+			"baselineElapsedSeconds", "latencyMillis", "acknowledged", "lost", "verifiedEvents", "closeMillis",
+			"reopenMillis", "heapMaxUsedMb", "gcMillis", "cores", "javaVersion");
+
+	private static final List<String> LATENCY_FIELDS = List.of("p50", "p90", "p99", "p999", "max");
+
+	@Test
+	void tinyRunPrintsCompleteResultWithNothingLost(@TempDir Path tmp) throws Exception {
+		StringWriter out = new StringWriter();
+		StringWriter err = new StringWriter();
+		Path results = tmp.resolve("results");
+		int exit = PerfMain.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+				.execute("local-write", "--events", "5_000", "--warmup", "1k", "--writers", "256", "--entities", "500",
+						"--payload-bytes", "120", "--dir", tmp.resolve("data").toString(), "--out", results.toString());
+		assertEquals(0, exit, () -> "exit code; stderr:\n" + err);
+
+		String[] lines = out.toString().strip().split("\\R");
+		JsonNode printed = LocalWriteCommand.JSON.readTree(lines[lines.length - 1]);
+		JsonNode written = LocalWriteCommand.JSON.readTree(Files.readString(results.resolve("local-write.json")));
+		assertEquals(printed, written, "the printed and the written result");
+
+		for (String field : FIELDS) {
+			assertTrue(printed.hasNonNull(field), () -> "missing field " + field + " in " + printed);
+		}
+		for (String field : LATENCY_FIELDS) {
+			assertTrue(printed.get("latencyMillis").hasNonNull(field), () -> "missing latencyMillis." + field);
+		}
+		assertEquals("local-write", printed.get("scenario").asText());
+		assertEquals(5_000, printed.get("events").asLong());
+		assertEquals(6_000, printed.get("acknowledged").asLong());
+		assertEquals(6_000, printed.get("verifiedEvents").asLong());
+		assertEquals(0, printed.get("lost").asLong());
+		assertEquals("PROCESS_CRASH", printed.get("durability").asText());
+		assertEquals(printed.get("entitiesWritten").asLong(), printed.get("entitiesAfterReopen").asLong(),
+				"entities projected after reopening");
+		assertEquals(5_000, printed.get("latencyMillis").get("count").asLong());
+		assertTrue(printed.get("eventsPerSecond").asDouble() > 0, "Tributary rate");
+		assertTrue(printed.get("baselineEventsPerSecond").asDouble() > 0, "baseline rate");
+		assertTrue(printed.get("ratio").asDouble() > 0, "ratio");
+		try (var left = Files.list(tmp.resolve("data"))) {
+			assertEquals(0, left.count(), "the data directory is removed afterwards");
+		}
+	}
+}

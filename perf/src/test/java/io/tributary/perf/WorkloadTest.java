@@ -1,0 +1,48 @@
+package io.tributary.perf;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkloadTest {
+
+	@Test
+	void payloadsAreJsonObjectsOfTheRequestedSize() throws Exception {
+		Workload workload = new Workload(1000, 200, 7);
+		for (int i = 0; i < 100; i++) {
+			byte[] payload = workload.payload(workload.payloadOf(i));
+			assertEquals(200, payload.length);
+			JsonNode node = LocalWriteCommand.JSON.readTree(payload);
+			assertTrue(node.isObject() && node.has("title") && node.has("n") && node.has("done") && node.has("tags"),
+					() -> "payload " + node);
+		}
+	}
+
+	@Test
+	void sameSeedGivesSameEventsAndEntitiesSpreadOverTheKeySpace() {
+		Workload a = new Workload(100, 200, 7);
+		Workload b = new Workload(100, 200, 7);
+		Set<Integer> entities = new HashSet<>();
+		for (int i = 0; i < 10_000; i++) {
+			assertEquals(a.entityId(a.entityOf(i)), b.entityId(b.entityOf(i)));
+			assertEquals(new String(a.payload(a.payloadOf(i))), new String(b.payload(b.payloadOf(i))));
+			entities.add(a.entityOf(i));
+		}
+		assertEquals(100, entities.size());
+	}
+
+	@Test
+	void countsAcceptSeparatorsAndSuffixes() {
+		LocalWriteCommand.Count count = new LocalWriteCommand.Count();
+		assertEquals(1_000_000L, count.convert("1_000_000"));
+		assertEquals(1_000_000L, count.convert("1,000,000"));
+		assertEquals(200_000L, count.convert("200k"));
+		assertEquals(2_000_000L, count.convert("2m"));
+	}
+}
