@@ -231,7 +231,7 @@ public interface SyncEngine {
 		int liveBuffer = 16_384;
 		int tapBuffer = 1024;
 		int maxHeldEvents = 100_000;
-		Duration checkpointInterval = Duration.ofSeconds(1);
+		Duration checkpointInterval = Duration.ofSeconds(5);
 		MeterRegistry meterRegistry;
 
 		Builder() {
@@ -361,7 +361,7 @@ public interface SyncEngine {
 		}
 
 		/**
-		 * How often the projection is written behind the log. Default 1 s.
+		 * How often the projection is written behind the log. Default 5 s.
 		 *
 		 * @param interval the interval
 		 * @return this builder

@@ -3,6 +3,7 @@ package io.tributary.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -107,6 +108,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private volatile boolean closing;
 	private volatile boolean checkpointRequested;
 	private volatile boolean terminated;
+	private volatile boolean checkpointing;
+	private volatile boolean finalStarted;
+	private final ConcurrentLinkedQueue<Collection<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
+	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
 	private volatile MonoSink<Void> closeSink;
 
@@ -577,9 +582,27 @@ public final class DefaultSyncEngine implements SyncEngine {
 				// room frees as soon as a batch leaves the queue, not when its commit ends
 				promoteWaiters();
 			}
+			if (!inFlight && !checkpointing && !terminated) {
+				// a checkpoint goes first once requested (under load the queue is never empty); it only takes
+				// a snapshot here, the save runs beside the commits
+				Collection<Projector.FoldSnapshot> failed;
+				while ((failed = failedSnapshots.poll()) != null) {
+					projector.markDirty(new ArrayList<>(failed));
+				}
+				Conflict c;
+				while ((c = failedConflicts.poll()) != null) {
+					pendingConflicts.add(c);
+				}
+				boolean finalOne = closing && closeSink != null && queue.isEmpty() && !inFlight;
+				if (checkpointRequested || finalOne) {
+					checkpointRequested = false;
+					finalStarted |= finalOne;
+					startCheckpoint(finalOne);
+				}
+			}
 			if (!inFlight) {
 				List<Pending> batch = pollBatch();
-				if (terminated) {
+				if (terminated || finalStarted) {
 					for (Pending p : batch) {
 						p.fail(new EngineClosedException());
 					}
@@ -594,11 +617,6 @@ public final class DefaultSyncEngine implements SyncEngine {
 						// a bug or a store that throws instead of signalling: fail the batch, keep the engine alive
 						onFailed(batch, batch.size(), e);
 					}
-				}
-				else if (checkpointRequested || (closing && closeSink != null && !checkpointTicker.isDisposed())) {
-					checkpointRequested = false;
-					inFlight = true;
-					runCheckpoint();
 				}
 			}
 			missed = wip.addAndGet(-missed);
@@ -809,34 +827,48 @@ public final class DefaultSyncEngine implements SyncEngine {
 		drain();
 	}
 
-	private void runCheckpoint() {
+	private void startCheckpoint(boolean finalOne) {
 		// the projection store appends what changed; once that outgrows twice the projection, one full
 		// snapshot replaces it all (compaction), which keeps both checkpoint cost and space proportional
 		boolean full = savedSinceSnapshot > 2 * Math.max(projector.size(), 1024);
-		List<io.tributary.spi.EntityRecord> records = full ? projector.takeAll() : projector.takeDirty();
+		List<Projector.FoldSnapshot> snapshots = full ? projector.snapshotAll() : projector.snapshotDirty();
 		List<Conflict> newConflicts = new ArrayList<>(pendingConflicts);
 		pendingConflicts.clear();
 		long position = lastPosition;
-		Mono<Void> save = records.isEmpty() && newConflicts.isEmpty() ? Mono.empty()
-				: storage.projections().save(position, records, newConflicts, full);
-		savedSinceSnapshot = full ? records.size() : savedSinceSnapshot + records.size();
-		boolean finalCheckpoint = closing && closeSink != null;
-		save.subscribe(null, error -> {
-			// keep what was not saved for the next checkpoint (the log still holds it)
-			projector.markDirty(records);
-			pendingConflicts.addAll(0, newConflicts);
-			finishCheckpoint(error, finalCheckpoint);
-		}, () -> {
-			if (!records.isEmpty() || !newConflicts.isEmpty()) {
-				emitSignal(new SyncSignal.ProjectionCheckpointed(position, records.size()));
+		List<MonoSink<Void>> waiting = new ArrayList<>();
+		MonoSink<Void> w;
+		while ((w = checkpointWaiters.poll()) != null) {
+			waiting.add(w);
+		}
+		if (snapshots.isEmpty() && newConflicts.isEmpty()) {
+			finishCheckpoint(null, waiting, finalOne);
+			return;
+		}
+		savedSinceSnapshot = full ? snapshots.size() : savedSinceSnapshot + snapshots.size();
+		checkpointing = true;
+		// encoding and saving run beside the commits: the snapshots are private copies
+		Mono.fromCallable(() -> {
+			List<io.tributary.spi.EntityRecord> records = new ArrayList<>(snapshots.size());
+			for (Projector.FoldSnapshot f : snapshots) {
+				records.add(f.encode());
 			}
-			finishCheckpoint(null, finalCheckpoint);
-		});
+			return records;
+		})
+				.subscribeOn(Schedulers.parallel())
+				.flatMap(records -> storage.projections().save(position, records, newConflicts, full))
+				.subscribe(null, error -> {
+					// keep what was not saved for the next checkpoint (the log still holds it)
+					failedSnapshots.add(snapshots);
+					failedConflicts.addAll(newConflicts);
+					finishCheckpoint(error, waiting, finalOne);
+				}, () -> {
+					emitSignal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
+					finishCheckpoint(null, waiting, finalOne);
+				});
 	}
 
-	private void finishCheckpoint(Throwable error, boolean finalCheckpoint) {
-		MonoSink<Void> s;
-		while ((s = checkpointWaiters.poll()) != null) {
+	private void finishCheckpoint(Throwable error, List<MonoSink<Void>> waiting, boolean finalOne) {
+		for (MonoSink<Void> s : waiting) {
 			if (error == null) {
 				s.success();
 			}
@@ -844,7 +876,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 				s.error(error);
 			}
 		}
-		if (finalCheckpoint) {
+		if (finalOne) {
 			terminated = true;
 			checkpointTicker.dispose();
 			committed.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
@@ -852,7 +884,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 			synchronized (signalLock) {
 				signalSink.tryEmitComplete();
 			}
-			inFlight = false;
+			// checkpoint() calls that arrived meanwhile: nothing more will be saved
+			MonoSink<Void> late;
+			while ((late = checkpointWaiters.poll()) != null) {
+				late.success();
+			}
+			checkpointing = false;
 			if (error == null) {
 				closeSink.success();
 			}
@@ -863,7 +900,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			drain();
 			return;
 		}
-		inFlight = false;
+		checkpointing = false;
 		drain();
 	}
 

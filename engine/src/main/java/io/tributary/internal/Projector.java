@@ -106,33 +106,82 @@ public final class Projector {
 	}
 
 	/**
-	 * The folds changed since the last call, encoded for the projection store.
+	 * One entity's fold as it was when taken: the events are a private copy, so it can be encoded on any
+	 * thread while folding goes on.
 	 *
-	 * @return the records
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param userId owner of the head
+	 * @param events the events the state depends on
 	 */
-	public List<EntityRecord> takeDirty() {
-		List<EntityRecord> out = new ArrayList<>(dirty.size());
+	public record FoldSnapshot(String type, String entityId, String userId, List<Event> events) {
+
+		/**
+		 * Encodes it for the projection store.
+		 *
+		 * @return the record
+		 */
+		public EntityRecord encode() {
+			return new EntityRecord(type, entityId, userId, EventCodec.encodeList(events));
+		}
+	}
+
+	/**
+	 * The folds changed since the last call, clearing the dirty set. Cheap: copies references only.
+	 *
+	 * @return the snapshots
+	 */
+	public List<FoldSnapshot> snapshotDirty() {
+		List<FoldSnapshot> out = new ArrayList<>(dirty.size());
 		for (EntityFold f : dirty) {
-			out.add(new EntityRecord(f.type, f.entityId, f.state.userId(), EventCodec.encodeList(f.events)));
+			out.add(f.snapshot());
 		}
 		dirty.clear();
 		return out;
 	}
 
 	/**
-	 * Every fold, encoded for the projection store (a full snapshot), clearing the dirty set.
+	 * Every fold (a full snapshot), clearing the dirty set.
 	 *
-	 * @return the records
+	 * @return the snapshots
 	 */
-	public List<EntityRecord> takeAll() {
-		List<EntityRecord> out = new ArrayList<>();
+	public List<FoldSnapshot> snapshotAll() {
+		List<FoldSnapshot> out = new ArrayList<>();
 		for (Map<String, EntityFold> m : types.values()) {
 			for (EntityFold f : m.values()) {
-				out.add(new EntityRecord(f.type, f.entityId, f.state.userId(), EventCodec.encodeList(f.events)));
+				out.add(f.snapshot());
 			}
 		}
 		dirty.clear();
 		return out;
+	}
+
+	/**
+	 * The folds changed since the last call, encoded for the projection store.
+	 *
+	 * @return the records
+	 */
+	public List<EntityRecord> takeDirty() {
+		List<EntityRecord> out = new ArrayList<>();
+		for (FoldSnapshot f : snapshotDirty()) {
+			out.add(f.encode());
+		}
+		return out;
+	}
+
+	/**
+	 * Marks folds dirty again after their snapshots failed to save.
+	 *
+	 * @param snapshots the snapshots that were not saved
+	 */
+	public void markDirty(List<FoldSnapshot> snapshots) {
+		for (FoldSnapshot r : snapshots) {
+			Map<String, EntityFold> m = types.get(r.type());
+			EntityFold f = m == null ? null : m.get(r.entityId());
+			if (f != null) {
+				dirty.add(f);
+			}
+		}
 	}
 
 	/**
@@ -146,21 +195,6 @@ public final class Projector {
 			n += m.size();
 		}
 		return n;
-	}
-
-	/**
-	 * Marks folds dirty again after their records failed to save.
-	 *
-	 * @param records the records that were not saved
-	 */
-	public void markDirty(List<EntityRecord> records) {
-		for (EntityRecord r : records) {
-			Map<String, EntityFold> m = types.get(r.type());
-			EntityFold f = m == null ? null : m.get(r.entityId());
-			if (f != null) {
-				dirty.add(f);
-			}
-		}
 	}
 
 	/**
@@ -238,6 +272,11 @@ public final class Projector {
 
 		Event head() {
 			return events.isEmpty() ? null : events.get(events.size() - 1);
+		}
+
+		FoldSnapshot snapshot() {
+			return new FoldSnapshot(type, entityId, state.userId(), events.size() == 1 ? List.of(events.get(0))
+					: List.copyOf(events));
 		}
 
 		/** Adds an event; returns whether the state changed. */

@@ -14,24 +14,26 @@ import reactor.core.scheduler.Schedulers;
  * The one place that owns H2 connections, threads and transactions.
  * <p>
  * r2dbc-h2 runs SQL synchronously on the subscribing thread, so every piece of H2 work is subscribed on
- * a thread this class owns: one writer thread with its held connection (all writes, serialized) and one
- * reader thread with a second connection (reads never wait for a commit). No H2 work ever runs on a
- * caller's thread, a Netty event loop included. Held connections avoid reopening the database.
+ * a thread this class owns, each with its own held connection: the writer (event appends, serialized),
+ * the checkpointer (projection checkpoints, beside the appends) and the reader (reads never wait for a
+ * commit). No H2 work ever runs on a caller's thread, a Netty event loop included. Held connections
+ * avoid reopening the database.
  */
 final class H2Executor {
 
-	private final Connection writer;
-	private final Connection reader;
-	private final Scheduler writeThread;
-	private final Scheduler readThread;
+	/** A connection with the one thread that uses it. */
+	record Lane(Connection connection, Scheduler thread) {
+	}
+
+	private final Lane writer;
+	private final Lane checkpointer;
+	private final Lane reader;
 	private final boolean syncOnCommit;
 
-	H2Executor(Connection writer, Connection reader, Scheduler writeThread, Scheduler readThread,
-			boolean syncOnCommit) {
+	H2Executor(Lane writer, Lane checkpointer, Lane reader, boolean syncOnCommit) {
 		this.writer = writer;
+		this.checkpointer = checkpointer;
 		this.reader = reader;
-		this.writeThread = writeThread;
-		this.readThread = readThread;
 		this.syncOnCommit = syncOnCommit;
 	}
 
@@ -47,18 +49,34 @@ final class H2Executor {
 	 * @return the work's value, emitted on the writer thread after the commit
 	 */
 	<T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
-		return Mono.defer(() -> Mono.from(writer.beginTransaction())
-				.then(Mono.defer(() -> work.apply(writer)))
-				.flatMap(value -> Mono.from(writer.commitTransaction())
-						.then(syncOnCommit ? update(writer, "CHECKPOINT SYNC") : Mono.empty())
+		return inTransaction(writer, work);
+	}
+
+	/**
+	 * Runs work in one transaction on the checkpoint thread, beside the event appends: projection
+	 * checkpoints touch other tables, so MVCC lets both commit without waiting for each other.
+	 *
+	 * @param work the work, given the checkpoint connection; must emit exactly one value
+	 * @return the work's value, emitted after the commit
+	 */
+	<T> Mono<T> inCheckpointTransaction(Function<Connection, Mono<T>> work) {
+		return inTransaction(checkpointer, work);
+	}
+
+	private <T> Mono<T> inTransaction(Lane lane, Function<Connection, Mono<T>> work) {
+		Connection c = lane.connection();
+		return Mono.defer(() -> Mono.from(c.beginTransaction())
+				.then(Mono.defer(() -> work.apply(c)))
+				.flatMap(value -> Mono.from(c.commitTransaction())
+						.then(syncOnCommit ? update(c, "CHECKPOINT SYNC") : Mono.empty())
 						.thenReturn(value))
-				.onErrorResume(error -> Mono.from(writer.rollbackTransaction())
+				.onErrorResume(error -> Mono.from(c.rollbackTransaction())
 						.onErrorResume(rollbackError -> {
 							error.addSuppressed(rollbackError);
 							return Mono.empty();
 						})
 						.then(Mono.error(error))))
-				.subscribeOn(writeThread);
+				.subscribeOn(lane.thread());
 	}
 
 	/**
@@ -68,7 +86,7 @@ final class H2Executor {
 	 * @return its value
 	 */
 	<T> Mono<T> onWriter(Function<Connection, Mono<T>> work) {
-		return Mono.defer(() -> work.apply(writer)).subscribeOn(writeThread);
+		return Mono.defer(() -> work.apply(writer.connection())).subscribeOn(writer.thread());
 	}
 
 	/**
@@ -78,7 +96,7 @@ final class H2Executor {
 	 * @return its rows, emitted on the reader thread
 	 */
 	<T> Flux<T> read(Function<Connection, Flux<T>> work) {
-		return Flux.defer(() -> work.apply(reader)).subscribeOn(readThread);
+		return Flux.defer(() -> work.apply(reader.connection())).subscribeOn(reader.thread());
 	}
 
 	/**
@@ -108,12 +126,13 @@ final class H2Executor {
 	}
 
 	Mono<Void> close() {
-		return Mono.from(reader.close()).subscribeOn(readThread)
-				.then(Mono.from(writer.close()).subscribeOn(writeThread))
+		return Flux.just(reader, checkpointer, writer)
+				.concatMap(lane -> Mono.from(lane.connection().close()).subscribeOn(lane.thread()))
 				// stop the threads from outside them: disposing a single-thread scheduler interrupts its worker
 				.then(Mono.fromRunnable(() -> {
-					readThread.dispose();
-					writeThread.dispose();
+					reader.thread().dispose();
+					checkpointer.thread().dispose();
+					writer.thread().dispose();
 				}).subscribeOn(Schedulers.boundedElastic()))
 				.then();
 	}

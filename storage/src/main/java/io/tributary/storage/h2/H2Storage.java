@@ -156,6 +156,11 @@ public final class H2Storage implements Storage {
 		return out;
 	}
 
+	private static Mono<H2Executor.Lane> lane(H2ConnectionFactory factory, Scheduler thread) {
+		return Mono.from(factory.create()).cast(Connection.class).subscribeOn(thread)
+				.map(c -> new H2Executor.Lane(c, thread));
+	}
+
 	/**
 	 * Configures and opens an {@link H2Storage}. Immutable settings are checked in {@link #open()}.
 	 */
@@ -230,13 +235,14 @@ public final class H2Storage implements Storage {
 				config.property("WRITE_DELAY", "0");
 				H2ConnectionFactory factory = new H2ConnectionFactory(config.build());
 				Scheduler writeThread = H2Executor.thread("tributary-h2-writer");
+				Scheduler checkpointThread = H2Executor.thread("tributary-h2-checkpoint");
 				Scheduler readThread = H2Executor.thread("tributary-h2-reader");
 				Mono<Void> mkdirs = name != null ? Mono.empty() : Mono.fromCallable(() -> Files.createDirectories(dir))
 						.subscribeOn(writeThread).then();
-				Mono<Connection> writer = Mono.from(factory.create()).cast(Connection.class).subscribeOn(writeThread);
-				Mono<Connection> reader = Mono.from(factory.create()).cast(Connection.class).subscribeOn(readThread);
-				return mkdirs.then(writer).flatMap(w -> reader.map(r -> new H2Executor(w, r, writeThread, readThread,
-						mode == Durability.POWER_LOSS)))
+				return mkdirs.then(lane(factory, writeThread))
+						.flatMap(w -> lane(factory, checkpointThread)
+								.flatMap(cp -> lane(factory, readThread)
+										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS))))
 						.flatMap(executor -> migrate(executor)
 								.then(H2EventStore.load(executor))
 								.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey))
@@ -244,6 +250,7 @@ public final class H2Storage implements Storage {
 						.doOnError(e -> {
 							OPEN.remove(lockKey);
 							writeThread.dispose();
+							checkpointThread.dispose();
 							readThread.dispose();
 						});
 			});

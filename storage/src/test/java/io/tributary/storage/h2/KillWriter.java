@@ -32,6 +32,8 @@ public final class KillWriter {
 		SyncEngine engine = SyncEngine.builder()
 				.storage(H2Storage.builder().directory(dir).open().block())
 				.origin("kill-writer")
+				// frequent checkpoints, so that kills land before, during and after them
+				.checkpointInterval(java.time.Duration.ofMillis(200))
 				.open()
 				.block();
 		synchronized (out) {

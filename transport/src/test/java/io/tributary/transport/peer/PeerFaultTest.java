@@ -41,8 +41,11 @@ class PeerFaultTest extends PeerTestBase {
 		Connection c = TcpClient.create().host("127.0.0.1").port(port)
 				.doOnConnected(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME)).connectNow(T);
 		try {
-			c.outbound().sendByteArray(Flux.fromArray(chunks)).then().subscribe();
-			return c.inbound().receive().asByteArray().map(codec::decode).collectList().block(T);
+			// listen before sending: the server may answer and close at once
+			Mono<List<Frame>> answer = c.inbound().receive().asByteArray().map(codec::decode).collectList();
+			Mono<Boolean> send = c.outbound().sendByteArray(Flux.fromArray(chunks)).then().thenReturn(true)
+					.onErrorReturn(false);
+			return Mono.zip(answer, send).map(t -> t.getT1()).block(T);
 		}
 		finally {
 			c.dispose();

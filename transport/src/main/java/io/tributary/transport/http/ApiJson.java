@@ -1,0 +1,193 @@
+package io.tributary.transport.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+
+import io.tributary.EntityState;
+import io.tributary.Event;
+import io.tributary.Hlc;
+import io.tributary.Op;
+import io.tributary.VersionVector;
+import io.tributary.internal.Json;
+
+/**
+ * The API's JSON: a mapper configured like the engine's ({@link Json#MAPPER}) plus a document length
+ * limit, and the wire shapes of changes, entities and errors.
+ */
+final class ApiJson {
+
+	/** The write operations of the change format, in the order stats report them. */
+	static final String[] OPERATIONS = { "create", "update", "patch", "delete" };
+
+	private final ObjectMapper mapper;
+
+	ApiJson(int maxDocumentBytes) {
+		JsonFactory factory = JsonFactory.builder()
+				.streamReadConstraints(StreamReadConstraints.builder()
+						.maxNestingDepth(Json.MAX_NESTING)
+						.maxStringLength(maxDocumentBytes)
+						.maxNumberLength(1000)
+						.maxDocumentLength(maxDocumentBytes)
+						.build())
+				.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+				.build();
+		SimpleModule module = new SimpleModule("tributary-http");
+		module.addSerializer(VersionVector.class, new VectorSerializer());
+		this.mapper = new ObjectMapper(factory)
+				.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+				.registerModule(module);
+	}
+
+	ObjectMapper mapper() {
+		return mapper;
+	}
+
+	/**
+	 * Parses a request body.
+	 *
+	 * @throws IOException for malformed JSON, trailing content or a document over the limits
+	 */
+	JsonNode read(byte[] body) throws IOException {
+		return mapper.readTree(body);
+	}
+
+	/** Writes a document with a generator into bytes. */
+	byte[] write(Body body) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+		try (JsonGenerator g = mapper.createGenerator(out)) {
+			body.write(g);
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return out.toByteArray();
+	}
+
+	/** Writes a value (records, maps, vectors) with the mapper. */
+	byte[] value(Object value) {
+		try {
+			return mapper.writeValueAsBytes(value);
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	byte[] error(String code, String message) {
+		return write(g -> {
+			g.writeStartObject();
+			g.writeStringField("error", code);
+			g.writeStringField("message", message);
+			g.writeEndObject();
+		});
+	}
+
+	/** The change id: stable across replicas, unlike the position. */
+	static String cid(Event e) {
+		return e.origin() + ":" + e.originSeq();
+	}
+
+	/** The change format's operation: a PUT that saw no head created the entity. */
+	static String operation(Event e) {
+		if (e.op() == Op.PUT) {
+			return e.base() == null ? "create" : "update";
+		}
+		return e.op() == Op.PATCH ? "patch" : "delete";
+	}
+
+	/** Index of an event's operation in {@link #OPERATIONS}. */
+	static int operationIndex(Event e) {
+		if (e.op() == Op.PUT) {
+			return e.base() == null ? 0 : 1;
+		}
+		return e.op() == Op.PATCH ? 2 : 3;
+	}
+
+	static String timestamp(long hlc) {
+		return Instant.ofEpochMilli(Hlc.millis(hlc)).toString();
+	}
+
+	/** One change, in sltt_core's format; the payload is embedded as JSON as stored. */
+	static void writeChange(JsonGenerator g, Event e) throws IOException {
+		g.writeStartObject();
+		g.writeNumberField("seq", e.position());
+		g.writeStringField("cid", cid(e));
+		g.writeStringField("id", e.id().toString());
+		g.writeStringField("entityType", e.type());
+		g.writeStringField("operation", operation(e));
+		g.writeStringField("entityId", e.entityId());
+		g.writeStringField("timestamp", timestamp(e.hlc()));
+		g.writeFieldName("data");
+		if (e.payload() == null) {
+			g.writeNull();
+		}
+		else {
+			// stored payloads were checked to be one JSON object at write or apply: no re-parse
+			g.writeRawValue(e.payloadJson());
+		}
+		g.writeStringField("origin", e.origin());
+		g.writeNumberField("originSeq", e.originSeq());
+		if (e.userId() != null) {
+			g.writeStringField("userId", e.userId());
+		}
+		g.writeEndObject();
+	}
+
+	static void writeEntity(JsonGenerator g, EntityState s) throws IOException {
+		g.writeStartObject();
+		g.writeStringField("type", s.type());
+		g.writeStringField("id", s.entityId());
+		g.writeStringField("version", s.version().toString());
+		g.writeBooleanField("deleted", s.deleted());
+		g.writeFieldName("data");
+		if (s.document() == null) {
+			g.writeNull();
+		}
+		else {
+			g.writeRawValue(s.json());
+		}
+		g.writeStringField("origin", s.origin());
+		g.writeEndObject();
+	}
+
+	static void writeVector(JsonGenerator g, VersionVector v) throws IOException {
+		g.writeStartObject();
+		for (Map.Entry<String, Long> e : v.entries().entrySet()) {
+			g.writeNumberField(e.getKey(), e.getValue());
+		}
+		g.writeEndObject();
+	}
+
+	/** Writes one JSON document. */
+	@FunctionalInterface
+	interface Body {
+		void write(JsonGenerator g) throws IOException;
+	}
+
+	private static final class VectorSerializer extends StdSerializer<VersionVector> {
+		private static final long serialVersionUID = 1L;
+
+		VectorSerializer() {
+			super(VersionVector.class);
+		}
+
+		@Override
+		public void serialize(VersionVector value, JsonGenerator g, SerializerProvider provider) throws IOException {
+			writeVector(g, value);
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package io.tributary.transport.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * One bound server's request handling: routing, authentication, error answers and request metrics.
+ * Disposed with its server, which stops the stats counting.
+ */
+final class ApiServer implements Disposable {
+
+	private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+	private static final String BEARER = "Bearer ";
+
+	private final byte[] token;
+	private final ApiJson json;
+	private final OperationCounts counts;
+	private final List<Route> routes;
+	private final HttpMetrics metrics;
+
+	ApiServer(HttpApi config) {
+		this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
+		this.json = new ApiJson(config.maxBodyBytes());
+		this.counts = new OperationCounts(config.engine());
+		this.routes = new Endpoints(config, json, counts).routes();
+		this.metrics = new HttpMetrics(config.meterRegistry());
+	}
+
+	/** Serves one request; called by Reactor Netty on the connection's event loop. */
+	Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+		long start = System.nanoTime();
+		String[] route = { HttpMetrics.UNMATCHED };
+		return Mono.defer(() -> {
+			QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+			String[] path;
+			try {
+				path = Paths.decode(uri.rawPath());
+				uri.parameters();
+			}
+			catch (IllegalArgumentException e) {
+				return Mono.error(ApiException.badRequest("bad_request", "malformed escape in the URI: " + e.getMessage()));
+			}
+			Route matched = null;
+			Map<String, String> vars = null;
+			List<String> allowed = new ArrayList<>(2);
+			for (Route r : routes) {
+				Map<String, String> v = r.match(path);
+				if (v == null) {
+					continue;
+				}
+				route[0] = r.template();
+				if (r.method().equals(request.method())) {
+					matched = r;
+					vars = v;
+					break;
+				}
+				allowed.add(r.method().name());
+			}
+			// unknown paths are not told apart from known ones before authentication
+			if ((matched == null || !matched.isOpen()) && !authorized(request)) {
+				return Mono.error(new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+						"this endpoint needs 'Authorization: Bearer <token>'", Map.of("WWW-Authenticate",
+								"Bearer realm=\"tributary\"")));
+			}
+			if (matched == null) {
+				if (allowed.isEmpty()) {
+					return Mono.error(ApiException.notFound("no endpoint " + Exchange.abbreviate(uri.rawPath())
+							+ "; GET /api/help lists them"));
+				}
+				return Mono.error(new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+						request.method().name() + " is not allowed on " + route[0] + "; use " + String.join(" or ", allowed),
+						Map.of("Allow", String.join(", ", allowed))));
+			}
+			return matched.handler().handle(new Exchange(request, response, vars, uri, json));
+		})
+				.onErrorResume(error -> answerError(request, response, error))
+				// metrics are recorded when the response ended, was cancelled or failed
+				.doFinally(signal -> metrics.record(request.method(), route[0], response.status(),
+						System.nanoTime() - start));
+	}
+
+	private boolean authorized(HttpServerRequest request) {
+		if (token == null) {
+			return true;
+		}
+		String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+		if (header == null || header.length() <= BEARER.length()
+				|| !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+			return false;
+		}
+		byte[] given = header.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);
+		// constant time in the content: the comparison does not tell how much of a guess was right
+		return MessageDigest.isEqual(token, given);
+	}
+
+	private Mono<Void> answerError(HttpServerRequest request, HttpServerResponse response, Throwable error) {
+		ApiException answer = ApiException.of(error);
+		if (answer == null) {
+			log.error("{} {} failed", request.method(), request.uri(), error);
+			answer = ApiException.internal();
+		}
+		if (response.hasSentHeaders()) {
+			// a stream that already started cannot change its status: end the connection so that the
+			// client sees a failure, not a complete answer
+			log.warn("{} {} ended with an error after the response started: {}", request.method(), request.uri(),
+					error.toString());
+			return Mono.error(error);
+		}
+		for (Map.Entry<String, String> h : answer.headers().entrySet()) {
+			response.header(h.getKey(), h.getValue());
+		}
+		return Exchange.send(response, answer.status(), json.error(answer.code(), answer.getMessage()));
+	}
+
+	@Override
+	public void dispose() {
+		counts.dispose();
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return counts.isDisposed();
+	}
+}

@@ -1,0 +1,231 @@
+package io.tributary.transport.http;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.SyncEngine;
+import io.tributary.transport.PeerDirectory;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The HTTP API of a node: sltt_core's change log endpoints, entity reads, a server-sent-event tail,
+ * stats, a convergence hash, explicit peer syncs and Prometheus metrics, as JSON over a
+ * {@link SyncEngine}. {@code GET /api/help} on a running server lists every endpoint.
+ * <pre>{@code
+ * HttpApi api = HttpApi.builder(engine).token(token).peers(directory).meterRegistry(registry).build();
+ * DisposableServer server = api.bind("127.0.0.1", 8080).block();
+ * }</pre>
+ * Immutable and thread-safe; one {@code HttpApi} may be bound several times. Handlers run on Reactor
+ * Netty's event loops and never block them: engine calls complete on the storage's threads, and the
+ * response is written from there.
+ * <p>
+ * Every client mistake is answered with a 4xx status and a body {@code {"error","message"}}; an
+ * unexpected failure with a 500 of the same shape and an ERROR log line. When a token is configured every
+ * endpoint but {@code GET /health} requires {@code Authorization: Bearer <token>}.
+ */
+public final class HttpApi {
+
+	/** Default for {@link Builder#maxBodyBytes(int)}: 1 MiB. */
+	public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+	/** Default for {@link Builder#heartbeat(Duration)}: 15 s. */
+	public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+
+	// RFC 6750 b64token
+	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+
+	private final SyncEngine engine;
+	private final String token;
+	private final PeerDirectory peers;
+	private final PrometheusMeterRegistry meterRegistry;
+	private final int maxBodyBytes;
+	private final Duration heartbeat;
+
+	private HttpApi(Builder b, PrometheusMeterRegistry registry) {
+		this.engine = b.engine;
+		this.token = b.token;
+		this.peers = b.peers;
+		this.meterRegistry = registry;
+		this.maxBodyBytes = b.maxBodyBytes;
+		this.heartbeat = b.heartbeat;
+	}
+
+	/**
+	 * A builder for an API over an engine.
+	 *
+	 * @param engine the engine to serve; the API never closes it
+	 * @return a new builder with the defaults
+	 */
+	public static Builder builder(SyncEngine engine) {
+		return new Builder(Objects.requireNonNull(engine, "engine"));
+	}
+
+	/**
+	 * Binds a server. Cold: nothing happens until subscription. The server follows the engine's log for
+	 * {@code /api/stats} from the first stats request on and stops when the server is disposed.
+	 *
+	 * @param host the address to listen on, such as {@code 127.0.0.1} or {@code 0.0.0.0}
+	 * @param port the port, 0 for any free one
+	 * @return the bound server (dispose it to stop); errors with {@link IllegalArgumentException} for a
+	 *         port out of range, or the bind error
+	 */
+	public Mono<DisposableServer> bind(String host, int port) {
+		Objects.requireNonNull(host, "host");
+		return Mono.defer(() -> {
+			if (port < 0 || port > 65_535) {
+				return Mono.error(new IllegalArgumentException("port must be from 0 to 65535, was " + port));
+			}
+			ApiServer server = new ApiServer(this);
+			return HttpServer.create()
+					.host(host)
+					.port(port)
+					// a client that stalls while sending a request does not hold a connection for ever;
+					// neither applies while a response (such as a stream) is being written
+					.readTimeout(Duration.ofSeconds(30))
+					.idleTimeout(Duration.ofMinutes(2))
+					.handle(server::handle)
+					.bind()
+					.doOnNext(bound -> bound.onDispose(server))
+					.doOnError(e -> server.dispose());
+		});
+	}
+
+	SyncEngine engine() {
+		return engine;
+	}
+
+	String token() {
+		return token;
+	}
+
+	PeerDirectory peers() {
+		return peers;
+	}
+
+	PrometheusMeterRegistry meterRegistry() {
+		return meterRegistry;
+	}
+
+	int maxBodyBytes() {
+		return maxBodyBytes;
+	}
+
+	Duration heartbeat() {
+		return heartbeat;
+	}
+
+	/**
+	 * The configuration, without the token.
+	 *
+	 * @return text for logs
+	 */
+	@Override
+	public String toString() {
+		return "HttpApi{origin=" + engine.origin() + ", token=" + (token == null ? "none" : "****")
+				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + "}";
+	}
+
+	/**
+	 * Configures an {@link HttpApi}; checked in {@link #build()}. Not thread-safe; the built API is.
+	 */
+	public static final class Builder {
+		private final SyncEngine engine;
+		private String token;
+		private PeerDirectory peers = PeerDirectory.none();
+		private PrometheusMeterRegistry meterRegistry;
+		private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+		private Duration heartbeat = DEFAULT_HEARTBEAT;
+
+		private Builder(SyncEngine engine) {
+			this.engine = engine;
+		}
+
+		/**
+		 * The bearer token clients must send; {@code null} (the default) serves without authentication.
+		 *
+		 * @param token an RFC 6750 token ({@code A-Z a-z 0-9 - . _ ~ + /}, then {@code =} padding), or null
+		 * @return this builder
+		 */
+		public Builder token(String token) {
+			this.token = token;
+			return this;
+		}
+
+		/**
+		 * The peers shown by {@code /api/stats} and synced by {@code POST /api/sync}. Default: none.
+		 *
+		 * @param peers the directory
+		 * @return this builder
+		 */
+		public Builder peers(PeerDirectory peers) {
+			this.peers = Objects.requireNonNull(peers, "peers");
+			return this;
+		}
+
+		/**
+		 * The registry {@code /metrics} exposes and the request metrics go to; give the engine the same one
+		 * to expose its metrics too. Default: a registry of the API's own.
+		 *
+		 * @param registry the registry
+		 * @return this builder
+		 */
+		public Builder meterRegistry(PrometheusMeterRegistry registry) {
+			this.meterRegistry = Objects.requireNonNull(registry, "registry");
+			return this;
+		}
+
+		/**
+		 * The largest request body accepted; a larger one gets 413. Default 1 MiB.
+		 *
+		 * @param bytes the limit, at least 1
+		 * @return this builder
+		 */
+		public Builder maxBodyBytes(int bytes) {
+			this.maxBodyBytes = bytes;
+			return this;
+		}
+
+		/**
+		 * How often {@code /api/stream} sends a comment line to keep idle connections open. Default 15 s.
+		 *
+		 * @param interval a positive interval
+		 * @return this builder
+		 */
+		public Builder heartbeat(Duration interval) {
+			this.heartbeat = Objects.requireNonNull(interval, "interval");
+			return this;
+		}
+
+		/**
+		 * Checks the settings and builds the API.
+		 *
+		 * @return the API
+		 * @throws IllegalArgumentException for an invalid token, body limit or heartbeat
+		 */
+		public HttpApi build() {
+			if (token != null && !TOKEN.matcher(token).matches()) {
+				throw new IllegalArgumentException(
+						"token must be a non-empty bearer token of A-Z a-z 0-9 - . _ ~ + / and trailing =");
+			}
+			if (maxBodyBytes < 1) {
+				throw new IllegalArgumentException("maxBodyBytes must be at least 1, was " + maxBodyBytes);
+			}
+			if (heartbeat.isNegative() || heartbeat.isZero()) {
+				throw new IllegalArgumentException("heartbeat must be positive, was " + heartbeat);
+			}
+			PrometheusMeterRegistry registry = meterRegistry != null ? meterRegistry
+					: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+			return new HttpApi(this, registry);
+		}
+
+		@Override
+		public String toString() {
+			return "HttpApi.Builder{token=" + (token == null ? "none" : "****") + ", maxBodyBytes=" + maxBodyBytes + "}";
+		}
+	}
+}

@@ -1,0 +1,5 @@
+/**
+ * The node's HTTP API: REST and server-sent events over a {@link io.tributary.SyncEngine}, Prometheus
+ * metrics, on a Reactor Netty {@code HttpServer}. Start with {@link io.tributary.transport.http.HttpApi}.
+ */
+package io.tributary.transport.http;
