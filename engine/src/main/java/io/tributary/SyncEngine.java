@@ -50,6 +50,23 @@ public interface SyncEngine {
 	Mono<Event> write(WriteRequest request);
 
 	/**
+	 * Writes several events: every request is validated first, and when one is invalid nothing is written
+	 * (the error names its index). The valid ones are then submitted together, in order, so they usually
+	 * share one group commit; each completes once durable.
+	 *
+	 * @param requests the writes
+	 * @return the committed events, in request order
+	 */
+	Flux<Event> writeAll(List<WriteRequest> requests);
+
+	/**
+	 * The largest payload this engine accepts.
+	 *
+	 * @return bytes
+	 */
+	int maxPayloadBytes();
+
+	/**
 	 * Replaces an entity's document; see {@link #write(WriteRequest)}.
 	 *
 	 * @param type entity type
@@ -131,6 +148,15 @@ public interface SyncEngine {
 	 * @return the events in position order
 	 */
 	Flux<Event> events(long afterPosition);
+
+	/**
+	 * Stored events after a position, from the store only (no live tail): a page of the log.
+	 *
+	 * @param afterPosition exclusive cursor
+	 * @param limit most events, at least 1
+	 * @return the events in position order
+	 */
+	Flux<Event> read(long afterPosition, int limit);
 
 	/**
 	 * The events a replica with the given vector lacks, from the store, in position order.

@@ -22,6 +22,15 @@ import java.util.UUID;
 public record WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
 		int schemaVersion) {
 
+	/** Longest entity type accepted, in characters. */
+	public static final int MAX_TYPE_LENGTH = 128;
+
+	/** Longest entity id accepted, in characters. */
+	public static final int MAX_ENTITY_ID_LENGTH = 512;
+
+	/** Longest user id accepted, in characters. */
+	public static final int MAX_USER_ID_LENGTH = 256;
+
 	/**
 	 * Checks the operation is present.
 	 */

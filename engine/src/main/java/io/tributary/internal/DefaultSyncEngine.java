@@ -265,11 +265,55 @@ public final class DefaultSyncEngine implements SyncEngine {
 		});
 	}
 
+	@Override
+	public Flux<Event> writeAll(List<WriteRequest> requests) {
+		return Flux.defer(() -> {
+			List<WriteRequest> copy = List.copyOf(requests);
+			List<byte[]> payloads = new ArrayList<>(copy.size());
+			for (int i = 0; i < copy.size(); i++) {
+				try {
+					payloads.add(validate(copy.get(i)));
+				}
+				catch (ValidationException e) {
+					reject(copy.get(i), e, "validation");
+					return Flux.error(e instanceof PayloadTooLargeException ? e
+							: new ValidationException("write " + i + ": " + e.getMessage(), e));
+				}
+			}
+			List<Mono<Event>> writes = new ArrayList<>(copy.size());
+			for (int i = 0; i < copy.size(); i++) {
+				WriteRequest r = copy.get(i);
+				byte[] payload = payloads.get(i);
+				// cached, so each is submitted once, all now, in order
+				Mono<Event> w = Mono.<Event>create(sink -> submit(new Pending(r, payload, sink))).cache();
+				w.subscribe(null, e -> { });
+				writes.add(w);
+			}
+			return Flux.concat(writes);
+		});
+	}
+
+	@Override
+	public int maxPayloadBytes() {
+		return config.maxPayloadBytes();
+	}
+
+	@Override
+	public Flux<Event> read(long afterPosition, int limit) {
+		return whileOpen(Flux.defer(() -> storage.events().read(afterPosition, limit)));
+	}
+
+	/** Reads fail with EngineClosedException once the engine (and its storage) are closed. */
+	private <T> Flux<T> whileOpen(Flux<T> read) {
+		return Flux.defer(() -> terminated ? Flux.error(new EngineClosedException()) : read);
+	}
+
 	private byte[] validate(WriteRequest r) {
-		requireName("type", r.type(), 128);
-		requireName("entityId", r.entityId(), 512);
-		if (r.userId() != null && (r.userId().isEmpty() || r.userId().length() > 256)) {
-			throw new ValidationException("userId, when given, must be 1 to 256 characters");
+		requireName("type", r.type(), WriteRequest.MAX_TYPE_LENGTH);
+		requireName("entityId", r.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
+		if (r.userId() != null && (r.userId().isEmpty() || r.userId().length() > WriteRequest.MAX_USER_ID_LENGTH)) {
+			throw new ValidationException("userId, when given, must be 1 to " + WriteRequest.MAX_USER_ID_LENGTH
+					+ " characters");
 		}
 		if (r.schemaVersion() < 0) {
 			throw new ValidationException("schemaVersion must not be negative");
@@ -296,9 +340,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 		String what = "peer event " + e.origin() + "#" + e.originSeq() + ": ";
 		try {
 			requireName("origin", e.origin(), 255);
-			requireName("type", e.type(), 128);
-			requireName("entityId", e.entityId(), 512);
-			if (e.userId() != null && (e.userId().isEmpty() || e.userId().length() > 256)) {
+			requireName("type", e.type(), WriteRequest.MAX_TYPE_LENGTH);
+			requireName("entityId", e.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
+			if (e.userId() != null && (e.userId().isEmpty() || e.userId().length() > WriteRequest.MAX_USER_ID_LENGTH)) {
 				throw new ValidationException("userId, when given, must be 1 to 256 characters");
 			}
 			if (e.op() == Op.DELETE) {
@@ -355,12 +399,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<EntityState> get(String type, String entityId) {
-		return Mono.fromSupplier(() -> projector.get(type, entityId));
+		return whileOpen(Mono.fromSupplier(() -> projector.get(type, entityId)).flux()).next();
 	}
 
 	@Override
 	public Flux<EntityState> query(String type) {
-		return Flux.defer(() -> Flux.fromIterable(projector.query(type))).filter(s -> !s.deleted());
+		return whileOpen(Flux.defer(() -> Flux.fromIterable(projector.query(type)))).filter(s -> !s.deleted());
 	}
 
 	@Override
@@ -377,11 +421,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> events(long afterPosition) {
-		return Flux.defer(() -> {
+		return whileOpen(Flux.defer(() -> {
 			AtomicLong last = new AtomicLong(afterPosition);
 			return Flux.defer(() -> segment(last))
 					.retryWhen(Retry.indefinitely().filter(LiveOverflow.class::isInstance));
-		});
+		}));
 	}
 
 	/** Catch-up from the store, then the live tail; errors with LiveOverflow when the subscriber falls behind. */
@@ -418,19 +462,19 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> lacking(VersionVector have, int limit) {
-		return storage.events().readLacking(have, limit);
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, limit)));
 	}
 
 	@Override
 	public Mono<Event> event(String eventOrigin, long originSeq) {
-		return Mono.defer(() -> {
+		return whileOpen(Flux.empty()).then(Mono.defer(() -> {
 			VersionVector v = committedVector;
 			if (eventOrigin == null || originSeq < 1 || originSeq > v.get(eventOrigin)) {
 				return Mono.empty();
 			}
 			return storage.events().readLacking(v.with(eventOrigin, originSeq - 1), 1).next()
 					.filter(e -> e.origin().equals(eventOrigin) && e.originSeq() == originSeq);
-		});
+		}));
 	}
 
 	@Override
@@ -453,7 +497,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 		if (limit < 1) {
 			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
 		}
-		return checkpoint().thenMany(Flux.defer(() -> storage.projections().conflicts(type, limit)));
+		return whileOpen(Flux.empty()).thenMany(checkpoint())
+				.thenMany(Flux.defer(() -> storage.projections().conflicts(type, limit)));
 	}
 
 	@Override

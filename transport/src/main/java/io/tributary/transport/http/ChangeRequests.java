@@ -23,9 +23,9 @@ final class ChangeRequests {
 
 	// The engine's own limits (DefaultSyncEngine.validate), mirrored so that a batch is refused whole
 	// rather than cut after the changes before the bad one were written. The engine stays the authority.
-	static final int MAX_TYPE_LENGTH = 128;
-	static final int MAX_ENTITY_ID_LENGTH = 512;
-	static final int MAX_USER_ID_LENGTH = 256;
+	static final int MAX_TYPE_LENGTH = WriteRequest.MAX_TYPE_LENGTH;
+	static final int MAX_ENTITY_ID_LENGTH = WriteRequest.MAX_ENTITY_ID_LENGTH;
+	static final int MAX_USER_ID_LENGTH = WriteRequest.MAX_USER_ID_LENGTH;
 
 	private ChangeRequests() {
 	}

@@ -212,7 +212,8 @@ final class Endpoints {
 			PageBudget budget = new PageBudget(limit);
 			// the event at `last` is stored, so the first takeUntil ends the read there even if a store
 			// left gaps in its positions; the second ends it at limit + 1 (to learn whether more exist)
-			return engine.events(cursor)
+			// a plain store read of at most limit + 1 events (to learn whether more exist)
+			return engine.read(cursor, limit + 1)
 					.takeUntil(e -> e.position() >= last)
 					.takeUntil(budget::full)
 					.collectList()
@@ -277,6 +278,8 @@ final class Endpoints {
 		x.requireJsonBody();
 		return BodyReader.read(x.request(), maxBodyBytes)
 				.map(this::parseChanges)
+				// every change is validated before any is written: an invalid one fails the whole request
+				.flatMap(this::validate)
 				.flatMap(requests -> Flux.fromIterable(requests)
 						// subscribed in order, so the engine stamps them in order; errors are kept per write to
 						// tell the client exactly which changes were stored
@@ -284,6 +287,28 @@ final class Endpoints {
 								.onErrorResume(error -> Mono.just(Outcome.failed(error))), WRITE_CONCURRENCY)
 						.collectList())
 				.flatMap(outcomes -> answerWrites(x, outcomes));
+	}
+
+	/** Checks every change as the engine will, so a batch is refused whole rather than cut partway. */
+	private Mono<List<WriteRequest>> validate(List<WriteRequest> requests) {
+		return Mono.fromCallable(() -> {
+			List<WriteRequest> serialized = new ArrayList<>(requests.size());
+			for (int i = 0; i < requests.size(); i++) {
+				WriteRequest r = requests.get(i);
+				if (r.payload() instanceof JsonNode) {
+					// serialized once here: the engine takes the bytes as they are
+					byte[] bytes = json.value(r.payload());
+					if (bytes.length > engine.maxPayloadBytes()) {
+						throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+								(requests.size() > 1 ? "changes[" + i + "] " : "") + "data is " + bytes.length
+										+ " bytes, over the limit of " + engine.maxPayloadBytes() + " bytes; nothing was stored");
+					}
+					r = new WriteRequest(r.type(), r.entityId(), r.op(), bytes, r.base(), r.userId(), r.schemaVersion());
+				}
+				serialized.add(r);
+			}
+			return serialized;
+		});
 	}
 
 	private List<WriteRequest> parseChanges(byte[] body) {

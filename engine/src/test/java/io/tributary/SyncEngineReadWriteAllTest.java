@@ -1,0 +1,82 @@
+package io.tributary;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import io.tributary.memory.InMemoryStorage;
+import reactor.test.StepVerifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Batch writes validated as a whole, plain log reads, and reads after close.
+ */
+class SyncEngineReadWriteAllTest {
+
+	private static final Duration T = Duration.ofSeconds(10);
+
+	private static SyncEngine open() {
+		return SyncEngine.builder().storage(new InMemoryStorage()).origin("o").maxPayloadBytes(64).open().block(T);
+	}
+
+	@Test
+	void writeAllCommitsEveryWriteInOrder() {
+		SyncEngine engine = open();
+		List<Event> events = engine.writeAll(List.of(WriteRequest.put("t", "a", "{}"), WriteRequest.put("t", "b", "{}"),
+				WriteRequest.patch("t", "a", "{\"x\":1}"), WriteRequest.delete("t", "b"))).collectList().block(T);
+		assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(Event::originSeq).collect(Collectors.toList()));
+		assertEquals(events.get(0).id(), events.get(2).base(), "a later write in the batch sees the earlier one");
+		assertEquals("{\"x\":1}", engine.get("t", "a").block(T).json());
+		assertTrue(engine.get("t", "b").block(T).deleted());
+		engine.close().block(T);
+	}
+
+	@Test
+	void writeAllWritesNothingWhenOneWriteIsInvalid() {
+		SyncEngine engine = open();
+		engine.writeAll(List.of(WriteRequest.put("t", "a", "{}"), WriteRequest.put("t", "b", "[1]"),
+				WriteRequest.put("t", "c", "{}")))
+				.as(StepVerifier::create)
+				.expectErrorSatisfies(e -> {
+					assertTrue(e instanceof ValidationException, e.toString());
+					assertTrue(e.getMessage().startsWith("write 1: "), e.getMessage());
+				})
+				.verify(T);
+		engine.writeAll(List.of(WriteRequest.put("t", "a", "{}"),
+				WriteRequest.put("t", "big", "{\"x\":\"" + "y".repeat(100) + "\"}")))
+				.as(StepVerifier::create)
+				.expectError(PayloadTooLargeException.class)
+				.verify(T);
+		assertEquals(0, engine.lastPosition(), "nothing was written");
+		assertEquals(64, engine.maxPayloadBytes());
+		engine.close().block(T);
+	}
+
+	@Test
+	void readPagesTheLogWithoutWaitingForLiveEvents() {
+		SyncEngine engine = open();
+		engine.writeAll(List.of(WriteRequest.put("t", "a", "{}"), WriteRequest.put("t", "b", "{}"),
+				WriteRequest.put("t", "c", "{}"))).blockLast(T);
+		engine.read(1, 10).map(Event::position).as(StepVerifier::create).expectNext(2L, 3L).verifyComplete();
+		engine.read(3, 10).as(StepVerifier::create).verifyComplete();
+		engine.close().block(T);
+	}
+
+	@Test
+	void readsAfterCloseFailWithEngineClosed() {
+		SyncEngine engine = open();
+		engine.put("t", "a", "{}").block(T);
+		engine.close().block(T);
+		StepVerifier.create(engine.get("t", "a")).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.query("t")).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.read(0, 10)).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.events(0)).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.lacking(VersionVector.empty(), 10)).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.event("o", 1)).expectError(EngineClosedException.class).verify(T);
+		StepVerifier.create(engine.conflicts(null, 10)).expectError(EngineClosedException.class).verify(T);
+	}
+}
