@@ -6,11 +6,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * An immutable version vector: per origin, the highest contiguous {@code originSeq} a replica holds.
  * <p>
  * Vectors are Tributary's sync checkpoint: a replica lacks exactly the events whose {@code originSeq}
  * is above its vector's entry for their origin, and an event at or below it is a duplicate.
+ * <p>
+ * In JSON a vector is an object of origin to sequence.
  */
 public final class VersionVector {
 
@@ -38,6 +43,7 @@ public final class VersionVector {
 	 * @return the vector
 	 * @throws IllegalArgumentException for a negative sequence
 	 */
+	@JsonCreator
 	public static VersionVector of(Map<String, Long> entries) {
 		Map<String, Long> copy = new TreeMap<>();
 		entries.forEach((origin, seq) -> {
@@ -137,6 +143,7 @@ public final class VersionVector {
 	 *
 	 * @return an unmodifiable map of origin to sequence, without zero entries
 	 */
+	@JsonValue
 	public Map<String, Long> entries() {
 		return entries;
 	}

@@ -1,0 +1,376 @@
+package io.tributary.transport;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.SyncEngine;
+import io.tributary.spi.Storage;
+import io.tributary.storage.h2.Durability;
+import io.tributary.storage.h2.H2Storage;
+import io.tributary.transport.http.HttpApi;
+import io.tributary.transport.peer.Backoff;
+import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerConfig;
+import io.tributary.transport.peer.PeerConnector;
+import io.tributary.transport.peer.PeerLink;
+import io.tributary.transport.peer.PeerServer;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+
+/**
+ * A standalone sync node: an engine on embedded H2, a peer server, a connector per configured peer and
+ * the HTTP API, started and stopped together.
+ *
+ * <pre>{@code
+ * SyncNode node = SyncNode.builder().dataDir(Path.of("data")).httpPort(8080).peerPort(7070)
+ *         .peer(PeerAddress.parse("other:7070")).start().block();
+ * }</pre>
+ */
+public final class SyncNode {
+
+	private static final Logger log = LoggerFactory.getLogger(SyncNode.class);
+
+	private final SyncEngine engine;
+	private final PeerServer peerServer;
+	private final DisposableServer http;
+	private final List<PeerConnector> connectors;
+	private final Directory directory;
+
+	private SyncNode(SyncEngine engine, PeerServer peerServer, DisposableServer http, List<PeerConnector> connectors,
+			Directory directory) {
+		this.engine = engine;
+		this.peerServer = peerServer;
+		this.http = http;
+		this.connectors = connectors;
+		this.directory = directory;
+	}
+
+	/**
+	 * A builder with the defaults: data in {@code ./data}, HTTP on 8080, peers on 7070, all on 127.0.0.1.
+	 *
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * The node's engine.
+	 *
+	 * @return the engine
+	 */
+	public SyncEngine engine() {
+		return engine;
+	}
+
+	/**
+	 * The bound HTTP port.
+	 *
+	 * @return the port
+	 */
+	public int httpPort() {
+		return http.port();
+	}
+
+	/**
+	 * The bound peer port.
+	 *
+	 * @return the port
+	 */
+	public int peerPort() {
+		return peerServer.port();
+	}
+
+	/**
+	 * The node's peers.
+	 *
+	 * @return the directory
+	 */
+	public PeerDirectory peers() {
+		return directory;
+	}
+
+	/**
+	 * Stops gracefully: stops accepting HTTP requests and peer connections, tells peers it is going away,
+	 * commits the writes already accepted, checkpoints the projection and closes the store.
+	 *
+	 * @param grace how long peers and clients get to finish
+	 * @return completes when everything is closed
+	 */
+	public Mono<Void> close(Duration grace) {
+		return Mono.fromRunnable(() -> {
+			http.dispose();
+			connectors.forEach(PeerConnector::stop);
+		})
+				.then(http.onDispose().timeout(grace, Mono.empty()))
+				.then(peerServer.close(grace))
+				.then(engine.close())
+				.doOnSuccess(v -> log.info("node {} stopped", engine.origin()));
+	}
+
+	/** The peers as the HTTP API sees them: configured connectors and inbound sessions. */
+	private static final class Directory implements PeerDirectory {
+		private final SyncEngine engine;
+		private final PeerConfig config;
+		private final Duration syncTimeout;
+		private final Map<String, PeerConnector> connectors = new ConcurrentHashMap<>();
+		private volatile PeerServer server;
+
+		Directory(SyncEngine engine, PeerConfig config, Duration syncTimeout) {
+			this.engine = engine;
+			this.config = config;
+			this.syncTimeout = syncTimeout;
+		}
+
+		@Override
+		public List<PeerStatus> peers() {
+			List<PeerStatus> out = new ArrayList<>();
+			connectors.values().forEach(c -> out.add(c.link().status()));
+			PeerServer s = server;
+			if (s != null) {
+				for (PeerLink l : s.links()) {
+					out.add(l.status());
+				}
+			}
+			return out;
+		}
+
+		@Override
+		public Mono<SyncReport> syncNow(String hostPort) {
+			return Mono.defer(() -> {
+				PeerAddress address = PeerAddress.parse(hostPort);
+				return new PeerConnector(engine, config, address, Backoff.defaults()).syncOnce(syncTimeout);
+			});
+		}
+	}
+
+	/**
+	 * Configures and starts a {@link SyncNode}. {@link #toString()} hides the token.
+	 */
+	public static final class Builder {
+		private Path dataDir = Path.of("data");
+		private Storage storage;
+		private Durability durability = Durability.PROCESS_CRASH;
+		private String nodeId;
+		private String host = "127.0.0.1";
+		private int httpPort = 8080;
+		private int peerPort = 7070;
+		private String token;
+		private final List<PeerAddress> peers = new ArrayList<>();
+		private PeerConfig peerConfig = PeerConfig.defaults();
+		private Backoff backoff = Backoff.defaults();
+		private PrometheusMeterRegistry registry;
+		private int maxBodyBytes = HttpApi.DEFAULT_MAX_BODY_BYTES;
+		private Duration syncTimeout = Duration.ofMinutes(5);
+
+		private Builder() {
+		}
+
+		/**
+		 * Where the H2 database lives. Default {@code ./data}.
+		 *
+		 * @param dir the directory, created when missing
+		 * @return this builder
+		 */
+		public Builder dataDir(Path dir) {
+			this.dataDir = Objects.requireNonNull(dir, "dir");
+			return this;
+		}
+
+		/**
+		 * A storage to use instead of H2 files in {@link #dataDir(Path)} (tests, custom stores).
+		 *
+		 * @param value the storage; the node closes it
+		 * @return this builder
+		 */
+		public Builder storage(Storage value) {
+			this.storage = value;
+			return this;
+		}
+
+		/**
+		 * What acknowledged writes survive. Default {@link Durability#PROCESS_CRASH}.
+		 *
+		 * @param value the durability
+		 * @return this builder
+		 */
+		public Builder durability(Durability value) {
+			this.durability = Objects.requireNonNull(value, "durability");
+			return this;
+		}
+
+		/**
+		 * The node id (origin) to use on first start; later starts keep the stored one. Default: a new UUID.
+		 *
+		 * @param id the id
+		 * @return this builder
+		 */
+		public Builder nodeId(String id) {
+			this.nodeId = id;
+			return this;
+		}
+
+		/**
+		 * The address both servers bind. Default 127.0.0.1.
+		 *
+		 * @param value host name or address
+		 * @return this builder
+		 */
+		public Builder host(String value) {
+			this.host = Objects.requireNonNull(value, "host");
+			return this;
+		}
+
+		/**
+		 * The HTTP port, 0 for any free one. Default 8080.
+		 *
+		 * @param port the port
+		 * @return this builder
+		 */
+		public Builder httpPort(int port) {
+			this.httpPort = port;
+			return this;
+		}
+
+		/**
+		 * The peer port, 0 for any free one. Default 7070.
+		 *
+		 * @param port the port
+		 * @return this builder
+		 */
+		public Builder peerPort(int port) {
+			this.peerPort = port;
+			return this;
+		}
+
+		/**
+		 * The shared secret for peers and the HTTP API ({@code Authorization: Bearer}). Default none.
+		 *
+		 * @param value the token, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder token(String value) {
+			this.token = value;
+			return this;
+		}
+
+		/**
+		 * A peer to keep a session with.
+		 *
+		 * @param address the peer
+		 * @return this builder
+		 */
+		public Builder peer(PeerAddress address) {
+			this.peers.add(Objects.requireNonNull(address, "address"));
+			return this;
+		}
+
+		/**
+		 * Protocol settings (the token set here is replaced by {@link #token(String)}).
+		 *
+		 * @param config the settings
+		 * @return this builder
+		 */
+		public Builder peerConfig(PeerConfig config) {
+			this.peerConfig = Objects.requireNonNull(config, "config");
+			return this;
+		}
+
+		/**
+		 * Reconnect delays. Default 100 ms doubling to 10 s, jittered.
+		 *
+		 * @param value the backoff
+		 * @return this builder
+		 */
+		public Builder backoff(Backoff value) {
+			this.backoff = Objects.requireNonNull(value, "backoff");
+			return this;
+		}
+
+		/**
+		 * Where metrics go (served on {@code /metrics}). Default: a new Prometheus registry.
+		 *
+		 * @param value the registry
+		 * @return this builder
+		 */
+		public Builder meterRegistry(PrometheusMeterRegistry value) {
+			this.registry = value;
+			return this;
+		}
+
+		/**
+		 * The largest HTTP request body. Default 1 MiB.
+		 *
+		 * @param bytes the limit
+		 * @return this builder
+		 */
+		public Builder maxBodyBytes(int bytes) {
+			this.maxBodyBytes = bytes;
+			return this;
+		}
+
+		/**
+		 * Opens the store and the engine, binds both servers and starts the connectors.
+		 *
+		 * @return the running node; on failure everything opened so far is closed again
+		 */
+		public Mono<SyncNode> start() {
+			return Mono.defer(() -> {
+				if (httpPort < 0 || httpPort > 65535 || peerPort < 0 || peerPort > 65535) {
+					return Mono.error(new IllegalArgumentException("ports must be within 0 to 65535"));
+				}
+				PrometheusMeterRegistry metrics = registry != null ? registry
+						: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+				PeerConfig pc = peerConfig.withToken(token);
+				List<PeerAddress> peerList = List.copyOf(peers);
+				Mono<Storage> store = storage != null ? Mono.just(storage)
+						: H2Storage.builder().directory(dataDir).durability(durability).open().cast(Storage.class);
+				return store.flatMap(s -> {
+					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics);
+					if (nodeId != null) {
+						eb.origin(nodeId);
+					}
+					return eb.open().onErrorResume(e -> s.close().then(Mono.error(e)));
+				}).flatMap(engine -> {
+					Directory directory = new Directory(engine, pc, syncTimeout);
+					return PeerServer.bind(engine, pc, host, peerPort)
+							.flatMap(peerServer -> {
+								directory.server = peerServer;
+								return HttpApi.builder(engine).token(token).peers(directory).meterRegistry(metrics)
+										.maxBodyBytes(maxBodyBytes).build().bind(host, httpPort)
+										.onErrorResume(e -> peerServer.close(Duration.ofSeconds(1)).then(Mono.error(e)))
+										.map(http -> {
+											List<PeerConnector> connectors = new ArrayList<>();
+											for (PeerAddress p : peerList) {
+												PeerConnector c = new PeerConnector(engine, pc, p, backoff);
+												directory.connectors.put(p.toString(), c);
+												connectors.add(c);
+												c.start();
+											}
+											log.info("node {} serving HTTP on {}:{} and peers on {}:{}", engine.origin(),
+													host, http.port(), host, peerServer.port());
+											return new SyncNode(engine, peerServer, http, connectors, directory);
+										});
+							})
+							.onErrorResume(e -> engine.close().then(Mono.error(e)));
+				});
+			});
+		}
+
+		@Override
+		public String toString() {
+			return "SyncNode.Builder[dataDir=" + dataDir + ", host=" + host + ", httpPort=" + httpPort + ", peerPort="
+					+ peerPort + ", token=" + (token == null ? "none" : "****") + ", peers=" + peers + "]";
+		}
+	}
+}
