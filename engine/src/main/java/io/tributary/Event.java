@@ -57,6 +57,28 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	}
 
 	/**
+	 * Whether this is a stub: a PUT or PATCH whose payload was withheld because the replica that holds it
+	 * did not ask for its entity type (a partial replica, see {@code docs/PROTOCOL.md}). A stub keeps the
+	 * origin's sequence gapless and has no effect on projected state.
+	 *
+	 * @return true for a PUT or PATCH without payload
+	 */
+	public boolean isStub() {
+		return payload == null && op != Op.DELETE;
+	}
+
+	/**
+	 * This event as a stub: the same envelope without its payload. A DELETE carries no payload, so it is
+	 * returned as is.
+	 *
+	 * @return the stub
+	 */
+	public Event stub() {
+		return op == Op.DELETE || payload == null ? this
+				: new Event(id, origin, originSeq, hlc, type, entityId, op, null, base, userId, schemaVersion, position);
+	}
+
+	/**
 	 * The payload as JSON text.
 	 *
 	 * @return the JSON, or {@code null} for a delete

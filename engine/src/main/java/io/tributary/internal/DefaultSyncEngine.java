@@ -350,10 +350,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 					throw new ValidationException("a DELETE carries no payload");
 				}
 			}
-			else {
-				if (e.payload() == null) {
-					throw new ValidationException("a " + e.op() + " needs a payload (a JSON object)");
-				}
+			else if (e.payload() != null) {
+				// a PUT or PATCH without payload is a stub from a partial replica: stored, never projected
 				if (e.payload().length > config.maxPayloadBytes()) {
 					throw new PayloadTooLargeException(e.type(), e.entityId(), e.payload().length, config.maxPayloadBytes());
 				}

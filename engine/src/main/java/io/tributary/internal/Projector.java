@@ -69,6 +69,9 @@ public final class Projector {
 	 * @return what changed
 	 */
 	public Outcome apply(Event e) {
+		if (e.isStub()) {
+			return new Outcome(null, null); // its content is not held here: it cannot change any state
+		}
 		EntityFold f = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>())
 				.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id));
 		Event before = f.head();

@@ -141,6 +141,10 @@ final class ApiJson {
 		}
 		g.writeStringField("origin", e.origin());
 		g.writeNumberField("originSeq", e.originSeq());
+		if (e.isStub()) {
+			// held here without content: this node did not ask a peer for this type
+			g.writeBooleanField("withheld", true);
+		}
 		if (e.userId() != null) {
 			g.writeStringField("userId", e.userId());
 		}

@@ -47,8 +47,9 @@ public sealed interface Frame {
 	 * @param version the chosen protocol version
 	 * @param nodeId the acceptor's node id
 	 * @param vector the acceptor's vector
+	 * @param types entity types the acceptor wants to receive, {@code null} for all
 	 */
-	record Welcome(int version, String nodeId, VersionVector vector) implements Frame {
+	record Welcome(int version, String nodeId, VersionVector vector, Set<String> types) implements Frame {
 		@Override
 		public FrameType type() {
 			return FrameType.WELCOME;

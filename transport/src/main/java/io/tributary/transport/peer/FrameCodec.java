@@ -88,19 +88,14 @@ public final class FrameCodec {
 					g.writeStringField("token", h.token());
 				}
 				writeVector(g, "vector", h.vector());
-				if (h.types() != null) {
-					g.writeArrayFieldStart("types");
-					for (String t : h.types()) {
-						g.writeString(t);
-					}
-					g.writeEndArray();
-				}
+				writeTypes(g, h.types());
 			}
 			else if (frame instanceof Frame.Welcome) {
 				Frame.Welcome w = (Frame.Welcome) frame;
 				g.writeNumberField("version", w.version());
 				g.writeStringField("nodeId", w.nodeId());
 				writeVector(g, "vector", w.vector());
+				writeTypes(g, w.types());
 			}
 			else if (frame instanceof Frame.Events) {
 				g.writeArrayFieldStart("events");
@@ -142,6 +137,16 @@ public final class FrameCodec {
 		bytes[2] = (byte) (length >>> 8);
 		bytes[3] = (byte) length;
 		return bytes;
+	}
+
+	private static void writeTypes(JsonGenerator g, Set<String> types) throws IOException {
+		if (types != null) {
+			g.writeArrayFieldStart("types");
+			for (String t : new java.util.TreeSet<>(types)) {
+				g.writeString(t);
+			}
+			g.writeEndArray();
+		}
 	}
 
 	private static void writeVector(JsonGenerator g, String field, VersionVector v) throws IOException {
@@ -283,7 +288,8 @@ public final class FrameCodec {
 				return new Frame.Hello(require(versions, "versions"), require(nodeId, "nodeId"), token,
 						require(vector, "vector"), types == null ? null : Set.copyOf(types));
 			case WELCOME:
-				return new Frame.Welcome(require(version, "version"), require(nodeId, "nodeId"), require(vector, "vector"));
+				return new Frame.Welcome(require(version, "version"), require(nodeId, "nodeId"), require(vector, "vector"),
+						types == null ? null : Set.copyOf(types));
 			case ACK:
 				return new Frame.Ack(require(vector, "vector"));
 			case CAUGHT_UP:

@@ -54,6 +54,8 @@ final class PeerSession {
 	private final Sinks.One<VersionVector> caughtUpSent = Sinks.one();
 	private volatile Throwable failure;
 	private volatile Established peer;
+	/** Per origin, the first sequence this side holds only as a stub and so cannot serve to this peer. */
+	private final Map<String, Long> blocked = new java.util.concurrent.ConcurrentHashMap<>();
 
 	private record Established(String nodeId, VersionVector vector, Set<String> types) {
 	}
@@ -190,6 +192,10 @@ final class PeerSession {
 			case EVENTS:
 				List<Event> events = ((Frame.Events) frame).events();
 				markKnown(events);
+				if (config.types() == null) {
+					// a full replica does not take stubs: it waits for the content from a peer that holds it
+					events = withoutStubs(events);
+				}
 				return engine.apply(events).doOnNext(r -> {
 					link.received(r.applied());
 					emitControl(new Frame.Ack(engine.vector()));
@@ -236,7 +242,7 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 						"peer has this node's own id " + hello.nodeId(), false));
 			}
-			emitControl(new Frame.Welcome(1, engine.origin(), engine.vector()));
+			emitControl(new Frame.Welcome(1, engine.origin(), engine.vector(), config.types()));
 			establish(new Established(hello.nodeId(), hello.vector(), hello.types()));
 			return Mono.empty();
 		}
@@ -246,7 +252,7 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
 						"peer chose version " + welcome.version(), false));
 			}
-			establish(new Established(welcome.nodeId(), welcome.vector(), null));
+			establish(new Established(welcome.nodeId(), welcome.vector(), welcome.types()));
 			return Mono.empty();
 		}
 		return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
@@ -287,7 +293,7 @@ final class PeerSession {
 	/** What this side sends once the session is established. */
 	private Flux<Frame> sender(Established remote) {
 		long livePosition = engine.lastPosition();
-		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(known.get(), config.batchEvents()).collectList())
+		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(catchUpVector(), config.batchEvents()).collectList())
 				.repeat()
 				.takeWhile(page -> !page.isEmpty())
 				.map(page -> {
@@ -303,7 +309,7 @@ final class PeerSession {
 			return (Frame) new Frame.CaughtUp(v);
 		}).flux();
 		Flux<Frame> live = engine.events(livePosition)
-				.filter(e -> !known.get().covers(e.origin(), e.originSeq()))
+				.filter(e -> !known.get().covers(e.origin(), e.originSeq()) && !isBlocked(e))
 				.bufferTimeout(config.batchEvents(), config.linger(), true)
 				.map(batch -> {
 					List<Event> unsent = unsent(batch);
@@ -315,15 +321,61 @@ final class PeerSession {
 		return Flux.concat(catchUp, caughtUp, live);
 	}
 
+	private static List<Event> withoutStubs(List<Event> events) {
+		List<Event> out = null;
+		for (int i = 0; i < events.size(); i++) {
+			Event e = events.get(i);
+			if (e.isStub() && out == null) {
+				out = new ArrayList<>(events.subList(0, i));
+			}
+			else if (!e.isStub() && out != null) {
+				out.add(e);
+			}
+		}
+		return out == null ? events : out;
+	}
+
+	/**
+	 * What of these events goes to the peer: those it does not hold, as stubs when it did not ask for their
+	 * type. An event held here only as a stub cannot be served to a peer that wants its content: its origin
+	 * is blocked for the rest of the session (the peer gets it from a replica that holds it).
+	 */
 	private List<Event> unsent(List<Event> events) {
 		VersionVector k = known.get();
+		Set<String> wanted = peer.types();
 		List<Event> out = new ArrayList<>(events.size());
 		for (Event e : events) {
-			if (!k.covers(e.origin(), e.originSeq())) {
+			if (k.covers(e.origin(), e.originSeq()) || isBlocked(e)) {
+				continue;
+			}
+			boolean wantsType = wanted == null || wanted.contains(e.type());
+			if (!wantsType) {
+				out.add(e.stub());
+			}
+			else if (e.isStub()) {
+				blocked.putIfAbsent(e.origin(), e.originSeq());
+			}
+			else {
 				out.add(e);
 			}
 		}
 		return out;
+	}
+
+	private boolean isBlocked(Event e) {
+		Long from = blocked.get(e.origin());
+		return from != null && e.originSeq() >= from;
+	}
+
+	/** The peer's known vector with blocked origins treated as fully held, so catch-up moves past them. */
+	private VersionVector catchUpVector() {
+		VersionVector k = known.get();
+		if (blocked.isEmpty()) {
+			return k;
+		}
+		Map<String, Long> v = new HashMap<>(k.entries());
+		blocked.keySet().forEach(o -> v.put(o, Long.MAX_VALUE));
+		return VersionVector.of(v);
 	}
 
 	private Frame.Events sent(List<Event> events) {
