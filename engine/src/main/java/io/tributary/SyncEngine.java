@@ -17,9 +17,10 @@ import reactor.core.publisher.Mono;
  * entity states and streams them to subscribers and peers.
  * <p>
  * Open one with {@code SyncEngine.builder().storage(...).open()}. All methods are non-blocking and
- * thread-safe. Write {@code Mono}s complete on the storage's thread once the event is durable: do not
- * block in their subscribers (use {@code publishOn} for heavy work). Cancelling a write after
- * subscription does not withdraw it: it may still commit.
+ * thread-safe. Write {@code Mono}s complete, in commit order, on the engine's completion thread
+ * ({@code tributary-completions}) once the event is durable: work done there delays the answers to other
+ * writers, so use {@code publishOn} for heavy work. Cancelling a write after subscription does not
+ * withdraw it: it may still commit.
  */
 public interface SyncEngine {
 
@@ -148,6 +149,16 @@ public interface SyncEngine {
 	 * @return the events in position order
 	 */
 	Flux<Event> events(long afterPosition);
+
+	/**
+	 * {@link #events(long)} in the batches they were read or committed in: pages of the store during
+	 * catch-up, then one list per group commit. For consumers that ship events in batches (peer sessions)
+	 * and would otherwise regroup them.
+	 *
+	 * @param afterPosition exclusive cursor; 0 for everything
+	 * @return non-empty batches in position order, no gap and no duplicate
+	 */
+	Flux<List<Event>> eventBatches(long afterPosition);
 
 	/**
 	 * Stored events after a position, from the store only (no live tail): a page of the log.

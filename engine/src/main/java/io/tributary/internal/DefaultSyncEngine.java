@@ -95,6 +95,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final HybridClock hlc;
 	private final Projector projector;
 	private final Scheduler timer = Schedulers.parallel();
+	/** Where writers' Monos complete, in commit order. */
+	private final Scheduler completions = Schedulers.newSingle("tributary-completions", true);
 	/** Where live streams are delivered: subscribers may be slow, and may block. */
 	private final Scheduler delivery = Schedulers.boundedElastic();
 
@@ -209,6 +211,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 						}
 					}
 					return pages(checkpoint)
+							.concatMapIterable(l -> l)
 							.doOnNext(e -> {
 								maxHlc.accumulateAndGet(e.hlc(), Math::max);
 								try {
@@ -419,6 +422,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> events(long afterPosition) {
+		return eventBatches(afterPosition).concatMapIterable(l -> l);
+	}
+
+	@Override
+	public Flux<List<Event>> eventBatches(long afterPosition) {
 		return whileOpen(Flux.defer(() -> {
 			AtomicLong last = new AtomicLong(afterPosition);
 			return Flux.defer(() -> segment(last))
@@ -427,7 +435,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	/** Catch-up from the store, then the live tail; errors with LiveOverflow when the subscriber falls behind. */
-	private Flux<Event> segment(AtomicLong last) {
+	private Flux<List<Event>> segment(AtomicLong last) {
 		int limit = config.liveBuffer();
 		AtomicInteger buffered = new AtomicInteger();
 		Sinks.Many<List<Event>> buffer = Sinks.many().unicast().onBackpressureBuffer();
@@ -440,22 +448,33 @@ public final class DefaultSyncEngine implements SyncEngine {
 			}
 		}, buffer::tryEmitError, buffer::tryEmitComplete);
 		// delivered off the committing thread; the buffer counts events until they reach the subscriber
-		Flux<Event> tail = buffer.asFlux()
+		Flux<List<Event>> tail = buffer.asFlux()
 				.publishOn(delivery, 1)
-				.concatMapIterable(l -> l, 1)
-				.doOnNext(e -> buffered.decrementAndGet());
+				.doOnNext(batch -> buffered.addAndGet(-batch.size()));
 		return Flux.concat(pages(last.get()), tail)
-				.filter(e -> e.position() > last.get())
-				.doOnNext(e -> last.set(e.position()))
+				.concatMap(batch -> {
+					// the switch from pages to the live tail may overlap: keep what follows the last emitted
+					long after = last.get();
+					int from = 0;
+					while (from < batch.size() && batch.get(from).position() <= after) {
+						from++;
+					}
+					if (from == batch.size()) {
+						return Mono.<List<Event>>empty();
+					}
+					List<Event> fresh = from == 0 ? batch : batch.subList(from, batch.size());
+					last.set(fresh.get(fresh.size() - 1).position());
+					return Mono.just(fresh);
+				}, 1)
 				.doFinally(s -> live.dispose());
 	}
 
 	/** Every stored event after a position, read a page at a time on demand. */
-	private Flux<Event> pages(long after) {
+	private Flux<List<Event>> pages(long after) {
 		return storage.events().read(after, PAGE).collectList()
 				.expand(page -> page.size() < PAGE ? Mono.empty()
 						: storage.events().read(page.get(page.size() - 1).position(), PAGE).collectList())
-				.concatMapIterable(l -> l);
+				.filter(page -> !page.isEmpty());
 	}
 
 	@Override
@@ -826,17 +845,30 @@ public final class DefaultSyncEngine implements SyncEngine {
 					byId.put(e.id(), e);
 				}
 			}
-			for (Pending p : batch) {
+			Event[] results = new Event[batch.size()];
+			for (int i = 0; i < results.length; i++) {
+				Pending p = batch.get(i);
 				if (p.request != null) {
-					Event e = aligned ? stored.get(p.index) : byId.get(sent.get(p.index).id());
-					p.succeed(e);
+					results[i] = aligned ? stored.get(p.index) : byId.get(sent.get(p.index).id());
 				}
 				else {
 					duplicates.increment(p.duplicates);
 					emitSignal(new SyncSignal.RemoteApplied(p.applied, p.duplicates, p.held, p.dropped));
-					p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped));
 				}
 			}
+			// writers hear back on the completion thread: what they do next (often their next write) runs
+			// beside the store's next commit, and never on the storage's own thread
+			completions.schedule(() -> {
+				for (int i = 0; i < results.length; i++) {
+					Pending p = batch.get(i);
+					if (p.request != null) {
+						p.succeed(results[i]);
+					}
+					else {
+						p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped));
+					}
+				}
+			});
 		}
 		finally {
 			inFlight = false;
@@ -863,9 +895,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 		failedRemote.clear();
 		registry.counter("tributary.writes.rejected", "reason", "store").increment(events);
 		emitSignal(new SyncSignal.CommitFailed(events, error));
-		for (Pending p : batch) {
-			p.fail(error);
-		}
+		completions.schedule(() -> {
+			for (Pending p : batch) {
+				p.fail(error);
+			}
+		});
 		inFlight = false;
 		drain();
 	}
@@ -933,12 +967,16 @@ public final class DefaultSyncEngine implements SyncEngine {
 				late.success();
 			}
 			checkpointing = false;
-			if (error == null) {
-				closeSink.success();
-			}
-			else {
-				closeSink.error(error);
-			}
+			// after every write's answer: those were scheduled on the completion thread before this
+			completions.schedule(() -> {
+				if (error == null) {
+					closeSink.success();
+				}
+				else {
+					closeSink.error(error);
+				}
+				completions.disposeGracefully().subscribe();
+			});
 			// a write that raced the close into the queue gets its answer
 			drain();
 			return;

@@ -12,14 +12,13 @@ import java.util.Set;
  * @param types entity types this node wants from peers, {@code null} for all
  * @param maxFrameBytes largest frame accepted or sent
  * @param batchEvents most events per EVENTS frame
- * @param linger how long a live batch may wait to fill up
  * @param heartbeat interval between pings
  * @param idleTimeout how long a session may receive nothing before it is closed
  * @param handshakeTimeout how long the handshake may take
  * @param tls TLS settings, {@code null} for plain TCP
  */
-public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int batchEvents, Duration linger,
-		Duration heartbeat, Duration idleTimeout, Duration handshakeTimeout, PeerTls tls) {
+public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int batchEvents, Duration heartbeat,
+		 Duration idleTimeout, Duration handshakeTimeout, PeerTls tls) {
 
 	/** The default largest frame: 16 MiB. */
 	public static final int DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
@@ -35,7 +34,6 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 		if (batchEvents < 1) {
 			throw new IllegalArgumentException("batchEvents must be at least 1: " + batchEvents);
 		}
-		Objects.requireNonNull(linger, "linger");
 		Objects.requireNonNull(heartbeat, "heartbeat");
 		Objects.requireNonNull(idleTimeout, "idleTimeout");
 		Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
@@ -45,13 +43,13 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	}
 
 	/**
-	 * The defaults: no token, all types, 16 MiB frames, 1000 events per frame, 1 ms linger, 5 s heartbeat,
+	 * The defaults: no token, all types, 16 MiB frames, at most 1000 events per frame, 5 s heartbeat,
 	 * 30 s idle timeout, 10 s handshake timeout, plain TCP.
 	 *
 	 * @return the defaults
 	 */
 	public static PeerConfig defaults() {
-		return new PeerConfig(null, null, DEFAULT_MAX_FRAME, 1000, Duration.ofMillis(1), Duration.ofSeconds(5),
+		return new PeerConfig(null, null, DEFAULT_MAX_FRAME, 1000, Duration.ofSeconds(5),
 				Duration.ofSeconds(30), Duration.ofSeconds(10), null);
 	}
 
@@ -62,7 +60,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withToken(String newToken) {
-		return new PeerConfig(newToken, types, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout,
+		return new PeerConfig(newToken, types, maxFrameBytes, batchEvents, heartbeat, idleTimeout,
 				handshakeTimeout, tls);
 	}
 
@@ -73,7 +71,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withTypes(Set<String> newTypes) {
-		return new PeerConfig(token, newTypes, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout,
+		return new PeerConfig(token, newTypes, maxFrameBytes, batchEvents, heartbeat, idleTimeout,
 				handshakeTimeout, tls);
 	}
 
@@ -85,7 +83,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withTimings(Duration newHeartbeat, Duration newIdleTimeout) {
-		return new PeerConfig(token, types, maxFrameBytes, batchEvents, linger, newHeartbeat, newIdleTimeout,
+		return new PeerConfig(token, types, maxFrameBytes, batchEvents, newHeartbeat, newIdleTimeout,
 				handshakeTimeout, tls);
 	}
 
@@ -96,19 +94,37 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withMaxFrameBytes(int bytes) {
-		return new PeerConfig(token, types, bytes, batchEvents, linger, heartbeat, idleTimeout, handshakeTimeout, tls);
+		return new PeerConfig(token, types, bytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout, tls);
 	}
 
 	/**
-	 * A copy with batching settings.
+	 * A copy with another frame size in events (frames also stay within half the maximum frame size).
 	 *
 	 * @param events most events per frame
-	 * @param newLinger how long a live batch may wait
 	 * @return the copy
 	 */
-	public PeerConfig withBatching(int events, Duration newLinger) {
-		return new PeerConfig(token, types, maxFrameBytes, events, newLinger, heartbeat, idleTimeout, handshakeTimeout,
-				tls);
+	public PeerConfig withBatching(int events) {
+		return new PeerConfig(token, types, maxFrameBytes, events, heartbeat, idleTimeout, handshakeTimeout, tls);
+	}
+
+	/**
+	 * Same as {@link #withBatching(int)}: frames follow group commits, so there is no linger any more.
+	 *
+	 * @param events most events per frame
+	 * @param ignored formerly the linger
+	 * @return the copy
+	 */
+	public PeerConfig withBatching(int events, Duration ignored) {
+		return withBatching(events);
+	}
+
+	/**
+	 * Always zero: frames follow group commits.
+	 *
+	 * @return zero
+	 */
+	public Duration linger() {
+		return Duration.ZERO;
 	}
 
 	/**
@@ -118,14 +134,14 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withTls(PeerTls newTls) {
-		return new PeerConfig(token, types, maxFrameBytes, batchEvents, linger, heartbeat, idleTimeout, handshakeTimeout,
+		return new PeerConfig(token, types, maxFrameBytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout,
 				newTls);
 	}
 
 	@Override
 	public String toString() {
 		return "PeerConfig[token=" + (token == null ? "none" : "****") + ", types=" + (types == null ? "all" : types)
-				+ ", maxFrameBytes=" + maxFrameBytes + ", batchEvents=" + batchEvents + ", linger=" + linger
+				+ ", maxFrameBytes=" + maxFrameBytes + ", batchEvents=" + batchEvents
 				+ ", heartbeat=" + heartbeat + ", idleTimeout=" + idleTimeout + ", tls=" + (tls != null) + "]";
 	}
 }

@@ -296,28 +296,14 @@ final class PeerSession {
 		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(catchUpVector(), config.batchEvents()).collectList())
 				.repeat()
 				.takeWhile(page -> !page.isEmpty())
-				.map(page -> {
-					List<Event> unsent = unsent(page);
-					markKnown(unsent);
-					return unsent;
-				})
-				.filter(page -> !page.isEmpty())
-				.map(page -> (Frame) sent(page));
+				.concatMapIterable(this::toFrames);
 		Flux<Frame> caughtUp = Mono.fromSupplier(() -> {
 			VersionVector v = engine.vector();
 			caughtUpSent.tryEmitValue(v);
 			return (Frame) new Frame.CaughtUp(v);
 		}).flux();
-		Flux<Frame> live = engine.events(livePosition)
-				.filter(e -> !known.get().covers(e.origin(), e.originSeq()) && !isBlocked(e))
-				.bufferTimeout(config.batchEvents(), config.linger(), true)
-				.map(batch -> {
-					List<Event> unsent = unsent(batch);
-					markKnown(unsent);
-					return unsent;
-				})
-				.filter(batch -> !batch.isEmpty())
-				.map(batch -> (Frame) sent(batch));
+		// one frame per group commit (split when large): no lingering for a batch to fill up
+		Flux<Frame> live = engine.eventBatches(livePosition).concatMapIterable(this::toFrames);
 		return Flux.concat(catchUp, caughtUp, live);
 	}
 
@@ -378,8 +364,35 @@ final class PeerSession {
 		return VersionVector.of(v);
 	}
 
-	private Frame.Events sent(List<Event> events) {
-		link.sent(events.size());
-		return new Frame.Events(events);
+	/** What of a batch goes to the peer, marked as known, in frames within the count and size limits. */
+	private List<Frame> toFrames(List<Event> batch) {
+		List<Event> unsent = unsent(batch);
+		if (unsent.isEmpty()) {
+			return List.of();
+		}
+		markKnown(unsent);
+		link.sent(unsent.size());
+		List<Frame> frames = new ArrayList<>(1);
+		long budget = config.maxFrameBytes() / 2;
+		int from = 0;
+		long size = 0;
+		for (int i = 0; i < unsent.size(); i++) {
+			long estimate = estimate(unsent.get(i));
+			if (i > from && (i - from >= config.batchEvents() || size + estimate > budget)) {
+				frames.add(new Frame.Events(unsent.subList(from, i)));
+				from = i;
+				size = 0;
+			}
+			size += estimate;
+		}
+		frames.add(new Frame.Events(unsent.subList(from, unsent.size())));
+		return frames;
+	}
+
+	/** An upper bound of an event's encoded size: JSON escapes take at most six bytes a character. */
+	private static long estimate(Event e) {
+		long text = e.origin().length() + e.type().length() + e.entityId().length()
+				+ (e.userId() == null ? 0 : e.userId().length());
+		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
 	}
 }

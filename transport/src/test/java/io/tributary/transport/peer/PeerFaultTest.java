@@ -150,7 +150,7 @@ class PeerFaultTest extends PeerTestBase {
 	void connectionCutMidStreamLosesNothing() {
 		SyncEngine a = engine("a");
 		write(a, 20_000, "a");
-		PeerServer first = PeerServer.bind(a, PeerConfig.defaults().withBatching(100, Duration.ofMillis(1)), "127.0.0.1", 0)
+		PeerServer first = PeerServer.bind(a, PeerConfig.defaults().withBatching(100), "127.0.0.1", 0)
 				.block(T);
 		int port = first.port();
 		SlowStorage slow = new SlowStorage(Duration.ofMillis(2));
@@ -178,7 +178,7 @@ class PeerFaultTest extends PeerTestBase {
 	@Test
 	void throttledReceiverSlowsTheSenderWhoseHeapStaysBounded() {
 		SyncEngine a = engine("a");
-		PeerServer server = server(a, PeerConfig.defaults().withBatching(200, Duration.ofMillis(1)));
+		PeerServer server = server(a, PeerConfig.defaults().withBatching(200));
 		SlowStorage slow = new SlowStorage(Duration.ofMillis(5));
 		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").open().block(T);
 		cleanup.add(() -> b.close().block(T));
@@ -204,6 +204,22 @@ class PeerFaultTest extends PeerTestBase {
 		assertTrue(slow.maxBatch.get() <= 1000, "receiver applied bounded batches: " + slow.maxBatch.get());
 		converge(Duration.ofSeconds(120), a, b);
 		assertEquals(100_000, b.lastPosition(), "nothing lost");
+	}
+
+	@Test
+	void largeEventsAreSplitAcrossFramesWithinTheFrameLimit() {
+		SyncEngine a = engine("a");
+		String big = "x".repeat(20_000);
+		Flux.range(0, 200).concatMap(i -> a.put("doc", "d" + i, "{\"i\":" + i + ",\"big\":\"" + big + "\"}"))
+				.blockLast(T);
+		// 200 events of 20 KB (4 MB) through frames of at most 64 KB
+		PeerConfig small = PeerConfig.defaults().withMaxFrameBytes(64 * 1024);
+		PeerServer server = server(a, small);
+		SyncEngine b = engine("b");
+		SyncReport r = new PeerConnector(b, small, new PeerAddress("127.0.0.1", server.port()), Backoff.defaults())
+				.syncOnce(T).block(T);
+		assertTrue(r.ok(), r.toString());
+		assertEquals(a.query("doc").collectList().block(T), b.query("doc").collectList().block(T));
 	}
 
 	/** An in-memory storage whose appends take a fixed extra time. */
