@@ -1,5 +1,8 @@
 package io.tributary.storage.h2;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 import io.r2dbc.spi.Connection;
@@ -22,7 +25,7 @@ import reactor.core.scheduler.Schedulers;
 final class H2Executor {
 
 	/** A connection with the one thread that uses it. */
-	record Lane(Connection connection, Scheduler thread) {
+	record Lane(Connection connection, H2Thread thread) {
 	}
 
 	private final Lane writer;
@@ -37,8 +40,34 @@ final class H2Executor {
 		this.syncOnCommit = syncOnCommit;
 	}
 
-	static Scheduler thread(String name) {
-		return Schedulers.newSingle(name, true);
+	/**
+	 * A thread for H2 work that is never interrupted. H2's file is a {@code FileChannel}, which Java closes
+	 * when a thread using it is interrupted, and that closes the whole database. Reactor's own schedulers
+	 * interrupt a running task when it is cancelled from another thread ({@code Future.cancel(true)}): a
+	 * cancelled read could take the store down. A plain {@link Executor} wrapped with
+	 * {@link Schedulers#fromExecutor} only skips cancelled tasks, and is shut down without interrupts.
+	 *
+	 * @param name the thread's name
+	 * @return the thread
+	 */
+	static H2Thread thread(String name) {
+		ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+			Thread t = new Thread(r, name);
+			t.setDaemon(true);
+			return t;
+		});
+		// a plain Executor, not the ExecutorService: given one, fromExecutor builds an interrupting scheduler
+		Executor plain = executor::execute;
+		return new H2Thread(Schedulers.fromExecutor(plain), executor);
+	}
+
+	/** A single thread for H2 work: the scheduler to subscribe on and the executor behind it. */
+	record H2Thread(Scheduler scheduler, ExecutorService executor) {
+
+		/** Lets queued work finish, then ends the thread; never interrupts it. */
+		void dispose() {
+			executor.shutdown();
+		}
 	}
 
 	/**
@@ -76,7 +105,7 @@ final class H2Executor {
 							return Mono.empty();
 						})
 						.then(Mono.error(error))))
-				.subscribeOn(lane.thread());
+				.subscribeOn(lane.thread().scheduler());
 	}
 
 	/**
@@ -86,7 +115,7 @@ final class H2Executor {
 	 * @return its value
 	 */
 	<T> Mono<T> onWriter(Function<Connection, Mono<T>> work) {
-		return Mono.defer(() -> work.apply(writer.connection())).subscribeOn(writer.thread());
+		return Mono.defer(() -> work.apply(writer.connection())).subscribeOn(writer.thread().scheduler());
 	}
 
 	/**
@@ -96,7 +125,7 @@ final class H2Executor {
 	 * @return its rows, emitted on the reader thread
 	 */
 	<T> Flux<T> read(Function<Connection, Flux<T>> work) {
-		return Flux.defer(() -> work.apply(reader.connection())).subscribeOn(reader.thread());
+		return Flux.defer(() -> work.apply(reader.connection())).subscribeOn(reader.thread().scheduler());
 	}
 
 	/**
@@ -127,8 +156,7 @@ final class H2Executor {
 
 	Mono<Void> close() {
 		return Flux.just(reader, checkpointer, writer)
-				.concatMap(lane -> Mono.from(lane.connection().close()).subscribeOn(lane.thread()))
-				// stop the threads from outside them: disposing a single-thread scheduler interrupts its worker
+				.concatMap(lane -> Mono.from(lane.connection().close()).subscribeOn(lane.thread().scheduler()))
 				.then(Mono.fromRunnable(() -> {
 					reader.thread().dispose();
 					checkpointer.thread().dispose();

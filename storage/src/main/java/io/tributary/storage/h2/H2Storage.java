@@ -18,7 +18,6 @@ import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Storage on embedded H2 through r2dbc-h2: a file database by default, in memory for tests.
@@ -156,8 +155,8 @@ public final class H2Storage implements Storage {
 		return out;
 	}
 
-	private static Mono<H2Executor.Lane> lane(H2ConnectionFactory factory, Scheduler thread) {
-		return Mono.from(factory.create()).cast(Connection.class).subscribeOn(thread)
+	private static Mono<H2Executor.Lane> lane(H2ConnectionFactory factory, H2Executor.H2Thread thread) {
+		return Mono.from(factory.create()).cast(Connection.class).subscribeOn(thread.scheduler())
 				.map(c -> new H2Executor.Lane(c, thread));
 	}
 
@@ -234,11 +233,11 @@ public final class H2Storage implements Storage {
 				// commits reach the operating system before they are acknowledged (H2's default delays them)
 				config.property("WRITE_DELAY", "0");
 				H2ConnectionFactory factory = new H2ConnectionFactory(config.build());
-				Scheduler writeThread = H2Executor.thread("tributary-h2-writer");
-				Scheduler checkpointThread = H2Executor.thread("tributary-h2-checkpoint");
-				Scheduler readThread = H2Executor.thread("tributary-h2-reader");
+				H2Executor.H2Thread writeThread = H2Executor.thread("tributary-h2-writer");
+				H2Executor.H2Thread checkpointThread = H2Executor.thread("tributary-h2-checkpoint");
+				H2Executor.H2Thread readThread = H2Executor.thread("tributary-h2-reader");
 				Mono<Void> mkdirs = name != null ? Mono.empty() : Mono.fromCallable(() -> Files.createDirectories(dir))
-						.subscribeOn(writeThread).then();
+						.subscribeOn(writeThread.scheduler()).then();
 				return mkdirs.then(lane(factory, writeThread))
 						.flatMap(w -> lane(factory, checkpointThread)
 								.flatMap(cp -> lane(factory, readThread)
