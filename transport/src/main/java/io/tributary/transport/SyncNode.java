@@ -25,6 +25,7 @@ import io.tributary.transport.peer.PeerConnector;
 import io.tributary.transport.peer.PeerLink;
 import io.tributary.transport.peer.PeerServer;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 
 /**
@@ -108,11 +109,16 @@ public final class SyncNode {
 	 * @return completes when everything is closed
 	 */
 	public Mono<Void> close(Duration grace) {
-		return Mono.fromRunnable(() -> {
-			http.dispose();
-			connectors.forEach(PeerConnector::stop);
-		})
-				.then(http.onDispose().timeout(grace, Mono.empty()))
+		// disposeNow waits for requests in flight; it blocks, so it runs off any event loop
+		return Mono.fromRunnable(() -> connectors.forEach(PeerConnector::stop))
+				.then(Mono.fromRunnable(() -> {
+					try {
+						http.disposeNow(grace);
+					}
+					catch (IllegalStateException timedOut) {
+						log.warn("HTTP requests still open after {}; closing them", grace);
+					}
+				}).subscribeOn(Schedulers.boundedElastic()))
 				.then(peerServer.close(grace))
 				.then(engine.close())
 				.doOnSuccess(v -> log.info("node {} stopped", engine.origin()));

@@ -232,6 +232,9 @@ public final class H2Storage implements Storage {
 				}
 				// commits reach the operating system before they are acknowledged (H2's default delays them)
 				config.property("WRITE_DELAY", "0");
+				// the owner closes the database, also from its own shutdown hook: H2's hook must not close it
+				// underneath (it would break in-flight writes of a node stopping on SIGTERM)
+				config.property("DB_CLOSE_ON_EXIT", "FALSE");
 				H2ConnectionFactory factory = new H2ConnectionFactory(config.build());
 				H2Executor.H2Thread writeThread = H2Executor.thread("tributary-h2-writer");
 				H2Executor.H2Thread checkpointThread = H2Executor.thread("tributary-h2-checkpoint");

@@ -1,7 +1,7 @@
 package io.tributary.transport.cli;
 
 /**
- * How the {@code node} command hooks into the end of the process. The JVM's runs the hook on SIGTERM,
+ * How the {@code node} command hooks into the end of the process. The JVM runs the hook on SIGTERM,
  * SIGINT or {@code System.exit} and halts with the hook's status; tests substitute one that records both.
  */
 interface Lifecycle {

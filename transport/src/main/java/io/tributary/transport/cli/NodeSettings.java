@@ -177,7 +177,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			}
 			if (!missing.isEmpty()) {
 				throw new IllegalArgumentException("missing " + String.join(", ", missing) + " (give "
-						+ (missing.size() == 1 ? "it" : "them") + " as flags or in the --config file)");
+						+ (missing.size() == 1 ? "it as a flag" : "them as flags") + " or in the --config file)");
 			}
 			checkPort("--http-port", httpPort);
 			checkPort("--peer-port", peerPort);

@@ -1,0 +1,81 @@
+package io.tributary.transport.cli;
+
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tributary.transport.peer.PeerAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sync}: asks a running node to sync with a peer now ({@code POST /api/sync?peer=}) and reports what
+ * moved.
+ */
+@Command(name = "sync", sortOptions = false, mixinStandardHelpOptions = true,
+		versionProvider = NodeCli.Version.class,
+		description = { "Asks a running node (--node) to sync with a peer (--peer, the peer's peer port) now: each "
+				+ "side sends what the other lacks. Reports the events sent and received.",
+				"With --json, prints the node's sync report: peer, ok, sent, received, localVector, remoteVector, "
+						+ "millis, error." },
+		footer = { "", "Exit codes: 0 both sides hold each other's events, 1 the sync failed or the node is "
+				+ "unreachable or refused the token, 2 bad arguments." })
+final class SyncCommand implements Callable<Integer> {
+
+	static final Duration TIMEOUT = Duration.ofMinutes(6);
+
+	@ParentCommand
+	NodeCli cli;
+
+	@Spec
+	CommandSpec spec;
+
+	@Mixin
+	ApiOptions api;
+
+	@Option(names = "--peer", paramLabel = "HOST:PORT", required = true, converter = PeerAddressConverter.class,
+			description = "The peer's peer port, as the node reaches it.")
+	PeerAddress peer;
+
+	@Option(names = "--json", description = "Print the node's report as JSON.")
+	boolean json;
+
+	@Override
+	public Integer call() {
+		NodeClient client = api.client(cli::env, TIMEOUT);
+		NodeClient.Answer answer = client.exchange(HttpMethod.POST,
+				"/api/sync?peer=" + URLEncoder.encode(peer.toString(), StandardCharsets.UTF_8)).block();
+		boolean failedSync = answer.status().equals(HttpResponseStatus.BAD_GATEWAY);
+		JsonNode report = failedSync ? answer.body().path("report") : client.require(answer);
+		PrintWriter out = spec.commandLine().getOut();
+		if (json) {
+			out.println(Format.pretty(answer.body()));
+			out.flush();
+		}
+		if (failedSync || !report.path("ok").asBoolean()) {
+			String error = report.path("error").asText("");
+			if (error.isEmpty()) {
+				error = answer.body().path("message").asText("the node reported a failed sync");
+			}
+			throw new CliException("sync with " + peer + " failed: " + error);
+		}
+		if (!json) {
+			out.println("synced with " + report.path("peer").asText(peer.toString()) + " in "
+					+ report.path("millis").asLong() + " ms: sent " + report.path("sent").asLong() + ", received "
+					+ report.path("received").asLong() + " events, ok");
+			out.println("vector " + Format.vector(report.path("localVector")));
+			out.flush();
+		}
+		return NodeCli.OK;
+	}
+}

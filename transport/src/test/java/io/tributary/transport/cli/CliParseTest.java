@@ -1,0 +1,302 @@
+package io.tributary.transport.cli;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tributary.storage.h2.Durability;
+import io.tributary.transport.cli.CliTesting.RecordingLifecycle;
+import io.tributary.transport.cli.CliTesting.Run;
+import io.tributary.transport.http.HttpApi;
+import io.tributary.transport.peer.PeerAddress;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
+
+import static io.tributary.transport.cli.CliTesting.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Options, config files and bad input, without starting a node.
+ */
+class CliParseTest {
+
+	private static final Map<String, String> NO_ENV = Map.of();
+
+	@TempDir
+	Path dir;
+
+	// --- help and version
+
+	@Test
+	void helpListsEveryCommandAndExitsZero() {
+		Run r = run(NO_ENV, "--help");
+		assertEquals(0, r.exit(), r.toString());
+		assertTrue(r.out().startsWith("Usage: tributary-node"), r.out());
+		for (String command : List.of("node", "status", "stats", "sync")) {
+			assertTrue(r.out().contains("\n  " + command + " "), command + " missing from\n" + r.out());
+		}
+		assertEquals("", r.err());
+	}
+
+	@Test
+	void everyCommandHasHelpAndVersion() {
+		for (String command : List.of("node", "status", "stats", "sync")) {
+			Run help = run(NO_ENV, command, "--help");
+			assertEquals(0, help.exit(), help.toString());
+			assertTrue(help.out().startsWith("Usage: tributary-node " + command), help.out());
+			assertTrue(help.out().contains("Exit codes:"), help.out());
+			Run version = run(NO_ENV, command, "--version");
+			assertEquals(0, version.exit(), version.toString());
+			assertTrue(version.out().startsWith("tributary-node "), version.out());
+		}
+		assertTrue(run(NO_ENV, "-V").out().startsWith("tributary-node "));
+	}
+
+	@Test
+	void nodeHelpNamesEveryOptionAndTheConfigKeys() {
+		String help = run(NO_ENV, "node", "--help").out().replaceAll("\\s+", " ");
+		for (String option : List.of("--data", "--http-port", "--peer-port", "--host", "--token", "--peer",
+				"--node-id", "--durability", "--grace", "--max-body-bytes", "--config")) {
+			assertTrue(help.contains(option + "="), option + " missing from\n" + help);
+		}
+		assertTrue(help.contains("peer (comma-separated)"), help);
+		assertTrue(help.contains("TRIBUTARY_TOKEN"), help);
+	}
+
+	// --- bad input: a message on stderr, exit code 2
+
+	@Test
+	void noCommandIsAUsageError() {
+		Run r = run(NO_ENV);
+		assertEquals(2, r.exit(), r.toString());
+		assertTrue(r.err().contains("Missing command: choose one of node, status, stats, sync"), r.err());
+	}
+
+	@Test
+	void unknownCommandIsAUsageErrorWithSuggestions() {
+		Run r = run(NO_ENV, "stat");
+		assertEquals(2, r.exit(), r.toString());
+		assertTrue(r.err().contains("Unmatched argument at index 0: 'stat'"), r.err());
+		assertTrue(r.err().contains("Did you mean"), r.err());
+	}
+
+	@Test
+	void nodeWithoutDataOrPortsSaysWhatIsMissing() {
+		Run r = run(NO_ENV, "node");
+		assertEquals(2, r.exit(), r.toString());
+		assertTrue(r.err().contains("tributary-node node: missing --data, --http-port, --peer-port (give them as flags "
+				+ "or in the --config file)"), r.err());
+		assertTrue(r.err().contains("Run 'tributary-node node --help' for the options."), r.err());
+		assertEquals("", r.out());
+
+		Run onlyPort = run(NO_ENV, "node", "--data", dir.toString(), "--http-port", "0");
+		assertEquals(2, onlyPort.exit());
+		assertTrue(onlyPort.err().contains("missing --peer-port (give it as a flag"), onlyPort.err());
+	}
+
+	@Test
+	void badValuesAreUsageErrors() {
+		String data = dir.toString();
+		assertUsageError("--http-port must be a port from 0 to 65535, was 65536",
+				"node", "--data", data, "--http-port", "65536", "--peer-port", "0");
+		assertUsageError("--peer-port must be a port from 0 to 65535, was -1",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "-1");
+		assertUsageError("Invalid value for option '--http-port': 'http' is not an int",
+				"node", "--data", data, "--http-port", "http", "--peer-port", "0");
+		assertUsageError("'localhost' is not host:port with a port from 1 to 65535",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--peer", "localhost");
+		assertUsageError("'a:0' is not host:port",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--peer", "b:1,a:0");
+		assertUsageError("expected one of [PROCESS_CRASH, POWER_LOSS]",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--durability", "fsync");
+		assertUsageError("'soon' is not a duration such as 500ms, 10s, 5m or 1h",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--grace", "soon");
+		assertUsageError("--token must not be empty",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--token", " ");
+		assertUsageError("--max-body-bytes must be at least 1, was 0",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-body-bytes", "0");
+		assertUsageError("Missing required option: '--peer=HOST:PORT'", "sync");
+		assertUsageError("'ftp://node:21' is not a URL such as http://127.0.0.1:8080", "status", "--node", "ftp://node:21");
+		assertUsageError("'8080' is not a URL", "stats", "--node", "8080");
+		assertUsageError("Unknown option: '--jsn'", "stats", "--jsn");
+	}
+
+	@Test
+	void aTokenNeverAppearsInMessages() {
+		Run r = run(NO_ENV, "node", "--data", dir.toString(), "--http-port", "70000", "--peer-port", "0", "--token",
+				"s3cr3t-token");
+		assertEquals(2, r.exit());
+		assertFalse(r.err().contains("s3cr3t"), r.err());
+		NodeSettings settings = settings(Map.of(), "--data", "d", "--http-port", "1", "--peer-port", "2", "--token",
+				"s3cr3t-token");
+		assertFalse(settings.toString().contains("s3cr3t"), settings.toString());
+		assertTrue(settings.toString().contains("token=****"), settings.toString());
+		assertFalse(settings.builder().toString().contains("s3cr3t"));
+	}
+
+	// --- settings from flags, the config file and the environment
+
+	@Test
+	void flagsGiveTheSettingsAndDefaultsFillTheRest() {
+		NodeSettings s = settings(NO_ENV, "--data", "store", "--http-port", "8081", "--peer-port", "0");
+		assertEquals(Path.of("store"), s.dataDir());
+		assertEquals("127.0.0.1", s.host());
+		assertEquals(8081, s.httpPort());
+		assertEquals(0, s.peerPort());
+		assertNull(s.token());
+		assertEquals(List.of(), s.peers());
+		assertNull(s.nodeId());
+		assertEquals(Durability.PROCESS_CRASH, s.durability());
+		assertEquals(Duration.ofSeconds(10), s.grace());
+		assertEquals(HttpApi.DEFAULT_MAX_BODY_BYTES, s.maxBodyBytes());
+
+		NodeSettings all = settings(NO_ENV, "--data", "d", "--http-port", "1", "--peer-port", "2", "--host", "0.0.0.0",
+				"--token", "tok", "--peer", "a:7070,b:7071", "--peer", "[::1]:7072", "--node-id", "n1", "--durability",
+				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048");
+		assertEquals("0.0.0.0", all.host());
+		assertEquals("tok", all.token());
+		assertEquals(List.of(new PeerAddress("a", 7070), new PeerAddress("b", 7071), new PeerAddress("::1", 7072)),
+				all.peers());
+		assertEquals("n1", all.nodeId());
+		assertEquals(Durability.POWER_LOSS, all.durability());
+		assertEquals(Duration.ofMillis(1500), all.grace());
+		assertEquals(2048, all.maxBodyBytes());
+	}
+
+	@Test
+	void configFileGivesEverySettingAndARelativeDataDirIsResolvedAgainstIt() throws IOException {
+		Path file = config("# a node\n"
+				+ "data=store\n"
+				+ "http-port = 8081\n"
+				+ "peer-port: 7071\n"
+				+ "host=0.0.0.0\n"
+				+ "token=from-file\n"
+				+ "peer=a:7070, b:7072\n"
+				+ "node-id=n1\n"
+				+ "durability=power_loss\n"
+				+ "grace=30s\n"
+				+ "max-body-bytes=4096\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString());
+		assertEquals(dir.toAbsolutePath().resolve("store"), s.dataDir());
+		assertEquals(8081, s.httpPort());
+		assertEquals(7071, s.peerPort());
+		assertEquals("0.0.0.0", s.host());
+		assertEquals("from-file", s.token());
+		assertEquals(List.of(new PeerAddress("a", 7070), new PeerAddress("b", 7072)), s.peers());
+		assertEquals("n1", s.nodeId());
+		assertEquals(Durability.POWER_LOSS, s.durability());
+		assertEquals(Duration.ofSeconds(30), s.grace());
+		assertEquals(4096, s.maxBodyBytes());
+	}
+
+	@Test
+	void flagsOverrideTheConfigFileAndPeerFlagsReplaceItsPeers() throws IOException {
+		Path file = config("data=/var/lib/tributary\nhttp-port=8081\npeer-port=7071\ntoken=from-file\npeer=a:7070,b:7072\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString(), "--http-port", "0", "--peer", "c:7073",
+				"--token", "from-flag");
+		assertEquals(Path.of("/var/lib/tributary"), s.dataDir());
+		assertEquals(0, s.httpPort());
+		assertEquals(7071, s.peerPort());
+		assertEquals("from-flag", s.token());
+		assertEquals(List.of(new PeerAddress("c", 7073)), s.peers());
+	}
+
+	@Test
+	void tokenComesFromTheFlagThenTheFileThenTheEnvironment() throws IOException {
+		Map<String, String> env = Map.of(NodeSettings.TOKEN_VARIABLE, "from-env");
+		String[] base = { "--data", "d", "--http-port", "0", "--peer-port", "0" };
+		assertEquals("from-env", settings(env, base).token());
+		Path file = config("token=from-file\n");
+		assertEquals("from-file", settings(env, concat(base, "--config", file.toString())).token());
+		assertEquals("from-flag", settings(env, concat(base, "--config", file.toString(), "--token", "from-flag")).token());
+		assertNull(settings(Map.of(NodeSettings.TOKEN_VARIABLE, " "), base).token());
+	}
+
+	@Test
+	void anEmptyValueInTheConfigFileCountsAsMissing() throws IOException {
+		Path file = config("data=d\nhttp-port=\npeer-port=0\ntoken=\n");
+		Run r = run(NO_ENV, "node", "--config", file.toString());
+		assertEquals(2, r.exit(), r.toString());
+		assertTrue(r.err().contains("missing --http-port"), r.err());
+	}
+
+	@Test
+	void badConfigFilesAreUsageErrorsNamingTheFileAndKey() throws IOException {
+		Path typo = config("data=d\nhttp_port=8080\n");
+		assertUsageError("config file " + typo + ": unknown key 'http_port'; the keys are data, http-port, peer-port, "
+				+ "host, token, peer, node-id, durability, grace, max-body-bytes", "node", "--config", typo.toString());
+		Path port = config("data=d\nhttp-port=eighty\npeer-port=0\n");
+		assertUsageError("config file " + port + ": http-port must be a port from 0 to 65535, was 'eighty'",
+				"node", "--config", port.toString());
+		Path peer = config("data=d\nhttp-port=0\npeer-port=0\npeer=a:1,b\n");
+		assertUsageError("peer: 'b' is not host:port", "node", "--config", peer.toString());
+		Path durability = config("data=d\nhttp-port=0\npeer-port=0\ndurability=always\n");
+		assertUsageError("durability must be one of [PROCESS_CRASH, POWER_LOSS], was 'always'",
+				"node", "--config", durability.toString());
+		Path missing = dir.resolve("nope.properties");
+		assertUsageError("config file " + missing + " does not exist", "node", "--config", missing.toString());
+	}
+
+	@Test
+	void durationsTakeUnitsOrIso() {
+		assertEquals(Duration.ofMillis(500), DurationConverter.parse("500ms"));
+		assertEquals(Duration.ofSeconds(10), DurationConverter.parse("10s"));
+		assertEquals(Duration.ofMinutes(5), DurationConverter.parse("5M"));
+		assertEquals(Duration.ofHours(1), DurationConverter.parse("1h"));
+		assertEquals(Duration.ofSeconds(90), DurationConverter.parse("PT1M30S"));
+		for (String bad : List.of("10", "-1s", "PT-1S", "1.5s", "", "s")) {
+			assertThrows(TypeConversionException.class, () -> DurationConverter.parse(bad), bad);
+		}
+		assertEquals("10s", DurationConverter.format(Duration.ofSeconds(10)));
+		assertEquals("1500ms", DurationConverter.format(Duration.ofMillis(1500)));
+		assertEquals("6m", DurationConverter.format(Duration.ofMinutes(6)));
+	}
+
+	// --- helpers
+
+	private void assertUsageError(String message, String... args) {
+		Run r = run(NO_ENV, args);
+		assertEquals(2, r.exit(), r.toString());
+		assertTrue(r.err().contains(message), "expected '" + message + "' in\n" + r.err());
+		assertEquals("", r.out(), "nothing on stdout for a usage error");
+	}
+
+	/** The settings the node command would start with: parsed, merged and checked, not started. */
+	private static NodeSettings settings(Map<String, String> env, String... nodeArgs) {
+		CommandLine cl = CliTesting.command(env, new RecordingLifecycle(), new StringWriter(), new StringWriter());
+		CommandLine.ParseResult parsed = cl.parseArgs(concat(new String[] { "node" }, nodeArgs));
+		NodeCommand node = (NodeCommand) parsed.subcommand().commandSpec().userObject();
+		try {
+			return node.settings();
+		}
+		catch (ParameterException e) {
+			throw new AssertionError(e.getMessage(), e);
+		}
+	}
+
+	private Path config(String text) throws IOException {
+		Path file = Files.createTempFile(dir, "node", ".properties");
+		Files.writeString(file, text, StandardCharsets.UTF_8);
+		return file;
+	}
+
+	private static String[] concat(String[] first, String... more) {
+		String[] all = new String[first.length + more.length];
+		System.arraycopy(first, 0, all, 0, first.length);
+		System.arraycopy(more, 0, all, first.length, more.length);
+		return all;
+	}
+}
