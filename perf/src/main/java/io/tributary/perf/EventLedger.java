@@ -111,7 +111,22 @@ final class EventLedger {
 		if (position < 1 || position > idMsb.length) {
 			return false;
 		}
-		int i = (int) (position - 1);
+		return matchesAt((int) (position - 1), e, workload);
+	}
+
+	/**
+	 * Whether an event is the one acknowledged at an index, field by field, its position aside: for a
+	 * replica that holds the events at other positions.
+	 *
+	 * @param i the ledger index (the acknowledged position minus one)
+	 * @param e an event read back from a store
+	 * @param workload the workload the entity and payload indexes refer to
+	 * @return true when it matches
+	 */
+	boolean matchesAt(int i, Event e, Workload workload) {
+		if (i < 0 || i >= idMsb.length) {
+			return false;
+		}
 		return e.id().getMostSignificantBits() == idMsb[i] && e.id().getLeastSignificantBits() == idLsb[i]
 				&& origin.equals(e.origin()) && e.originSeq() == originSeq[i] && e.hlc() == hlc[i]
 				&& e.op().code() == op[i] && Workload.TYPE.equals(e.type())

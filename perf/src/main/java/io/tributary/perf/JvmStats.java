@@ -3,6 +3,7 @@ package io.tributary.perf;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import reactor.core.Disposable;
@@ -44,7 +45,7 @@ final class JvmStats {
 
 	/** The system's one-minute load average, -1 where the platform does not tell. */
 	static double loadAverage() {
-		return LocalWriteResult.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+		return Figures.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 	}
 
 	/** CPU time the whole process has used, in nanoseconds; -1 where the platform does not tell. */
@@ -53,6 +54,21 @@ final class JvmStats {
 		return os instanceof com.sun.management.OperatingSystemMXBean
 				? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
 				: -1;
+	}
+
+	/** The JVM's arguments. */
+	static List<String> jvmArgs() {
+		return List.copyOf(ManagementFactory.getRuntimeMXBean().getInputArguments());
+	}
+
+	/** The heap limit in bytes. */
+	static long heapMax() {
+		return Runtime.getRuntime().maxMemory();
+	}
+
+	/** Processors available to the JVM. */
+	static int cores() {
+		return Runtime.getRuntime().availableProcessors();
 	}
 
 	/** Bytes of heap in use now, live or not. */
@@ -76,6 +92,51 @@ final class JvmStats {
 		long stop() {
 			ticker.dispose();
 			return max.accumulateAndGet(heapUsed(), Math::max);
+		}
+	}
+
+	/**
+	 * Starts measuring a phase: collections, process CPU and the heap's high-water mark from now on.
+	 *
+	 * @return the running window; {@link Window#stop()} it when the phase ends
+	 */
+	static Window window() {
+		return new Window();
+	}
+
+	/** What the JVM did during a phase; see {@link JvmStats#window()}. */
+	static final class Window {
+		private final long gcMillis0 = gcMillis();
+		private final long gcCount0 = gcCount();
+		private final long cpu0 = processCpuNanos();
+		private final HeapSampler heap = new HeapSampler();
+
+		private Window() {
+		}
+
+		/** Stops the window. @return what happened in it */
+		Usage stop() {
+			long heapMax = heap.stop();
+			return new Usage(gcMillis() - gcMillis0, gcCount() - gcCount0, processCpuNanos() - cpu0, heapMax);
+		}
+	}
+
+	/**
+	 * What the JVM did during a phase.
+	 *
+	 * @param gcMillis time spent in garbage collection
+	 * @param gcCount collections
+	 * @param cpuNanos CPU time of the whole process (all threads, GC included)
+	 * @param heapMaxUsedBytes highest heap in use, live or not
+	 */
+	record Usage(long gcMillis, long gcCount, long cpuNanos, long heapMaxUsedBytes) {
+
+		double cpuSeconds() {
+			return Figures.seconds(cpuNanos);
+		}
+
+		long heapMaxUsedMb() {
+			return heapMaxUsedBytes >> 20;
 		}
 	}
 }

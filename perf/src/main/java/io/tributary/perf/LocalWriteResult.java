@@ -2,8 +2,6 @@ package io.tributary.perf;
 
 import java.util.List;
 
-import org.HdrHistogram.Histogram;
-
 /**
  * The result of one {@code local-write} run, serialized as the run's JSON line in this order. Rates are
  * events per second of the measured events only (warmup excluded); times in the names' units.
@@ -62,34 +60,4 @@ record LocalWriteResult(String scenario, long events, int writers, int payloadBy
 		long gcMillis, long gcCount, long baselineGcMillis, double cpuSeconds,
 		double baselineCpuSeconds, int cores, double loadAverageStart, double loadAverageEnd,
 		String javaVersion, List<String> jvmArgs) {
-
-	/**
-	 * Percentiles of a latency histogram, in milliseconds.
-	 *
-	 * @param p50 median
-	 * @param p90 90th percentile
-	 * @param p99 99th percentile
-	 * @param p999 99.9th percentile
-	 * @param max maximum
-	 * @param mean mean
-	 * @param count values recorded
-	 */
-	record Latency(double p50, double p90, double p99, double p999, double max, double mean, long count) {
-
-		/** Reads a histogram recorded in microseconds. */
-		static Latency ofMicros(Histogram h) {
-			return new Latency(millis(h.getValueAtPercentile(50)), millis(h.getValueAtPercentile(90)),
-					millis(h.getValueAtPercentile(99)), millis(h.getValueAtPercentile(99.9)), millis(h.getMaxValue()),
-					round(h.getMean() / 1000.0), h.getTotalCount());
-		}
-
-		private static double millis(long micros) {
-			return round(micros / 1000.0);
-		}
-	}
-
-	/** Three decimals are plenty for every figure here. */
-	static double round(double value) {
-		return Math.round(value * 1000.0) / 1000.0;
-	}
 }

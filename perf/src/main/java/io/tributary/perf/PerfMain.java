@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tributary-perf", mixinStandardHelpOptions = true, versionProvider = PerfMain.Version.class,
 		description = "Runs a Tributary benchmark scenario and prints its result as JSON.",
-		subcommands = LocalWriteCommand.class, synopsisSubcommandLabel = "SCENARIO",
-		commandListHeading = "%nScenarios:%n")
+		subcommands = { LocalWriteCommand.class, CatchUpCommand.class, LiveLatencyCommand.class },
+		synopsisSubcommandLabel = "SCENARIO", commandListHeading = "%nScenarios:%n")
 public final class PerfMain implements Runnable {
 
 	@Spec
@@ -24,7 +24,7 @@ public final class PerfMain implements Runnable {
 
 	/**
 	 * Runs the harness and exits with the scenario's exit code: 0 on success, 1 when the scenario failed,
-	 * 2 for bad arguments, 3 when acknowledged events were lost.
+	 * 2 for bad arguments, 3 when acknowledged events were lost or a replica's check failed.
 	 *
 	 * @param args the scenario and its options
 	 */

@@ -34,8 +34,8 @@ class LocalWriteScenarioTest {
 		assertEquals(0, exit, () -> "exit code; stderr:\n" + err);
 
 		String[] lines = out.toString().strip().split("\\R");
-		JsonNode printed = LocalWriteCommand.JSON.readTree(lines[lines.length - 1]);
-		JsonNode written = LocalWriteCommand.JSON.readTree(Files.readString(results.resolve("local-write.json")));
+		JsonNode printed = Results.JSON.readTree(lines[lines.length - 1]);
+		JsonNode written = Results.JSON.readTree(Files.readString(results.resolve("local-write.json")));
 		assertEquals(printed, written, "the printed and the written result");
 
 		for (String field : FIELDS) {

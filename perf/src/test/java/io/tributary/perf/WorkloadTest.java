@@ -18,7 +18,7 @@ class WorkloadTest {
 		for (int i = 0; i < 100; i++) {
 			byte[] payload = workload.payload(workload.payloadOf(i));
 			assertEquals(200, payload.length);
-			JsonNode node = LocalWriteCommand.JSON.readTree(payload);
+			JsonNode node = Results.JSON.readTree(payload);
 			assertTrue(node.isObject() && node.has("title") && node.has("n") && node.has("done") && node.has("tags"),
 					() -> "payload " + node);
 		}
@@ -39,10 +39,20 @@ class WorkloadTest {
 
 	@Test
 	void countsAcceptSeparatorsAndSuffixes() {
-		LocalWriteCommand.Count count = new LocalWriteCommand.Count();
+		Converters.Count count = new Converters.Count();
 		assertEquals(1_000_000L, count.convert("1_000_000"));
 		assertEquals(1_000_000L, count.convert("1,000,000"));
 		assertEquals(200_000L, count.convert("200k"));
 		assertEquals(2_000_000L, count.convert("2m"));
+	}
+
+	@Test
+	void spansAcceptUnitsAndIso() {
+		Converters.Span span = new Converters.Span();
+		assertEquals(java.time.Duration.ofSeconds(30), span.convert("30s"));
+		assertEquals(java.time.Duration.ofMillis(500), span.convert("500ms"));
+		assertEquals(java.time.Duration.ofMinutes(2), span.convert("2m"));
+		assertEquals(java.time.Duration.ofMillis(1500), span.convert("1.5"));
+		assertEquals(java.time.Duration.ofSeconds(30), span.convert("PT30S"));
 	}
 }

@@ -108,26 +108,6 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	}
 
 	/**
-	 * Same as {@link #withBatching(int)}: frames follow group commits, so there is no linger any more.
-	 *
-	 * @param events most events per frame
-	 * @param ignored formerly the linger
-	 * @return the copy
-	 */
-	public PeerConfig withBatching(int events, Duration ignored) {
-		return withBatching(events);
-	}
-
-	/**
-	 * Always zero: frames follow group commits.
-	 *
-	 * @return zero
-	 */
-	public Duration linger() {
-		return Duration.ZERO;
-	}
-
-	/**
 	 * A copy with TLS.
 	 *
 	 * @param newTls TLS settings, {@code null} for plain TCP

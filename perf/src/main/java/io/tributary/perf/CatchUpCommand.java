@@ -1,0 +1,72 @@
+package io.tributary.perf;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code catch-up}: how fast an empty node syncs every event of a full one over loopback TCP, against the
+ * local write rate of the same events. See {@link CatchUpScenario}. Prints progress to standard error and
+ * the result as the last line of standard output, and writes it to {@code <out>/catch-up.json}.
+ */
+@Command(name = CatchUpScenario.NAME, mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Node A, on a fresh H2 file store, is filled with events through its engine (untimed). "
+				+ "The same events are then written into a third fresh store as local-write does (timed: the local "
+				+ "rate). Then an empty node B on its own store dials A over loopback TCP for one sync session, "
+				+ "timed from the connect until B's vector covers A's; B's events and entity states are checked "
+				+ "against A's.",
+				"Counts accept 1_000_000, 1,000,000, 200k or 1m; spans 500ms, 30s, 2m or PT30S." })
+final class CatchUpCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--events", converter = Converters.Count.class, paramLabel = "N",
+			description = "Events A holds and B catches up on. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
+	long events;
+
+	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
+			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
+	long payloadBytes;
+
+	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
+			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "100000")
+	long entities;
+
+	@Option(names = "--writers", converter = Converters.Count.class, paramLabel = "N",
+			description = "Concurrent writers filling A and the local store, each with one write outstanding. "
+					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "4096")
+	long writers;
+
+	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
+			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
+			defaultValue = "1000")
+	long batchEvents;
+
+	@Option(names = "--timeout", converter = Converters.Span.class, paramLabel = "SPAN",
+			description = "How long the sync session may take. Default: ${DEFAULT-VALUE}.", defaultValue = "30m")
+	Duration timeout;
+
+	@Mixin
+	CommonOptions common;
+
+	@Override
+	public Integer call() throws Exception {
+		CatchUpScenario.Options options = new CatchUpScenario.Options(events,
+				Converters.toInt(spec, "--payload-bytes", payloadBytes), Converters.toInt(spec, "--entities", entities),
+				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--batch-events", batchEvents),
+				common.durability, common.seed, common.dir, common.keepData, timeout);
+		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();
+		Results.publish(spec.commandLine(), CatchUpScenario.NAME, common.out, result,
+				String.format(Locale.ROOT, "catch-up %.0f ev/s vs local %.0f ev/s (ratio %.3f), %d lost",
+						result.eventsPerSecond(), result.localEventsPerSecond(), result.ratio(), result.lost()));
+		return result.lost() == 0 && result.vectorsEqual() && result.entityStatesDiffering() == 0 ? 0 : 3;
+	}
+}

@@ -1,0 +1,262 @@
+package io.tributary.perf;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.tributary.EntityState;
+import io.tributary.VersionVector;
+import io.tributary.storage.h2.Durability;
+import io.tributary.transport.SyncReport;
+import io.tributary.transport.peer.Backoff;
+import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerConfig;
+import io.tributary.transport.peer.PeerConnector;
+import io.tributary.transport.peer.PeerServer;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The {@code catch-up} scenario: how fast an empty node catches up on a full one over the peer protocol,
+ * compared with writing the same events locally.
+ * <p>
+ * In order: (1) node A, on a fresh H2 file store, is filled with the workload's events through its engine
+ * (untimed) and its projection checkpointed; (2) the same events are written into a third fresh store the
+ * way {@code local-write} writes them, timed: the local rate; (3) an empty node B on its own store dials A
+ * over loopback TCP for one sync session ({@link PeerConnector#syncOnce(Duration)}), timed from the connect
+ * until B's vector covers A's; (4) B's events are read back and compared with what A acknowledged, and every
+ * entity state of B with A's. Blocking: run from a {@code main} method or a test, never on a Reactor thread.
+ */
+final class CatchUpScenario {
+
+	/** Stable name, used in the result and the output file. */
+	static final String NAME = "catch-up";
+
+	private static final String HOST = "127.0.0.1";
+	private static final Duration SERVER_TIMEOUT = Duration.ofSeconds(10);
+
+	/**
+	 * The scenario's settings.
+	 *
+	 * @param events events A holds
+	 * @param payloadBytes payload size
+	 * @param entities entity key space
+	 * @param writers concurrent writers filling A and the local store
+	 * @param batchEvents most events per EVENTS frame
+	 * @param durability durability of every store
+	 * @param seed workload seed
+	 * @param dataParent directory under which a fresh data directory is made; {@code null} for the
+	 *        system's temporary directory
+	 * @param keepData keep the data directory afterwards
+	 * @param timeout how long the sync session may take
+	 */
+	record Options(long events, int payloadBytes, int entities, int writers, int batchEvents, Durability durability,
+			long seed, Path dataParent, boolean keepData, Duration timeout) {
+
+		Options {
+			Objects.requireNonNull(durability, "durability");
+			Objects.requireNonNull(timeout, "timeout");
+			if (events < 1 || payloadBytes < 1 || entities < 1 || writers < 1 || batchEvents < 1) {
+				throw new IllegalArgumentException("events, payload bytes, entities, writers and batch events must be "
+						+ "at least 1");
+			}
+			if (events > Integer.MAX_VALUE - 8) {
+				throw new IllegalArgumentException("events must be below " + (Integer.MAX_VALUE - 8));
+			}
+		}
+	}
+
+	private final Options options;
+	private final PrintWriter err;
+	private final Writers writers;
+
+	CatchUpScenario(Options options, PrintWriter err) {
+		this.options = options;
+		this.err = err;
+		this.writers = new Writers(options.writers(), false, err);
+	}
+
+	/**
+	 * Runs the scenario.
+	 *
+	 * @return the result
+	 * @throws IOException when the data directory cannot be made or removed
+	 */
+	CatchUpResult run() throws IOException {
+		Workload workload = new Workload(options.entities(), options.payloadBytes(), options.seed());
+		try (DataDirectory data = DataDirectory.create(options.dataParent(), options.keepData(), NAME, err);
+				Nodes nodes = new Nodes()) {
+			return run(workload, data, nodes);
+		}
+	}
+
+	private CatchUpResult run(Workload workload, DataDirectory data, Nodes nodes) {
+		double loadStart = JvmStats.loadAverage();
+		int n = (int) options.events();
+
+		// (1) fill A, untimed
+		Node a = nodes.open(data.resolve("a"), options.durability(), "a");
+		EventLedger ledger = new EventLedger(a.engine().origin(), n);
+		long fillNanos = writers.write(a.engine(), workload, ledger, 0, n, null, "fill A");
+		requireSequenceIsPosition(ledger);
+		// now rather than in the middle of the catch-up, where A's periodic checkpoint would compete with it
+		a.engine().checkpoint().block(Node.TIMEOUT);
+
+		// (2) the local rate of the same events into a fresh store
+		Local local = local(workload, data.resolve("local"), n);
+		err.printf("[%s] local writes: %,.0f ev/s%n", NAME, n / (local.nanos() / 1e9));
+		System.gc();
+
+		// (3) B catches up
+		Node b = nodes.open(data.resolve("b"), options.durability(), "b");
+		CatchUp catchUp = catchUp(a, b);
+		double rate = Figures.rate(n, catchUp.nanos());
+		double localRate = Figures.rate(n, local.nanos());
+		err.printf("[%s] B caught up in %,.3f s: %,.0f ev/s (%s)%n", NAME, catchUp.nanos() / 1e9, rate,
+				catchUp.report().ok() ? "session ok" : "session failed: " + catchUp.report().error());
+
+		// (4) what B holds
+		Check check = check(a, b, workload, ledger);
+		err.printf("[%s] B verified: %,d of %,d events, %,d lost, vectors %s, %,d of %,d entity states differ%n", NAME,
+				check.verified(), n, check.lost(), check.vectorsEqual() ? "equal" : "DIFFER",
+				check.statesDiffering(), check.statesCompared());
+
+		Node.Commits frames = catchUp.commits();
+		JvmStats.Usage usage = catchUp.usage();
+		SyncReport report = catchUp.report();
+		return new CatchUpResult(NAME, n, options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
+				options.entities(), options.writers(), options.batchEvents(), options.durability().name(),
+				options.seed(), rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
+				Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
+				Figures.rate(frames.count(), catchUp.nanos()), frames.count(), Figures.round(frames.batchMean()),
+				Figures.round(frames.millisMean()), local.commits().count(), Figures.round(local.commits().batchMean()),
+				report.ok(), report.millis(), report.error(), report.received(), check.lost(), check.verified(),
+				check.vectorsEqual(), check.statesCompared(), check.statesDiffering(), usage.heapMaxUsedMb(),
+				JvmStats.heapMax() >> 20, usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
+				local.usage().gcMillis(), local.usage().cpuSeconds(), Figures.round(usage.cpuNanos() / 1e3 / n),
+				Figures.round(local.usage().cpuNanos() / 1e3 / n),
+				Figures.megabytes(DataDirectory.sizeOf(data.resolve("a"))),
+				Figures.megabytes(DataDirectory.sizeOf(data.resolve("b"))), JvmStats.cores(), loadStart,
+				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs());
+	}
+
+	/**
+	 * The ledger is indexed by position and B is checked by origin sequence: on a fresh single-writer
+	 * store they are the same, which this checks rather than assumes.
+	 */
+	private static void requireSequenceIsPosition(EventLedger ledger) {
+		long acknowledged = ledger.acknowledged();
+		if (acknowledged != ledger.capacity()) {
+			throw new IllegalStateException("only " + acknowledged + " of " + ledger.capacity()
+					+ " writes to A were acknowledged");
+		}
+		for (int i = 0; i < ledger.capacity(); i++) {
+			if (ledger.originSeq(i) != i + 1L) {
+				throw new IllegalStateException("A's event at position " + (i + 1) + " has origin sequence "
+						+ ledger.originSeq(i));
+			}
+		}
+	}
+
+	/** Figures of the local writes. */
+	private record Local(long nanos, JvmStats.Usage usage, Node.Commits commits) {
+	}
+
+	private Local local(Workload workload, Path dir, int n) {
+		try (Node node = Node.open(dir, options.durability(), "local")) {
+			EventLedger ledger = new EventLedger(node.engine().origin(), n);
+			JvmStats.Window window = JvmStats.window();
+			long nanos = writers.write(node.engine(), workload, ledger, 0, n, null, "local writes");
+			JvmStats.Usage usage = window.stop();
+			if (ledger.acknowledged() != n) {
+				throw new IllegalStateException("only " + ledger.acknowledged() + " of " + n
+						+ " local writes were acknowledged");
+			}
+			return new Local(nanos, usage, node.commits());
+		}
+	}
+
+	/** Figures of B's catch-up. */
+	private record CatchUp(long nanos, SyncReport report, JvmStats.Usage usage, Node.Commits commits) {
+	}
+
+	private CatchUp catchUp(Node a, Node b) {
+		PeerConfig defaults = PeerConfig.defaults();
+		PeerConfig config = defaults.withBatching(options.batchEvents());
+		PeerServer server = Objects.requireNonNull(PeerServer.bind(a.engine(), config, HOST, 0).block(SERVER_TIMEOUT),
+				"server");
+		try {
+			VersionVector target = a.engine().vector();
+			String origin = a.engine().origin();
+			PeerConnector connector = new PeerConnector(b.engine(), config, new PeerAddress(HOST, server.port()),
+					Backoff.defaults());
+			Node.Commits commits0 = b.commits();
+			JvmStats.Window window = JvmStats.window();
+			Progress progress = Progress.start("catch-up B", options.events(), () -> b.engine().vector().get(origin), err);
+			AtomicLong coveredAt = new AtomicLong();
+			long start = System.nanoTime();
+			// the moment B holds everything, to the millisecond: the session itself ends later, after its own
+			// poll and the acknowledgements
+			Disposable watch = Flux.interval(Duration.ofMillis(1), JvmStats.MONITOR)
+					.filter(t -> b.engine().vector().covers(target))
+					.next()
+					.subscribe(t -> coveredAt.compareAndSet(0, System.nanoTime()));
+			SyncReport report;
+			try {
+				report = Objects.requireNonNull(connector.syncOnce(options.timeout()).block(), "report");
+			}
+			finally {
+				watch.dispose();
+				progress.stop();
+			}
+			if (b.engine().vector().covers(target)) {
+				coveredAt.compareAndSet(0, System.nanoTime());
+			}
+			long end = coveredAt.get() == 0 ? System.nanoTime() : coveredAt.get();
+			JvmStats.Usage usage = window.stop();
+			return new CatchUp(end - start, report, usage, b.commits().since(commits0));
+		}
+		finally {
+			server.close(SERVER_TIMEOUT).block(SERVER_TIMEOUT.multipliedBy(2));
+		}
+	}
+
+	/** What B holds, compared with A. */
+	private record Check(long verified, long lost, boolean vectorsEqual, long statesCompared, long statesDiffering) {
+	}
+
+	private Check check(Node a, Node b, Workload workload, EventLedger ledger) {
+		BitSet matched = new BitSet(ledger.capacity());
+		b.forEachEvent(e -> {
+			long index = e.originSeq() - 1;
+			if (index < ledger.capacity() && ledger.matchesAt((int) index, e, workload)) {
+				matched.set((int) index);
+			}
+		});
+		long verified = matched.cardinality();
+		boolean vectorsEqual = a.engine().vector().equals(b.engine().vector());
+
+		Map<String, EntityState> onA = new HashMap<>();
+		for (EntityState s : Objects.requireNonNull(a.engine().query(Workload.TYPE).collectList().block(), "A")) {
+			onA.put(s.entityId(), s);
+		}
+		long differing = 0;
+		long compared = 0;
+		for (EntityState s : Objects.requireNonNull(b.engine().query(Workload.TYPE).collectList().block(), "B")) {
+			compared++;
+			if (!s.equals(onA.remove(s.entityId()))) {
+				differing++;
+			}
+		}
+		// states A has and B lacks
+		compared += onA.size();
+		differing += onA.size();
+		return new Check(verified, ledger.capacity() - verified, vectorsEqual, compared, differing);
+	}
+}

@@ -1,0 +1,34 @@
+package io.tributary.perf;
+
+import java.nio.file.Path;
+
+import io.tributary.storage.h2.Durability;
+import picocli.CommandLine.Option;
+
+/**
+ * Options every scenario takes (a picocli mixin): the stores' durability, the workload's seed, where the
+ * data and the result go.
+ */
+final class CommonOptions {
+
+	@Option(names = "--durability", paramLabel = "MODE",
+			description = "What an acknowledged write survives, for every store of the scenario: "
+					+ "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.", defaultValue = "PROCESS_CRASH")
+	Durability durability;
+
+	@Option(names = "--seed", paramLabel = "SEED", description = "Workload seed. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "42")
+	long seed;
+
+	@Option(names = "--dir", paramLabel = "DIR",
+			description = "Where the fresh data directory is made (choose the disk to measure). "
+					+ "Default: the system's temporary directory.")
+	Path dir;
+
+	@Option(names = "--keep-data", description = "Keep the data directory afterwards.")
+	boolean keepData;
+
+	@Option(names = "--out", paramLabel = "DIR", description = "Where the result file goes. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "perf/target/results")
+	Path out;
+}

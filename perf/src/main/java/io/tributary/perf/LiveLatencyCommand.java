@@ -1,0 +1,82 @@
+package io.tributary.perf;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code live-latency}: the time from a write on one node to the entity change on its live peers. See
+ * {@link LiveLatencyScenario}. Prints progress to standard error and the result as the last line of standard
+ * output, and writes it to {@code <out>/live-latency.json}.
+ */
+@Command(name = LiveLatencyScenario.NAME, mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Node A and receiving nodes, each on its own H2 file store, each receiving node keeping a "
+				+ "live peer session to A over loopback TCP. After a warmup, writes are submitted to A at a steady "
+				+ "rate; each event's latency runs from just before its write is submitted until a receiving node's "
+				+ "changes() emits its entity change, matched by event id.",
+				"Counts accept 1_000_000, 1,000,000, 200k or 1m; spans 500ms, 30s, 2m or PT30S." })
+final class LiveLatencyCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--rate", converter = Converters.Count.class, paramLabel = "EVENTS",
+			description = "Writes per second on A. Default: ${DEFAULT-VALUE}.", defaultValue = "5000")
+	long rate;
+
+	@Option(names = "--duration", converter = Converters.Span.class, paramLabel = "SPAN",
+			description = "The measured span. Default: ${DEFAULT-VALUE}.", defaultValue = "30s")
+	Duration duration;
+
+	@Option(names = "--warmup", converter = Converters.Span.class, paramLabel = "SPAN",
+			description = "Written first at the same rate, not measured. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "5s")
+	Duration warmup;
+
+	@Option(names = "--peers", converter = Converters.Count.class, paramLabel = "N",
+			description = "Receiving nodes, each dialling A; latencies are over all of them. "
+					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "1")
+	long peers;
+
+	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
+			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
+	long payloadBytes;
+
+	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
+			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "100000")
+	long entities;
+
+	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
+			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
+			defaultValue = "1000")
+	long batchEvents;
+
+	@Option(names = "--grace", converter = Converters.Span.class, paramLabel = "SPAN",
+			description = "How long to wait for the last deliveries after the measured span; events not seen by "
+					+ "then are lost. Default: ${DEFAULT-VALUE}.", defaultValue = "10s")
+	Duration grace;
+
+	@Mixin
+	CommonOptions common;
+
+	@Override
+	public Integer call() throws Exception {
+		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, duration, warmup,
+				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", payloadBytes),
+				Converters.toInt(spec, "--entities", entities), Converters.toInt(spec, "--batch-events", batchEvents),
+				grace, common.durability, common.seed, common.dir, common.keepData);
+		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
+		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,
+				String.format(Locale.ROOT, "%.0f ev/s achieved; p50 %.3f ms, p99 %.3f ms, max %.3f ms; %d lost",
+						result.achievedRate(), result.p50Millis(), result.p99Millis(), result.maxMillis(),
+						result.lost()));
+		return result.lost() == 0 && result.writeErrors() == 0 && result.error() == null ? 0 : 3;
+	}
+}

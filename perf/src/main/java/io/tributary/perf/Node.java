@@ -1,0 +1,126 @@
+package io.tributary.perf;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.storage.h2.Durability;
+import io.tributary.storage.h2.H2Storage;
+import reactor.core.publisher.Mono;
+
+/**
+ * One engine on its own H2 file store, with a meter registry the harness reads. Blocking: open, read and
+ * close it from a {@code main} method or a test, never on a Reactor thread.
+ */
+final class Node implements AutoCloseable {
+
+	/** How long opening or closing may take (closing checkpoints the whole projection). */
+	static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+	private static final int READ_PAGE = 4096;
+
+	private final H2Storage storage;
+	private final SyncEngine engine;
+	private final SimpleMeterRegistry registry;
+
+	private Node(H2Storage storage, SyncEngine engine, SimpleMeterRegistry registry) {
+		this.storage = storage;
+		this.engine = engine;
+		this.registry = registry;
+	}
+
+	/**
+	 * Opens (or reopens) the store in a directory and an engine on it.
+	 *
+	 * @param dir the store's directory
+	 * @param durability what an acknowledged write survives
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @return the open node
+	 */
+	static Node open(Path dir, Durability durability, String origin) {
+		H2Storage storage = Objects.requireNonNull(
+				H2Storage.builder().directory(dir).durability(durability).open().block(TIMEOUT), "storage");
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		SyncEngine.Builder builder = SyncEngine.builder().storage(storage).meterRegistry(registry);
+		if (origin != null) {
+			builder.origin(origin);
+		}
+		SyncEngine engine = builder.open()
+				.onErrorResume(e -> storage.close().onErrorResume(c -> {
+					e.addSuppressed(c);
+					return Mono.empty();
+				}).then(Mono.error(e)))
+				.block(TIMEOUT);
+		return new Node(storage, Objects.requireNonNull(engine, "engine"), registry);
+	}
+
+	SyncEngine engine() {
+		return engine;
+	}
+
+	H2Storage storage() {
+		return storage;
+	}
+
+	/**
+	 * Group commits so far, from the engine's {@code tributary.commit.*} meters.
+	 *
+	 * @return the running totals
+	 */
+	Commits commits() {
+		Timer timer = registry.find("tributary.commit.duration").timer();
+		DistributionSummary batch = registry.find("tributary.commit.batch").summary();
+		return new Commits(timer == null ? 0 : timer.count(),
+				timer == null ? 0 : timer.totalTime(TimeUnit.MILLISECONDS), batch == null ? 0 : batch.totalAmount());
+	}
+
+	/**
+	 * Reads every stored event in position order, a page at a time, and blocks until done.
+	 *
+	 * @param each called with each event, on the storage's reader thread
+	 */
+	void forEachEvent(Consumer<Event> each) {
+		storage.events().read(0, READ_PAGE).collectList()
+				.expand(page -> page.size() < READ_PAGE ? Mono.empty()
+						: storage.events().read(page.get(page.size() - 1).position(), READ_PAGE).collectList())
+				.doOnNext(page -> page.forEach(each))
+				.then()
+				.block();
+	}
+
+	/** Closes the engine, which checkpoints its projection and closes the store. */
+	@Override
+	public void close() {
+		engine.close().block(TIMEOUT);
+	}
+
+	/**
+	 * Running totals of the group commits.
+	 *
+	 * @param count commits
+	 * @param millis time the store took, summed
+	 * @param events events committed
+	 */
+	record Commits(long count, double millis, double events) {
+
+		/** The commits since an earlier reading. */
+		Commits since(Commits before) {
+			return new Commits(count - before.count, millis - before.millis, events - before.events);
+		}
+
+		double batchMean() {
+			return count == 0 ? 0 : events / count;
+		}
+
+		double millisMean() {
+			return count == 0 ? 0 : millis / count;
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package io.tributary.perf;
+
+import java.io.PrintWriter;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+
+import io.tributary.SyncEngine;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Concurrent writers putting workload events into an engine: each writer is a chain of writes with one
+ * outstanding, holding no thread. Each write is submitted from the thread that acknowledged the writer's
+ * previous write (the storage's), or from Reactor's parallel scheduler when so configured. Blocking: run
+ * from a {@code main} method or a test.
+ */
+final class Writers {
+
+	private final int writers;
+	private final boolean submitOnParallel;
+	private final PrintWriter err;
+
+	/**
+	 * Writers with these settings.
+	 *
+	 * @param writers concurrent writers
+	 * @param submitOnParallel submit each write from Reactor's parallel scheduler
+	 * @param err where the progress lines go
+	 */
+	Writers(int writers, boolean submitOnParallel, PrintWriter err) {
+		if (writers < 1) {
+			throw new IllegalArgumentException("writers must be at least 1: " + writers);
+		}
+		this.writers = writers;
+		this.submitOnParallel = submitOnParallel;
+		this.err = err;
+	}
+
+	/**
+	 * Writes events {@code [first, first + count)} of the workload, recording each acknowledged one in the
+	 * ledger, with progress lines each second.
+	 *
+	 * @param engine where to write
+	 * @param workload what to write
+	 * @param ledger where acknowledged events are recorded
+	 * @param first index of the first event
+	 * @param count events to write
+	 * @param latency where each write's latency (subscription to acknowledgement, in microseconds) goes;
+	 *        {@code null} for none
+	 * @param phase the phase's name, for the progress lines
+	 * @return nanoseconds from the first submit to the last acknowledgement
+	 */
+	long write(SyncEngine engine, Workload workload, EventLedger ledger, long first, long count, Histogram latency,
+			String phase) {
+		if (count == 0) {
+			return 0;
+		}
+		int lanes = (int) Math.min(writers, count);
+		LongAdder done = new LongAdder();
+		Progress progress = Progress.start(phase, count, done::sum, err);
+		try {
+			long start = System.nanoTime();
+			Long end = Flux.range(0, lanes)
+					.flatMap(lane -> Flux.range(0, (int) (count / lanes + (lane < count % lanes ? 1 : 0)))
+							.concatMap(k -> write(engine, workload, ledger, first + lane + (long) k * lanes, latency, done), 1),
+							lanes, 1)
+					.then(Mono.fromSupplier(System::nanoTime))
+					.block();
+			return Objects.requireNonNull(end, "end") - start;
+		}
+		finally {
+			progress.stop();
+		}
+	}
+
+	/** One write of event {@code i}; its latency runs from subscription to the engine's acknowledgement. */
+	private Mono<Void> write(SyncEngine engine, Workload workload, EventLedger ledger, long i, Histogram latency,
+			LongAdder done) {
+		Mono<Void> write = Mono.defer(() -> {
+			int entity = workload.entityOf(i);
+			int payload = workload.payloadOf(i);
+			long submitted = System.nanoTime();
+			return engine.put(Workload.TYPE, workload.entityId(entity), workload.payload(payload))
+					.doOnNext(e -> {
+						if (latency != null) {
+							latency.recordValue(Math.max(0, (System.nanoTime() - submitted) / 1000));
+						}
+						ledger.record(e, entity, payload);
+						done.increment();
+					})
+					.then();
+		});
+		return submitOnParallel ? write.subscribeOn(Schedulers.parallel()) : write;
+	}
+}
