@@ -156,7 +156,7 @@ public final class PeerConnector {
 
 	/** Polls (cheaply, every 5 ms) until the peer acknowledged ours and we hold theirs. */
 	private Mono<VersionVector> waitUntil(PeerSession session, VersionVector ours, VersionVector theirs) {
-		return Mono.fromSupplier(() -> session.acked().covers(ours) && engine.vector().covers(theirs))
+		return Mono.fromSupplier(() -> session.acked().covers(ours) && engine.vector().covers(theirs) && session.idle())
 				.repeatWhen(r -> r.delayElements(Duration.ofMillis(5)))
 				.takeUntil(b -> b)
 				.last()

@@ -38,6 +38,9 @@ final class PeerSession {
 
 	private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
 
+	/** Frames applied at once; more wait in the socket (TCP backpressure). */
+	private static final int APPLY_CONCURRENCY = 8;
+
 	private final SyncEngine engine;
 	private final PeerConfig config;
 	private final FrameCodec codec;
@@ -50,6 +53,7 @@ final class PeerSession {
 	/** What the peer is known to hold: its vector, its acks, what it sent and what was sent to it. */
 	private final AtomicReference<VersionVector> known = new AtomicReference<>(VersionVector.empty());
 	private final AtomicReference<VersionVector> acked = new AtomicReference<>(VersionVector.empty());
+	private final java.util.concurrent.atomic.AtomicInteger applying = new java.util.concurrent.atomic.AtomicInteger();
 	private final Sinks.One<VersionVector> peerCaughtUp = Sinks.one();
 	private final Sinks.One<VersionVector> caughtUpSent = Sinks.one();
 	private volatile Throwable failure;
@@ -81,6 +85,11 @@ final class PeerSession {
 	/** What the peer is known to hold now, including what was sent to it and not yet acknowledged. */
 	VersionVector known() {
 		return known.get();
+	}
+
+	/** Whether no received frame is being applied now. */
+	boolean idle() {
+		return applying.get() == 0;
 	}
 
 	/** What the peer acknowledged holding (its handshake vector and its acks). */
@@ -121,7 +130,10 @@ final class PeerSession {
 		Mono<Void> inbound = Mono.when(
 				in.receive().asByteArray()
 						.timeout(config.idleTimeout())
-						.concatMap(bytes -> onFrame(codec.decode(bytes)), 1)
+						// frames are applied in order (inner Monos are subscribed, so submitted, in arrival order), a
+						// few at a time so that the group committer can take them in one commit; at most that many
+						// frames wait here, and the socket is not read meanwhile
+						.flatMapSequential(bytes -> onFrame(codec.decode(bytes)), APPLY_CONCURRENCY, 1)
 						.then(),
 				handshakeTimer)
 				.onErrorResume(this::onInboundError)
@@ -196,10 +208,11 @@ final class PeerSession {
 					// a full replica does not take stubs: it waits for the content from a peer that holds it
 					events = withoutStubs(events);
 				}
+				applying.incrementAndGet();
 				return engine.apply(events).doOnNext(r -> {
 					link.received(r.applied());
 					emitControl(new Frame.Ack(engine.vector()));
-				}).then();
+				}).doFinally(s -> applying.decrementAndGet()).then();
 			case ACK:
 				VersionVector ack = ((Frame.Ack) frame).vector();
 				known.accumulateAndGet(ack, VersionVector::merge);
