@@ -422,7 +422,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> events(long afterPosition) {
-		return eventBatches(afterPosition).concatMapIterable(l -> l);
+		// one batch at a time: a slow subscriber must not pull batches ahead of its demand
+		return eventBatches(afterPosition).concatMapIterable(l -> l, 1);
 	}
 
 	@Override
@@ -452,20 +453,21 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.publishOn(delivery, 1)
 				.doOnNext(batch -> buffered.addAndGet(-batch.size()));
 		return Flux.concat(pages(last.get()), tail)
-				.concatMap(batch -> {
-					// the switch from pages to the live tail may overlap: keep what follows the last emitted
+				// handle only sees a batch when the subscriber wants one, so the cursor moves exactly when a
+				// batch is delivered: a switch back to the store (LiveOverflow) then resumes right after it
+				.<List<Event>>handle((batch, sink) -> {
+					// the switch from pages to the live tail may overlap: keep what follows the last delivered
 					long after = last.get();
 					int from = 0;
 					while (from < batch.size() && batch.get(from).position() <= after) {
 						from++;
 					}
-					if (from == batch.size()) {
-						return Mono.<List<Event>>empty();
+					if (from < batch.size()) {
+						List<Event> fresh = from == 0 ? batch : batch.subList(from, batch.size());
+						last.set(fresh.get(fresh.size() - 1).position());
+						sink.next(fresh);
 					}
-					List<Event> fresh = from == 0 ? batch : batch.subList(from, batch.size());
-					last.set(fresh.get(fresh.size() - 1).position());
-					return Mono.just(fresh);
-				}, 1)
+				})
 				.doFinally(s -> live.dispose());
 	}
 

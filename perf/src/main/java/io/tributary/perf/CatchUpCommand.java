@@ -31,15 +31,6 @@ final class CatchUpCommand implements Callable<Integer> {
 			description = "Events A holds and B catches up on. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
 	long events;
 
-	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
-			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
-	long payloadBytes;
-
-	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
-			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "100000")
-	long entities;
-
 	@Option(names = "--writers", converter = Converters.Count.class, paramLabel = "N",
 			description = "Concurrent writers filling A and the local store, each with one write outstanding. "
 					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "4096")
@@ -60,7 +51,7 @@ final class CatchUpCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		CatchUpScenario.Options options = new CatchUpScenario.Options(events,
-				Converters.toInt(spec, "--payload-bytes", payloadBytes), Converters.toInt(spec, "--entities", entities),
+				Converters.toInt(spec, "--payload-bytes", common.payloadBytes), Converters.toInt(spec, "--entities", common.entities),
 				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--batch-events", batchEvents),
 				common.durability, common.seed, common.dir, common.keepData, timeout);
 		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();

@@ -6,10 +6,19 @@ import io.tributary.storage.h2.Durability;
 import picocli.CommandLine.Option;
 
 /**
- * Options every scenario takes (a picocli mixin): the stores' durability, the workload's seed, where the
- * data and the result go.
+ * Options every scenario takes (a picocli mixin): the workload's shape and seed, the stores' durability,
+ * where the data and the result go.
  */
 final class CommonOptions {
+
+	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
+			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
+	long payloadBytes;
+
+	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
+			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "100000")
+	long entities;
 
 	@Option(names = "--durability", paramLabel = "MODE",
 			description = "What an acknowledged write survives, for every store of the scenario: "

@@ -44,15 +44,6 @@ final class LiveLatencyCommand implements Callable<Integer> {
 					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "1")
 	long peers;
 
-	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
-			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
-	long payloadBytes;
-
-	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
-			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "100000")
-	long entities;
-
 	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
 			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
 			defaultValue = "1000")
@@ -69,8 +60,8 @@ final class LiveLatencyCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, duration, warmup,
-				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", payloadBytes),
-				Converters.toInt(spec, "--entities", entities), Converters.toInt(spec, "--batch-events", batchEvents),
+				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
+				Converters.toInt(spec, "--entities", common.entities), Converters.toInt(spec, "--batch-events", batchEvents),
 				grace, common.durability, common.seed, common.dir, common.keepData);
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,

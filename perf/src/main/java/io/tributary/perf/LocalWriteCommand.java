@@ -33,15 +33,6 @@ final class LocalWriteCommand implements Callable<Integer> {
 			description = "Measured events per side. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
 	long events;
 
-	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
-			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
-	long payloadBytes;
-
-	@Option(names = "--entities", converter = Converters.Count.class, paramLabel = "N",
-			description = "Entity key space; each event writes a uniformly chosen entity. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "100000")
-	long entities;
-
 	@Option(names = "--warmup", converter = Converters.Count.class, paramLabel = "N",
 			description = "Events each side writes first, not measured. Default: ${DEFAULT-VALUE}.",
 			defaultValue = "200000")
@@ -58,8 +49,8 @@ final class LocalWriteCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LocalWriteScenario.Options options = new LocalWriteScenario.Options(events,
-				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--payload-bytes", payloadBytes),
-				Converters.toInt(spec, "--entities", entities), common.durability, warmup, common.seed, common.dir,
+				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
+				Converters.toInt(spec, "--entities", common.entities), common.durability, warmup, common.seed, common.dir,
 				common.keepData, submitOnParallel);
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,
