@@ -22,11 +22,11 @@ import java.util.List;
  * @param elapsedSeconds from B's connect until B's vector covered A's
  * @param localElapsedSeconds first local write submitted to the last one acknowledged
  * @param fillEventsPerSecond A's fill rate (cold, the first writes of the process)
- * @param framesPerSecond EVENTS frames B applied per second of {@code elapsedSeconds}
- * @param frames EVENTS frames B applied: B's group commits, one per frame, as B applies frames one at a
- *        time and has no writer of its own
- * @param frameEventsMean mean events per frame
- * @param commitMillisMean mean time B's store took per commit (per frame)
+ * @param commitsPerSecond group commits B made per second of {@code elapsedSeconds} (B applies a few
+ *        received frames at once, so one commit may hold several frames)
+ * @param commits B's group commits during the catch-up
+ * @param commitEventsMean mean events per commit of B
+ * @param commitMillisMean mean time B's store took per commit
  * @param localCommits group commits of the local store
  * @param localCommitBatchMean mean events per local group commit
  * @param syncOk whether the one sync session reported success (both sides hold each other's events)
@@ -60,7 +60,7 @@ import java.util.List;
 record CatchUpResult(String scenario, long events, int payloadBytes, double payloadBytesMean, int entities,
 		int writers, int batchEvents, String durability, long seed, double eventsPerSecond,
 		double localEventsPerSecond, double ratio, double elapsedSeconds, double localElapsedSeconds,
-		double fillEventsPerSecond, double framesPerSecond, long frames, double frameEventsMean,
+		double fillEventsPerSecond, double commitsPerSecond, long commits, double commitEventsMean,
 		double commitMillisMean, long localCommits, double localCommitBatchMean, boolean syncOk, long syncMillis,
 		String syncError, long received, long lost, long verifiedEvents, boolean vectorsEqual,
 		long entityStatesCompared, long entityStatesDiffering, long heapMaxUsedMb, long heapMaxMb, long gcMillis,

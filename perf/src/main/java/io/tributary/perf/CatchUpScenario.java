@@ -127,15 +127,15 @@ final class CatchUpScenario {
 				check.verified(), n, check.lost(), check.vectorsEqual() ? "equal" : "DIFFER",
 				check.statesDiffering(), check.statesCompared());
 
-		Node.Commits frames = catchUp.commits();
+		Node.Commits commits = catchUp.commits();
 		JvmStats.Usage usage = catchUp.usage();
 		SyncReport report = catchUp.report();
 		return new CatchUpResult(NAME, n, options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
 				options.entities(), options.writers(), options.batchEvents(), options.durability().name(),
 				options.seed(), rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
 				Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
-				Figures.rate(frames.count(), catchUp.nanos()), frames.count(), Figures.round(frames.batchMean()),
-				Figures.round(frames.millisMean()), local.commits().count(), Figures.round(local.commits().batchMean()),
+				Figures.rate(commits.count(), catchUp.nanos()), commits.count(), Figures.round(commits.batchMean()),
+				Figures.round(commits.millisMean()), local.commits().count(), Figures.round(local.commits().batchMean()),
 				report.ok(), report.millis(), report.error(), report.received(), check.lost(), check.verified(),
 				check.vectorsEqual(), check.statesCompared(), check.statesDiffering(), usage.heapMaxUsedMb(),
 				JvmStats.heapMax() >> 20, usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),

@@ -39,7 +39,7 @@ import java.util.List;
  *        the latency before the event leaves A
  * @param ackP99Millis the same, 99th percentile
  * @param sourceCommitBatchMean mean events per group commit on A during the measured span
- * @param frameEventsMean mean events per frame (per group commit) on the receiving nodes during the
+ * @param receiverCommitEventsMean mean events per group commit on the receiving nodes during the
  *        measured span
  * @param vectorsCovered whether every receiving node's vector covered A's at the end
  * @param error why a receiving node's change stream failed, {@code null} when none did
@@ -61,7 +61,7 @@ record LiveLatencyResult(String scenario, long rate, double achievedRate, double
 		String durability, long seed, long events, long delivered, long lost, long writeErrors,
 		double p50Millis, double p90Millis, double p99Millis, double p999Millis, double maxMillis, double meanMillis,
 		double fromScheduleP99Millis, double fromScheduleMaxMillis, double maxSubmitLagMillis, double ackP50Millis,
-		double ackP99Millis, double sourceCommitBatchMean, double frameEventsMean, boolean vectorsCovered,
+		double ackP99Millis, double sourceCommitBatchMean, double receiverCommitEventsMean, boolean vectorsCovered,
 		String error, long heapMaxUsedMb, long heapMaxMb, long gcMillis, long gcCount, double cpuSeconds,
 		double cpuMicrosPerEvent, int cores,
 		double loadAverageStart, double loadAverageEnd, String javaVersion, List<String> jvmArgs) {

@@ -202,11 +202,11 @@ final class LiveLatencyScenario {
 		}
 		JvmStats.Usage usage = window.stop();
 		Node.Commits sourceCommits = a.commits().since(sourceCommits0);
-		Node.Commits frames = new Node.Commits(0, 0, 0);
+		Node.Commits received = new Node.Commits(0, 0, 0);
 		for (int i = 0; i < receivers.size(); i++) {
 			Node.Commits c = receivers.get(i).commits().since(frames0.get(i));
-			frames = new Node.Commits(frames.count() + c.count(), frames.millis() + c.millis(),
-					frames.events() + c.events());
+			received = new Node.Commits(received.count() + c.count(), received.millis() + c.millis(),
+					received.events() + c.events());
 		}
 
 		// the last deliveries: until every acknowledged event reached every receiver, or the grace ends
@@ -236,7 +236,7 @@ final class LiveLatencyScenario {
 				options.batchEvents(), options.durability().name(),
 				options.seed(), events, delivered, lost, generator.writeErrors(), l.p50(), l.p90(), l.p99(), l.p999(),
 				l.max(), l.mean(), s.p99(), s.max(), Figures.round(generator.maxLagNanos() / 1e6), ack.p50(),
-				ack.p99(), Figures.round(sourceCommits.batchMean()), Figures.round(frames.batchMean()), covered,
+				ack.p99(), Figures.round(sourceCommits.batchMean()), Figures.round(received.batchMean()), covered,
 				error == null ? null : error.toString(), usage.heapMaxUsedMb(), JvmStats.heapMax() >> 20,
 				usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
 				events == 0 ? 0 : Figures.round(usage.cpuNanos() / 1e3 / events), JvmStats.cores(), loadStart,
