@@ -195,6 +195,17 @@ public interface SyncEngine {
 	Flux<String> types();
 
 	/**
+	 * The next page of what a replica lacks: {@link #lacking(VersionVector, int)} after the position of the
+	 * last event of the previous page, which spares the store reading that part again.
+	 *
+	 * @param have the other replica's vector, advanced by the pages it got
+	 * @param afterPosition the position of the last event of the previous page
+	 * @param limit most events
+	 * @return the events
+	 */
+	Flux<Event> lacking(VersionVector have, long afterPosition, int limit);
+
+	/**
 	 * The vector of committed events.
 	 *
 	 * @return the vector at this moment

@@ -485,6 +485,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public Flux<Event> lacking(VersionVector have, long afterPosition, int limit) {
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, afterPosition, limit)));
+	}
+
+	@Override
 	public Mono<Event> event(String eventOrigin, long originSeq) {
 		return whileOpen(Flux.empty()).then(Mono.defer(() -> {
 			VersionVector v = committedVector;

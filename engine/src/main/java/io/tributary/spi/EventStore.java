@@ -47,6 +47,20 @@ public interface EventStore {
 	Flux<Event> readLacking(VersionVector have, int limit);
 
 	/**
+	 * Like {@link #readLacking(VersionVector, int)}, from after a position on: for a reader paging through
+	 * what it lacks, which already received every lacking event up to that position. Stores that can,
+	 * start reading there instead of where the lacking origins begin.
+	 *
+	 * @param have the reader's vector
+	 * @param afterPosition the position of the last event of the previous page, 0 for the first page
+	 * @param limit most events to emit, at least 1
+	 * @return the events not covered by {@code have} after {@code afterPosition}
+	 */
+	default Flux<Event> readLacking(VersionVector have, long afterPosition, int limit) {
+		return readLacking(have, Integer.MAX_VALUE).filter(e -> e.position() > afterPosition).take(limit);
+	}
+
+	/**
 	 * The store's vector: per origin the highest sequence held.
 	 *
 	 * @return the vector

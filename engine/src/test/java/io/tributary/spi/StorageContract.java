@@ -283,6 +283,30 @@ public abstract class StorageContract {
 	}
 
 	@Test
+	void readLackingAfterThePreviousPageReturnsTheSameEventsAsOneRead() {
+		List<Event> stored = append(interleaved(40));
+		VersionVector start = VersionVector.empty().with("b", 11);
+		List<Event> whole = storage.events().readLacking(start, 10_000).collectList().block(TIMEOUT);
+		VersionVector have = start;
+		long after = 0;
+		List<Event> paged = new ArrayList<>();
+		for (int call = 0; call < 1000; call++) {
+			List<Event> page = storage.events().readLacking(have, after, 7).collectList().block(TIMEOUT);
+			if (page.isEmpty()) {
+				break;
+			}
+			for (Event e : page) {
+				assertTrue(e.position() > after, "after the previous page: " + e);
+				have = have.with(e.origin(), e.originSeq());
+				paged.add(e);
+			}
+			after = page.get(page.size() - 1).position();
+		}
+		assertEquals(whole, paged, "paging with the position hint returns every lacking event once, in order");
+		assertEquals(stored.size() - 11, paged.size());
+	}
+
+	@Test
 	void vectorAndLastPositionFollowTheAppends() {
 		assertEquals(VersionVector.empty(), vector());
 		assertEquals(0, lastPosition());

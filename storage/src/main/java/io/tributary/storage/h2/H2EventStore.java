@@ -124,6 +124,11 @@ final class H2EventStore implements EventStore {
 
 	@Override
 	public Flux<Event> readLacking(VersionVector have, int limit) {
+		return readLacking(have, 0, limit);
+	}
+
+	@Override
+	public Flux<Event> readLacking(VersionVector have, long afterPosition, int limit) {
 		if (limit < 1) {
 			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
 		}
@@ -140,7 +145,8 @@ final class H2EventStore implements EventStore {
 					.reduce(Long.MAX_VALUE, Math::min)
 					.flux())
 					.single()
-					.flatMapMany(start -> scan(start - 1, have, limit));
+					// a reader paging through what it lacks has every lacking event up to afterPosition
+					.flatMapMany(start -> scan(Math.max(start - 1, afterPosition), have, limit));
 		});
 	}
 

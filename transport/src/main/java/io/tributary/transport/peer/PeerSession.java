@@ -306,9 +306,13 @@ final class PeerSession {
 	/** What this side sends once the session is established. */
 	private Flux<Frame> sender(Established remote) {
 		long livePosition = engine.lastPosition();
-		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(catchUpVector(), config.batchEvents()).collectList())
+		// each page continues after the last one: everything the peer lacks up to there was in a page
+		java.util.concurrent.atomic.AtomicLong pagedTo = new java.util.concurrent.atomic.AtomicLong();
+		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(catchUpVector(), pagedTo.get(), config.batchEvents())
+				.collectList())
 				.repeat()
 				.takeWhile(page -> !page.isEmpty())
+				.doOnNext(page -> pagedTo.set(page.get(page.size() - 1).position()))
 				.concatMapIterable(this::toFrames);
 		Flux<Frame> caughtUp = Mono.fromSupplier(() -> {
 			VersionVector v = engine.vector();
