@@ -3,7 +3,6 @@ package io.tributary.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -112,7 +111,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private volatile boolean terminated;
 	private volatile boolean checkpointing;
 	private volatile boolean finalStarted;
-	private final ConcurrentLinkedQueue<Collection<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
+	private final ConcurrentLinkedQueue<List<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
 	private volatile MonoSink<Void> closeSink;
@@ -654,9 +653,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 			if (!inFlight && !checkpointing && !terminated) {
 				// a checkpoint goes first once requested (under load the queue is never empty); it only takes
 				// a snapshot here, the save runs beside the commits
-				Collection<Projector.FoldSnapshot> failed;
+				List<Projector.FoldSnapshot> failed;
 				while ((failed = failedSnapshots.poll()) != null) {
-					projector.markDirty(new ArrayList<>(failed));
+					projector.markDirty(failed);
 				}
 				Conflict c;
 				while ((c = failedConflicts.poll()) != null) {

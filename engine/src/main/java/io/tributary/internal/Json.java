@@ -64,19 +64,6 @@ public final class Json {
 	}
 
 	/**
-	 * Turns a payload into UTF-8 JSON bytes and checks it is exactly one JSON object.
-	 *
-	 * @param payload a {@code String}, {@code byte[]}, {@code JsonNode} or {@code Map}
-	 * @return UTF-8 JSON of an object
-	 * @throws ValidationException when it is not a JSON object
-	 */
-	public static byte[] toObjectBytes(Object payload) {
-		byte[] bytes = toBytes(payload);
-		requireObject(bytes);
-		return bytes;
-	}
-
-	/**
 	 * Checks UTF-8 JSON is exactly one object, with a streaming parser (no tree is built).
 	 *
 	 * @param bytes the JSON

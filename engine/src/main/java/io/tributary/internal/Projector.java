@@ -32,7 +32,7 @@ import io.tributary.spi.EventCodec;
  * incrementally; one that arrives late is inserted and the suffix folded again, which is what makes the
  * result a function of the set of events and not of their arrival order.
  * <p>
- * Mutation ({@link #apply(Event)}, {@link #load(EntityRecord)}, {@link #takeDirty()}) must come from one
+ * Mutation ({@link #apply(Event)}, {@link #load(EntityRecord)}, {@link #snapshotDirty()}) must come from one
  * thread at a time; reads ({@link #get}, {@link #query}, {@link #head}) are safe from any thread.
  * Internal: not part of the API.
  */
@@ -160,19 +160,6 @@ public final class Projector {
 	}
 
 	/**
-	 * The folds changed since the last call, encoded for the projection store.
-	 *
-	 * @return the records
-	 */
-	public List<EntityRecord> takeDirty() {
-		List<EntityRecord> out = new ArrayList<>();
-		for (FoldSnapshot f : snapshotDirty()) {
-			out.add(f.encode());
-		}
-		return out;
-	}
-
-	/**
 	 * Marks folds dirty again after their snapshots failed to save.
 	 *
 	 * @param snapshots the snapshots that were not saved
@@ -198,15 +185,6 @@ public final class Projector {
 			n += m.size();
 		}
 		return n;
-	}
-
-	/**
-	 * How many folds changed since the last {@link #takeDirty()}.
-	 *
-	 * @return the count
-	 */
-	public int dirtyCount() {
-		return dirty.size();
 	}
 
 	/**

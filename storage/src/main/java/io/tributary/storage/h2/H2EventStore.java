@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.tributary.Event;
 import io.tributary.VersionVector;
@@ -45,10 +44,8 @@ final class H2EventStore implements EventStore {
 				.flatMap(r -> r.map((row, meta) -> Map.entry(row.get(0, String.class), ((Number) row.get(1)).longValue()))))
 				.collectMap(Map.Entry::getKey, Map.Entry::getValue)
 				.map(VersionVector::of);
-		Mono<Long> last = executor.read(c -> Flux.from(c.createStatement(
-				"SELECT COALESCE(MAX(position), 0) FROM tributary_event").execute())
-				.flatMap(r -> r.map((row, meta) -> ((Number) row.get(0)).longValue())))
-				.single();
+		Mono<Long> last = executor.read(c -> H2Executor.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
+				.flux()).single();
 		return Mono.zip(vector, last).map(t -> new H2EventStore(executor, t.getT1(), t.getT2()));
 	}
 
@@ -168,11 +165,5 @@ final class H2EventStore implements EventStore {
 	@Override
 	public Mono<Long> lastPosition() {
 		return Mono.fromSupplier(() -> lastPosition);
-	}
-
-	static Mono<Long> count(Connection c, String sql) {
-		return Flux.from(c.createStatement(sql).execute())
-				.flatMap(r -> r.map((row, m) -> ((Number) row.get(0)).longValue()))
-				.single();
 	}
 }

@@ -142,6 +142,19 @@ final class H2Executor {
 				.reduce(0L, Long::sum);
 	}
 
+	/**
+	 * Runs a query of one numeric value.
+	 *
+	 * @param c the connection
+	 * @param sql the SQL
+	 * @return the value as a long
+	 */
+	static Mono<Long> scalar(Connection c, String sql) {
+		return Flux.from(c.createStatement(sql).execute())
+				.flatMap(r -> r.map((row, m) -> ((Number) row.get(0)).longValue()))
+				.single();
+	}
+
 	static Statement bind(Statement s, Object... binds) {
 		for (int i = 0; i < binds.length; i++) {
 			if (binds[i] instanceof Null) {

@@ -70,7 +70,7 @@ final class H2ProjectionStore implements ProjectionStore {
 	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll) {
 		return executor.inCheckpointTransaction(c -> {
 			Mono<Long> seqStart = nextSeq >= 0 ? Mono.just(nextSeq)
-					: H2EventStore.count(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection");
+					: H2Executor.scalar(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection");
 			return seqStart.flatMap(first -> {
 				List<byte[]> chunks = encodeChunks(entities);
 				Long[] seqs = new Long[chunks.size()];

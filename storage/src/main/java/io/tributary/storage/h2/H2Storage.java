@@ -75,10 +75,7 @@ public final class H2Storage implements Storage {
 
 	@Override
 	public Mono<String> origin(String candidate) {
-		return executor.inTransaction(c -> Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1")
-				.bind(0, "origin").execute())
-				.flatMap(r -> r.map((row, m) -> row.get(0, String.class)))
-				.next()
+		return executor.inTransaction(c -> meta(c, "origin")
 				.switchIfEmpty(putMeta(c, "origin", candidate).thenReturn(candidate)));
 	}
 
@@ -96,9 +93,12 @@ public final class H2Storage implements Storage {
 	}
 
 	static Mono<String> meta(H2Executor executor, String name) {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1")
-				.bind(0, name).execute())
-				.flatMap(r -> r.map((row, m) -> row.get(0, String.class))))
+		return executor.read(c -> meta(c, name).flux()).next();
+	}
+
+	private static Mono<String> meta(Connection c, String name) {
+		return Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1").bind(0, name).execute())
+				.flatMap(r -> r.map((row, m) -> row.get(0, String.class)))
 				.next();
 	}
 
@@ -111,7 +111,7 @@ public final class H2Storage implements Storage {
 		return executor.onWriter(c -> H2Executor.update(c, "CREATE TABLE IF NOT EXISTS tributary_schema_version ("
 				+ "version INT NOT NULL PRIMARY KEY, script VARCHAR(255) NOT NULL, "
 				+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)")
-				.then(H2EventStore.count(c, "SELECT COALESCE(MAX(version), 0) FROM tributary_schema_version"))
+				.then(H2Executor.scalar(c, "SELECT COALESCE(MAX(version), 0) FROM tributary_schema_version"))
 				.flatMap(current -> {
 					if (current > SCRIPTS.size()) {
 						return Mono.error(new IllegalStateException("database schema version " + current

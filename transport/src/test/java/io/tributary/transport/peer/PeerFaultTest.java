@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import io.netty.buffer.Unpooled;
 import io.tributary.Event;
 import io.tributary.ForwardingStorage;
 import io.tributary.SyncEngine;
@@ -237,9 +236,5 @@ class PeerFaultTest extends PeerTestBase {
 			maxBatch.accumulateAndGet(batch.size(), Math::max);
 			return Mono.delay(delay).then(super.append(batch));
 		}
-	}
-
-	static byte[] copy(byte[] b) {
-		return Unpooled.copiedBuffer(b).array();
 	}
 }
