@@ -68,7 +68,7 @@ public final class FrameCodec {
 	 * @throws IllegalArgumentException when the frame exceeds the maximum size
 	 */
 	public byte[] encode(Frame frame) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream(frame instanceof Frame.Events ? 64 * 1024 : 256);
+		ByteArrayOutputStream out = new ByteArrayOutputStream(initialSize(frame));
 		out.write(0);
 		out.write(0);
 		out.write(0);
@@ -100,7 +100,7 @@ public final class FrameCodec {
 			else if (frame instanceof Frame.Events) {
 				g.writeArrayFieldStart("events");
 				for (Event e : ((Frame.Events) frame).events()) {
-					writeEvent(g, e);
+					writeEvent(g, out, e);
 				}
 				g.writeEndArray();
 			}
@@ -157,7 +157,32 @@ public final class FrameCodec {
 		g.writeEndObject();
 	}
 
-	private static void writeEvent(JsonGenerator g, Event e) throws IOException {
+	/** The buffer an encoding starts with: enough for a typical frame, so that it is rarely copied or oversized. */
+	private int initialSize(Frame frame) {
+		if (!(frame instanceof Frame.Events)) {
+			return 256;
+		}
+		long size = 64;
+		for (Event e : ((Frame.Events) frame).events()) {
+			size += 192 + e.origin().length() + e.type().length() + e.entityId().length()
+					+ (e.payload() == null ? 0 : e.payload().length);
+		}
+		return (int) Math.min(size, maxFrameBytes + 5L);
+	}
+
+	/**
+	 * An upper bound of an event's encoded size: JSON escapes take at most six bytes a character.
+	 *
+	 * @param e the event
+	 * @return bytes it takes at most in an {@link Frame.Events} frame
+	 */
+	static long maxEncodedSize(Event e) {
+		long text = e.origin().length() + e.type().length() + e.entityId().length()
+				+ (e.userId() == null ? 0 : e.userId().length());
+		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
+	}
+
+	private static void writeEvent(JsonGenerator g, ByteArrayOutputStream out, Event e) throws IOException {
 		g.writeStartObject();
 		g.writeStringField("id", e.id().toString());
 		g.writeStringField("origin", e.origin());
@@ -167,8 +192,12 @@ public final class FrameCodec {
 		g.writeStringField("entityId", e.entityId());
 		g.writeStringField("op", e.op().name());
 		if (e.payload() != null) {
+			// the payload is a JSON value already: its UTF-8 bytes go out as they are, after the generator has
+			// written the separator and counted the value (no String round trip)
 			g.writeFieldName("payload");
-			g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+			g.writeRawValue("");
+			g.flush();
+			out.write(e.payload(), 0, e.payload().length);
 		}
 		if (e.base() != null) {
 			g.writeStringField("base", e.base().toString());

@@ -394,7 +394,7 @@ final class PeerSession {
 		int from = 0;
 		long size = 0;
 		for (int i = 0; i < unsent.size(); i++) {
-			long estimate = estimate(unsent.get(i));
+			long estimate = FrameCodec.maxEncodedSize(unsent.get(i));
 			if (i > from && (i - from >= config.batchEvents() || size + estimate > budget)) {
 				frames.add(new Frame.Events(unsent.subList(from, i)));
 				from = i;
@@ -404,12 +404,5 @@ final class PeerSession {
 		}
 		frames.add(new Frame.Events(unsent.subList(from, unsent.size())));
 		return frames;
-	}
-
-	/** An upper bound of an event's encoded size: JSON escapes take at most six bytes a character. */
-	private static long estimate(Event e) {
-		long text = e.origin().length() + e.type().length() + e.entityId().length()
-				+ (e.userId() == null ? 0 : e.userId().length());
-		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
 	}
 }
