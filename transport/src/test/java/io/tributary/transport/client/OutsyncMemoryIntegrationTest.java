@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OutsyncMemoryIntegrationTest extends ClientTestBase {
 
 	private static final int WRITES = 100_000;
-	/** What the drain may add to the live heap, H2 caches and both projections included: well below the outbox held at once. */
+	/** What the drain may add to the live heap, both engines, projections and H2 caches included. */
 	private static final long LIVE_HEAP_BOUND = 128L * 1024 * 1024;
 
 	/** The heap that survived the most recent collection of each pool. */
