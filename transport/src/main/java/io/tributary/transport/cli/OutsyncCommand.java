@@ -1,13 +1,11 @@
 package io.tributary.transport.cli;
 
-import java.util.concurrent.Callable;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpMethod;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code outsync}: asks a running node to push its own events that its upstream lacks
@@ -21,25 +19,26 @@ import picocli.CommandLine.Spec;
 				"With --json, prints the drain report: pushed, rejected, pending, upstream, stoppedOnRejection." },
 		footer = { "", "Exit codes: 0 drained, 1 the drain failed, the upstream refused the node's token, the node "
 				+ "has no upstream or is unreachable, 2 bad arguments." })
-final class OutsyncCommand implements Callable<Integer> {
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
-
-	@Mixin
-	UpstreamCall call;
+final class OutsyncCommand extends UpstreamCall.Command {
 
 	@Override
-	public Integer call() {
-		return call.run(api, cli::env, HttpMethod.POST, "/api/sync/outsync", SyncCommand.TIMEOUT,
-				spec.commandLine().getOut(), r -> "pushed " + r.path("pushed").asLong() + " events ("
-						+ r.path("rejected").asLong() + " refused), " + r.path("pending").asLong() + " pending; upstream "
-						+ Format.vector(r.path("upstream")));
+	HttpMethod method() {
+		return HttpMethod.POST;
+	}
+
+	@Override
+	String path() {
+		return "/api/sync/outsync";
+	}
+
+	@Override
+	Duration timeout() {
+		return SyncCommand.TIMEOUT;
+	}
+
+	@Override
+	String describe(JsonNode r) {
+		return "pushed " + r.path("pushed").asLong() + " events (" + r.path("rejected").asLong() + " refused), "
+				+ r.path("pending").asLong() + " pending; upstream " + Format.vector(r.path("upstream"));
 	}
 }

@@ -1,15 +1,11 @@
 package io.tributary.transport.cli;
 
-import java.util.concurrent.Callable;
+import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpMethod;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sync-status}: a running node's status towards its upstream ({@code GET /api/sync/status}).
@@ -22,34 +18,32 @@ import picocli.CommandLine.Spec;
 						+ "lastError, authRequired, syncedTypes, deadLetters." },
 		footer = { "", "Exit codes: 0 shown, 1 the node has no upstream or is unreachable or refused the token, "
 				+ "2 bad arguments." })
-final class SyncStatusCommand implements Callable<Integer> {
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
-
-	@Mixin
-	UpstreamCall call;
+final class SyncStatusCommand extends UpstreamCall.Command {
 
 	@Override
-	public Integer call() {
-		return call.run(api, cli::env, HttpMethod.GET, "/api/sync/status", StatusCommand.TIMEOUT,
-				spec.commandLine().getOut(), SyncStatusCommand::describe);
+	HttpMethod method() {
+		return HttpMethod.GET;
 	}
 
-	private static String describe(JsonNode s) {
-		return "upstream       " + s.path("upstream").asText() + System.lineSeparator()
-				+ "pending        " + s.path("pending").asLong() + System.lineSeparator()
-				+ "last outsync   " + s.path("lastOutsync").asText("never") + System.lineSeparator()
-				+ "last downsync  " + s.path("lastDownsync").asText("never") + System.lineSeparator()
-				+ "upstream vector " + Format.vector(s.path("upstreamVector")) + System.lineSeparator()
-				+ "last error     " + s.path("lastError").asText("none") + (s.path("authRequired").asBoolean()
+	@Override
+	String path() {
+		return "/api/sync/status";
+	}
+
+	@Override
+	Duration timeout() {
+		return StatusCommand.TIMEOUT;
+	}
+
+	@Override
+	String describe(JsonNode r) {
+		return "upstream       " + r.path("upstream").asText() + System.lineSeparator()
+				+ "pending        " + r.path("pending").asLong() + System.lineSeparator()
+				+ "last outsync   " + r.path("lastOutsync").asText("never") + System.lineSeparator()
+				+ "last downsync  " + r.path("lastDownsync").asText("never") + System.lineSeparator()
+				+ "upstream vector " + Format.vector(r.path("upstreamVector")) + System.lineSeparator()
+				+ "last error     " + r.path("lastError").asText("none") + (r.path("authRequired").asBoolean()
 						? " (a new upstream token is needed)" : "") + System.lineSeparator()
-				+ "dead letters   " + s.path("deadLetters").asLong();
+				+ "dead letters   " + r.path("deadLetters").asLong();
 	}
 }

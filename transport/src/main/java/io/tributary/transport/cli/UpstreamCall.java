@@ -19,6 +19,41 @@ import picocli.CommandLine.Option;
  */
 final class UpstreamCall {
 
+	/**
+	 * A command that makes one request about the node's upstream.
+	 */
+	abstract static class Command implements java.util.concurrent.Callable<Integer> {
+
+		@picocli.CommandLine.ParentCommand
+		NodeCli cli;
+
+		@picocli.CommandLine.Spec
+		picocli.CommandLine.Model.CommandSpec spec;
+
+		@picocli.CommandLine.Mixin
+		ApiOptions api;
+
+		@picocli.CommandLine.Mixin
+		UpstreamCall call;
+
+		/** The request's method. */
+		abstract HttpMethod method();
+
+		/** The request's path. */
+		abstract String path();
+
+		/** How long to wait by default. */
+		abstract Duration timeout();
+
+		/** The lines printed for a successful answer without {@code --json}. */
+		abstract String describe(JsonNode answer);
+
+		@Override
+		public Integer call() {
+			return call.run(api, cli::env, method(), path(), timeout(), spec.commandLine().getOut(), this::describe);
+		}
+	}
+
 	@Option(names = "--upstream", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
 			description = "The upstream's peer port, as the node reaches it. Default: the node's configured "
 					+ "upstream (node --upstream).")
