@@ -63,6 +63,26 @@ class PeerUsersTest extends PeerTestBase {
 	}
 
 	@Test
+	void aRefusedDeleteDeletesNothing() {
+		SyncEngine node = engine("node");
+		PeerServer server = server(node, PeerConfig.defaults().withUsers(USERS));
+		SyncEngine device = engine("device");
+		device.write(WriteRequest.put("todo", "milk", "{\"by\":\"alice\"}").withUserId("alice")).block(T);
+		device.write(WriteRequest.delete("todo", "milk").withUserId("bob")).block(T);
+		device.write(WriteRequest.patch("todo", "milk", "{\"done\":true}").withUserId("alice")).block(T);
+
+		UpstreamCalls.PushResult r = new UpstreamCalls(PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()))
+				.push(device, "alice-token", 10, false, v -> { }, list -> reactor.core.publisher.Mono.empty()).block(T);
+
+		assertEquals(1, r.rejected());
+		assertEquals(device.vector(), node.vector());
+		Event stub = node.event("device", 2).block(T);
+		assertTrue(Rejections.isStub(stub) && stub.op() == io.tributary.Op.PATCH, stub.toString());
+		assertFalse(node.get("todo", "milk").block(T).deleted(), "the refused delete deleted nothing");
+		assertEquals("{\"by\":\"alice\",\"done\":true}", node.get("todo", "milk").block(T).json());
+	}
+
+	@Test
 	void rejectionStubsArePassedOnSoEveryReplicaKeepsAContiguousVector() {
 		SyncEngine node = engine("node");
 		PeerServer server = server(node, PeerConfig.defaults().withUsers(USERS).withToken("shared"));
