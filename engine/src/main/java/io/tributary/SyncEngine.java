@@ -213,6 +213,14 @@ public interface SyncEngine {
 	VersionVector vector();
 
 	/**
+	 * The dead letters of this replica's storage: its events an upstream refused permanently (see
+	 * {@code docs/CLIENT.md}).
+	 *
+	 * @return the storage's dead-letter store
+	 */
+	io.tributary.spi.DeadLetterStore deadLetters();
+
+	/**
 	 * The position of the newest committed event.
 	 *
 	 * @return the position, 0 when none

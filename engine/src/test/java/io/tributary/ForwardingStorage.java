@@ -123,6 +123,11 @@ public class ForwardingStorage implements Storage {
 	}
 
 	@Override
+	public io.tributary.spi.DeadLetterStore deadLetters() {
+		return delegate.deadLetters();
+	}
+
+	@Override
 	public Mono<String> origin(String candidate) {
 		return delegate.origin(candidate);
 	}

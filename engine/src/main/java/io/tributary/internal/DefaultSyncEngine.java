@@ -511,6 +511,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public io.tributary.spi.DeadLetterStore deadLetters() {
+		return storage.deadLetters();
+	}
+
+	@Override
 	public long lastPosition() {
 		return lastPosition;
 	}

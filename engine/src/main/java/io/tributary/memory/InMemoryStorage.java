@@ -11,6 +11,7 @@ import java.util.UUID;
 import io.tributary.Conflict;
 import io.tributary.Event;
 import io.tributary.VersionVector;
+import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
@@ -37,6 +38,7 @@ public final class InMemoryStorage implements Storage {
 
 	private final EventStore events = new Events();
 	private final ProjectionStore projections = new Projections();
+	private final DeadLetterStore deadLetters = new InMemoryDeadLetters();
 
 	/**
 	 * An empty store.
@@ -52,6 +54,11 @@ public final class InMemoryStorage implements Storage {
 	@Override
 	public ProjectionStore projections() {
 		return projections;
+	}
+
+	@Override
+	public DeadLetterStore deadLetters() {
+		return deadLetters;
 	}
 
 	@Override

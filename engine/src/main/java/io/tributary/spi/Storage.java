@@ -3,7 +3,7 @@ package io.tributary.spi;
 import reactor.core.publisher.Mono;
 
 /**
- * A replica's storage: its event log, its projection store and its identity. Closing it releases
+ * A replica's storage: its event log, its projection store, its dead letters and its identity. Closing it releases
  * every resource (connections, threads, files).
  */
 public interface Storage {
@@ -21,6 +21,13 @@ public interface Storage {
 	 * @return the store
 	 */
 	ProjectionStore projections();
+
+	/**
+	 * The dead letters: local events an upstream refused permanently.
+	 *
+	 * @return the store
+	 */
+	DeadLetterStore deadLetters();
 
 	/**
 	 * The replica's origin id: the stored one, or {@code candidate} stored now on first start.

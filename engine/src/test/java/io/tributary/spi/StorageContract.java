@@ -405,6 +405,50 @@ public abstract class StorageContract {
 		assertEquals(List.of(), storage.projections().conflicts("other", 10).collectList().block(TIMEOUT));
 	}
 
+	// ------------------------------------------------------------ dead letters
+
+	private static DeadLetter letter(Event e, String code, long millis) {
+		return new DeadLetter(e, code, "refused: " + code + " \u05E9\u200F", java.time.Instant.ofEpochMilli(T0 + millis));
+	}
+
+	@Test
+	void deadLettersAreListedOldestFirstWithEveryField() {
+		DeadLetter late = letter(event("a", 2), "FORBIDDEN", 20);
+		DeadLetter early = letter(event("b", 1), "INVALID_EVENT", 10);
+		DeadLetter tie = letter(event("a", 1), "INVALID_EVENT", 10);
+		storage.deadLetters().put(late).block(TIMEOUT);
+		storage.deadLetters().put(early).block(TIMEOUT);
+		storage.deadLetters().put(tie).block(TIMEOUT);
+
+		assertEquals(List.of(tie, early, late), storage.deadLetters().list(10).collectList().block(TIMEOUT));
+		assertEquals(List.of(tie), storage.deadLetters().list(1).collectList().block(TIMEOUT));
+		assertEquals(late, storage.deadLetters().get("a", 2).block(TIMEOUT));
+		assertEquals(3L, storage.deadLetters().count().block(TIMEOUT));
+		assertEquals(null, storage.deadLetters().get("a", 3).block(TIMEOUT), "no letter at an unknown address");
+	}
+
+	@Test
+	void deadLetterForTheSameEventIsReplacedAndDeletedOnce() {
+		storage.deadLetters().put(letter(event("a", 1), "INVALID_EVENT", 1)).block(TIMEOUT);
+		DeadLetter again = letter(event("a", 1), "FORBIDDEN", 2);
+		storage.deadLetters().put(again).block(TIMEOUT);
+		assertEquals(List.of(again), storage.deadLetters().list(10).collectList().block(TIMEOUT));
+
+		assertEquals(Boolean.TRUE, storage.deadLetters().delete("a", 1).block(TIMEOUT));
+		assertEquals(Boolean.FALSE, storage.deadLetters().delete("a", 1).block(TIMEOUT));
+		assertEquals(0L, storage.deadLetters().count().block(TIMEOUT));
+	}
+
+	@Test
+	void deadLettersSurviveAReopen() {
+		DeadLetter d = letter(event("a", 3), "FORBIDDEN", 5);
+		storage.deadLetters().put(d).block(TIMEOUT);
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(List.of(d), storage.deadLetters().list(10).collectList().block(TIMEOUT));
+	}
+
 	// ------------------------------------------------------------ restart
 
 	@Test

@@ -17,6 +17,7 @@ import io.tributary.SyncEngine;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
+import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;
@@ -24,6 +25,7 @@ import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerConnector;
 import io.tributary.transport.peer.PeerLink;
 import io.tributary.transport.peer.PeerServer;
+import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
@@ -46,9 +48,11 @@ public final class SyncNode {
 	private final DisposableServer http;
 	private final List<PeerConnector> connectors;
 	private final Directory directory;
+	private final Upstreams upstreams;
 
 	private SyncNode(SyncEngine engine, PeerServer peerServer, DisposableServer http, List<PeerConnector> connectors,
-			Directory directory) {
+			Directory directory, Upstreams upstreams) {
+		this.upstreams = upstreams;
 		this.engine = engine;
 		this.peerServer = peerServer;
 		this.http = http;
@@ -99,6 +103,16 @@ public final class SyncNode {
 	 */
 	public PeerDirectory peers() {
 		return directory;
+	}
+
+	/**
+	 * The node's upstreams: the configured one ({@link Builder#upstream(PeerAddress)}) and others named per
+	 * request.
+	 *
+	 * @return the upstreams
+	 */
+	public Upstreams upstreams() {
+		return upstreams;
 	}
 
 	/**
@@ -178,6 +192,9 @@ public final class SyncNode {
 		private PrometheusMeterRegistry registry;
 		private int maxBodyBytes = HttpApi.DEFAULT_MAX_BODY_BYTES;
 		private Duration syncTimeout = Duration.ofMinutes(5);
+		private PeerAddress upstream;
+		private String upstreamToken;
+		private UserTokens users;
 
 		private Builder() {
 		}
@@ -293,6 +310,41 @@ public final class SyncNode {
 		}
 
 		/**
+		 * An upstream node this node syncs with as a client (outsync, downsync) when asked through the HTTP
+		 * API. Default none.
+		 *
+		 * @param address the upstream's peer address, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder upstream(PeerAddress address) {
+			this.upstream = address;
+			return this;
+		}
+
+		/**
+		 * The token presented to upstreams. Default none.
+		 *
+		 * @param value the token, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder upstreamToken(String value) {
+			this.upstreamToken = value;
+			return this;
+		}
+
+		/**
+		 * Tokens that each admit one user's clients, restricted to pushing that user's events (row-level
+		 * security). They work beside the shared {@link #token(String)}. Default none.
+		 *
+		 * @param value the tokens, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder users(UserTokens value) {
+			this.users = value;
+			return this;
+		}
+
+		/**
 		 * Reconnect delays. Default 100 ms doubling to 10 s, jittered.
 		 *
 		 * @param value the backoff
@@ -337,7 +389,7 @@ public final class SyncNode {
 				}
 				PrometheusMeterRegistry metrics = registry != null ? registry
 						: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-				PeerConfig pc = peerConfig.withToken(token);
+				PeerConfig pc = peerConfig.withToken(token).withUsers(users);
 				List<PeerAddress> peerList = List.copyOf(peers);
 				Mono<Storage> store = storage != null ? Mono.just(storage)
 						: H2Storage.builder().directory(dataDir).durability(durability).open().cast(Storage.class);
@@ -349,10 +401,12 @@ public final class SyncNode {
 					return eb.open().onErrorResume(e -> s.close().then(Mono.error(e)));
 				}).flatMap(engine -> {
 					Directory directory = new Directory(engine, pc, syncTimeout);
+					Upstreams ups = new Upstreams(engine, peerConfig.withToken(null).withTypes(null).withUsers(null), upstream,
+							upstreamToken);
 					return PeerServer.bind(engine, pc, host, peerPort)
 							.flatMap(peerServer -> {
 								directory.server = peerServer;
-								return HttpApi.builder(engine).token(token).peers(directory).meterRegistry(metrics)
+								return HttpApi.builder(engine).token(token).peers(directory).upstreams(ups).meterRegistry(metrics)
 										.maxBodyBytes(maxBodyBytes).build().bind(host, httpPort)
 										.onErrorResume(e -> peerServer.close(Duration.ofSeconds(1)).then(Mono.error(e)))
 										.map(http -> {
@@ -365,7 +419,7 @@ public final class SyncNode {
 											}
 											log.info("node {} serving HTTP on {}:{} and peers on {}:{}", engine.origin(),
 													host, http.port(), host, peerServer.port());
-											return new SyncNode(engine, peerServer, http, connectors, directory);
+											return new SyncNode(engine, peerServer, http, connectors, directory, ups);
 										});
 							})
 							.onErrorResume(e -> engine.close().then(Mono.error(e)));
@@ -376,7 +430,9 @@ public final class SyncNode {
 		@Override
 		public String toString() {
 			return "SyncNode.Builder[dataDir=" + dataDir + ", host=" + host + ", httpPort=" + httpPort + ", peerPort="
-					+ peerPort + ", token=" + (token == null ? "none" : "****") + ", peers=" + peers + "]";
+					+ peerPort + ", token=" + (token == null ? "none" : "****") + ", peers=" + peers + ", upstream="
+					+ (upstream == null ? "none" : upstream) + ", upstreamToken=" + (upstreamToken == null ? "none" : "****")
+					+ ", users=" + (users == null ? "none" : users) + "]";
 		}
 	}
 }

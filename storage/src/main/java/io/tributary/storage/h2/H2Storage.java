@@ -13,6 +13,7 @@ import java.util.Objects;
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
+import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
@@ -34,7 +35,7 @@ import reactor.core.publisher.Mono;
 public final class H2Storage implements Storage {
 
 	/** The schema scripts in order; the version of a script is its index plus one. */
-	static final List<String> SCRIPTS = List.of("V1__init.sql");
+	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql");
 
 	/** Database files open in this JVM: a second storage on one file would corrupt positions. */
 	private static final java.util.Set<String> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -42,6 +43,7 @@ public final class H2Storage implements Storage {
 	private final H2Executor executor;
 	private final H2EventStore events;
 	private final H2ProjectionStore projections;
+	private final H2DeadLetterStore deadLetters;
 	private final String description;
 
 	private final String lockKey;
@@ -51,6 +53,7 @@ public final class H2Storage implements Storage {
 		this.executor = executor;
 		this.events = events;
 		this.projections = new H2ProjectionStore(executor);
+		this.deadLetters = new H2DeadLetterStore(executor);
 		this.description = description;
 	}
 
@@ -71,6 +74,11 @@ public final class H2Storage implements Storage {
 	@Override
 	public ProjectionStore projections() {
 		return projections;
+	}
+
+	@Override
+	public DeadLetterStore deadLetters() {
+		return deadLetters;
 	}
 
 	@Override

@@ -24,7 +24,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "tributary-node", mixinStandardHelpOptions = true, versionProvider = NodeCli.Version.class,
 		description = "Runs a Tributary sync node, or queries a running one.",
-		subcommands = { NodeCommand.class, StatusCommand.class, StatsCommand.class, SyncCommand.class },
+		subcommands = { NodeCommand.class, StatusCommand.class, StatsCommand.class, SyncCommand.class,
+				OutsyncCommand.class, DownsyncCommand.class, SyncStatusCommand.class },
 		synopsisSubcommandLabel = "COMMAND", commandListHeading = "%nCommands:%n",
 		footer = { "", "Run 'tributary-node COMMAND --help' for a command's options.",
 				"Exit codes: 0 success, 1 failure, 2 bad arguments." })

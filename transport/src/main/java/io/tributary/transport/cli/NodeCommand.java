@@ -41,7 +41,8 @@ import reactor.netty.ChannelBindException;
 		footerHeading = "%nConfig file:%n",
 		footer = { "Java properties, one key=value per line, # for comments. The keys are the long option names "
 				+ "without dashes: data, http-port, peer-port, host, token, peer (comma-separated), node-id, "
-				+ "durability, grace, max-body-bytes. Flags override the file; a relative data is resolved "
+				+ "durability, grace, max-body-bytes, upstream, upstream-token, user-token (comma-separated "
+				+ "TOKEN=USER items). Flags override the file; a relative data is resolved "
 				+ "against the file's directory.",
 				"",
 				"Exit codes: 0 stopped cleanly, 1 could not start or stop cleanly, 2 bad arguments." })
@@ -110,6 +111,20 @@ final class NodeCommand implements Callable<Integer> {
 			description = "Largest HTTP request body. Default: 1048576.")
 	Integer maxBodyBytes;
 
+	@Option(names = "--upstream", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
+			description = "An upstream node's peer port: this node syncs with it as a client when asked (POST "
+					+ "/api/sync/outsync, /downsync, /sync; the outsync, downsync and sync commands). Default: none.")
+	PeerAddress upstream;
+
+	@Option(names = "--upstream-token", paramLabel = "TOKEN",
+			description = "The token presented to the upstream. Default: none.")
+	String upstreamToken;
+
+	@Option(names = "--user-token", paramLabel = "TOKEN=USER", split = ",",
+			description = "A token that admits one user's clients, which may only push events of that user "
+					+ "(row-level security). Repeat the option or separate with commas.")
+	List<String> userTokens;
+
 	@Option(names = "--config", paramLabel = "FILE",
 			description = "A config file with any of the settings above; flags override it.")
 	Path config;
@@ -156,7 +171,8 @@ final class NodeCommand implements Callable<Integer> {
 	NodeSettings settings() {
 		try {
 			NodeSettings.Partial flags = new NodeSettings.Partial(data, host, httpPort, peerPort, token, peers, nodeId,
-					durability, grace, maxBodyBytes);
+					durability, grace, maxBodyBytes, upstream, upstreamToken,
+					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens));
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

@@ -20,6 +20,7 @@ import io.tributary.storage.h2.Durability;
 import io.tributary.transport.SyncNode;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.UserTokens;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -36,9 +37,13 @@ import picocli.CommandLine.TypeConversionException;
  * @param durability what an acknowledged write survives
  * @param grace how long a stopping node gives clients and peers
  * @param maxBodyBytes the largest HTTP request body
+ * @param upstream the upstream node, {@code null} for none
+ * @param upstreamToken the token presented to upstreams, {@code null} for none
+ * @param userTokens tokens that each admit one user's clients, token to user
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
-		String nodeId, Durability durability, Duration grace, int maxBodyBytes) {
+		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
+		String upstreamToken, Map<String, String> userTokens) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -48,7 +53,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 
 	/** The keys a config file may hold: the {@code node} command's long option names without dashes. */
 	static final List<String> KEYS = List.of("data", "http-port", "peer-port", "host", "token", "peer", "node-id",
-			"durability", "grace", "max-body-bytes");
+			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token");
 
 	/**
 	 * The builder of a node with these settings.
@@ -62,6 +67,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			b.nodeId(nodeId);
 		}
 		peers.forEach(b::peer);
+		b.upstream(upstream).upstreamToken(upstreamToken);
+		if (!userTokens.isEmpty()) {
+			b.users(UserTokens.of(userTokens));
+		}
 		return b;
 	}
 
@@ -70,16 +79,20 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		return "data=" + dataDir + ", host=" + host + ", http-port=" + httpPort + ", peer-port=" + peerPort + ", token="
 				+ (token == null ? "none" : "****") + ", peers=" + peers + ", node-id="
 				+ (nodeId == null ? "(stored or new)" : nodeId) + ", durability=" + durability + ", grace="
-				+ DurationConverter.format(grace) + ", max-body-bytes=" + maxBodyBytes;
+				+ DurationConverter.format(grace) + ", max-body-bytes=" + maxBodyBytes + ", upstream="
+				+ (upstream == null ? "none" : upstream) + ", upstream-token=" + (upstreamToken == null ? "none" : "****")
+				+ ", user-tokens=" + userTokens.size();
 	}
 
 	/**
 	 * Settings from one source, each {@code null} where that source says nothing.
 	 */
 	record Partial(Path dataDir, String host, Integer httpPort, Integer peerPort, String token,
-			List<PeerAddress> peers, String nodeId, Durability durability, Duration grace, Integer maxBodyBytes) {
+			List<PeerAddress> peers, String nodeId, Durability durability, Duration grace, Integer maxBodyBytes,
+			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens) {
 
-		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null);
+		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
+				null);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -133,11 +146,15 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			String durability = value(values, "durability");
 			String grace = value(values, "grace");
 			String body = value(values, "max-body-bytes");
+			String up = value(values, "upstream");
+			String users = value(values, "user-token");
 			return new Partial(data == null ? null : base.resolve(data), value(values, "host"),
 					port(values, "http-port"), port(values, "peer-port"), value(values, "token"),
 					peer == null ? null : peers(peer), value(values, "node-id"),
 					durability == null ? null : durability(durability), grace == null ? null : grace(grace),
-					body == null ? null : positive("max-body-bytes", body));
+					body == null ? null : positive("max-body-bytes", body),
+					up == null ? null : upstream(up), value(values, "upstream-token"),
+					users == null ? null : userTokens(List.of(users.split(","))));
 		}
 
 		/**
@@ -152,7 +169,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(httpPort, fallback.httpPort), first(peerPort, fallback.peerPort), first(token, fallback.token),
 					first(peers, fallback.peers), first(nodeId, fallback.nodeId),
 					first(durability, fallback.durability), first(grace, fallback.grace),
-					first(maxBodyBytes, fallback.maxBodyBytes));
+					first(maxBodyBytes, fallback.maxBodyBytes), first(upstream, fallback.upstream),
+					first(upstreamToken, fallback.upstreamToken), first(userTokens, fallback.userTokens));
 		}
 
 		/**
@@ -198,14 +216,18 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			return new NodeSettings(dataDir, host == null ? DEFAULT_HOST : host.strip(), httpPort, peerPort, t,
 					peers == null ? List.of() : List.copyOf(peers), nodeId == null ? null : nodeId.strip(),
 					durability == null ? Durability.PROCESS_CRASH : durability, grace == null ? DEFAULT_GRACE : grace,
-					maxBodyBytes == null ? HttpApi.DEFAULT_MAX_BODY_BYTES : maxBodyBytes);
+					maxBodyBytes == null ? HttpApi.DEFAULT_MAX_BODY_BYTES : maxBodyBytes, upstream,
+					upstreamToken == null || upstreamToken.isBlank() ? null : upstreamToken.strip(),
+					userTokens == null ? Map.of() : Map.copyOf(userTokens));
 		}
 
 		@Override
 		public String toString() {
 			return "Partial[data=" + dataDir + ", host=" + host + ", http-port=" + httpPort + ", peer-port=" + peerPort
 					+ ", token=" + (token == null ? "null" : "****") + ", peers=" + peers + ", node-id=" + nodeId
-					+ ", durability=" + durability + ", grace=" + grace + ", max-body-bytes=" + maxBodyBytes + "]";
+					+ ", durability=" + durability + ", grace=" + grace + ", max-body-bytes=" + maxBodyBytes
+					+ ", upstream=" + upstream + ", upstream-token=" + (upstreamToken == null ? "null" : "****")
+					+ ", user-tokens=" + (userTokens == null ? "null" : userTokens.size()) + "]";
 		}
 
 		private static <T> T first(T value, T fallback) {
@@ -251,6 +273,39 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				catch (TypeConversionException e) {
 					throw new IllegalArgumentException("peer: " + e.getMessage());
 				}
+			}
+			return out;
+		}
+
+		private static PeerAddress upstream(String v) {
+			try {
+				return new PeerAddressConverter().convert(v);
+			}
+			catch (TypeConversionException e) {
+				throw new IllegalArgumentException("upstream: " + e.getMessage());
+			}
+		}
+
+		/**
+		 * Tokens for users from {@code TOKEN=USER} items.
+		 *
+		 * @param items the items
+		 * @return token to user
+		 * @throws IllegalArgumentException for an item without {@code =} or with an empty side
+		 */
+		static Map<String, String> userTokens(List<String> items) {
+			Map<String, String> out = new LinkedHashMap<>();
+			for (String item : items) {
+				if (item.isBlank()) {
+					continue;
+				}
+				int eq = item.lastIndexOf('=');
+				String t = eq < 0 ? "" : item.substring(0, eq).strip();
+				String user = eq < 0 ? "" : item.substring(eq + 1).strip();
+				if (t.isEmpty() || user.isEmpty()) {
+					throw new IllegalArgumentException("user-token must be TOKEN=USER");
+				}
+				out.put(t, user);
 			}
 			return out;
 		}

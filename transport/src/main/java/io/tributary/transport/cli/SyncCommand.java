@@ -15,21 +15,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code sync}: asks a running node to sync with a peer now ({@code POST /api/sync?peer=}) and reports what
- * moved.
+ * moved; without {@code --peer}, to sync with its upstream as a client ({@code POST /api/sync/sync}).
  */
 @Command(name = "sync", sortOptions = false, mixinStandardHelpOptions = true,
 		versionProvider = NodeCli.Version.class,
 		description = { "Asks a running node (--node) to sync with a peer (--peer, the peer's peer port) now: each "
 				+ "side sends what the other lacks. Reports the events sent and received.",
+				"Without --peer, the node syncs with its upstream as a client (the configured one, or --upstream): "
+						+ "an outsync, then a downsync.",
 				"With --json, prints the node's sync report: peer, ok, sent, received, localVector, remoteVector, "
-						+ "millis, error." },
+						+ "millis, error; for an upstream: outsync, downsync, errors." },
 		footer = { "", "Exit codes: 0 both sides hold each other's events, 1 the sync failed or the node is "
-				+ "unreachable or refused the token, 2 bad arguments." })
+				+ "unreachable or refused the token or has no upstream, 2 bad arguments." })
 final class SyncCommand implements Callable<Integer> {
 
 	static final Duration TIMEOUT = Duration.ofMinutes(6);
@@ -43,15 +46,26 @@ final class SyncCommand implements Callable<Integer> {
 	@Mixin
 	ApiOptions api;
 
-	@Option(names = "--peer", paramLabel = "HOST:PORT", required = true, converter = PeerAddressConverter.class,
-			description = "The peer's peer port, as the node reaches it.")
+	@Option(names = "--peer", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
+			description = "The peer's peer port, as the node reaches it. Without it the node syncs with its upstream.")
 	PeerAddress peer;
 
-	@Option(names = "--json", description = "Print the node's report as JSON.")
-	boolean json;
+	@Mixin
+	UpstreamCall upstream;
 
 	@Override
 	public Integer call() {
+		if (peer == null) {
+			return upstream.run(api, cli::env, HttpMethod.POST, "/api/sync/sync", TIMEOUT, spec.commandLine().getOut(),
+					r -> "outsync pushed " + r.path("outsync").path("pushed").asLong() + " events ("
+							+ r.path("outsync").path("rejected").asLong() + " refused); downsync pulled "
+							+ r.path("downsync").path("applied").asLong() + " new events; upstream "
+							+ Format.vector(r.path("downsync").path("upstream")));
+		}
+		if (upstream.upstream != null) {
+			throw new ParameterException(spec.commandLine(), "give --peer or --upstream, not both");
+		}
+		boolean json = upstream.json;
 		NodeClient client = api.client(cli::env, TIMEOUT);
 		NodeClient.Answer answer = client.exchange(HttpMethod.POST,
 				"/api/sync?peer=" + URLEncoder.encode(peer.toString(), StandardCharsets.UTF_8)).block();

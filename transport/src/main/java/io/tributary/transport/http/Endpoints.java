@@ -26,6 +26,10 @@ import io.tributary.VersionVector;
 import io.tributary.WriteRequest;
 import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.SyncReport;
+import io.tributary.transport.client.AuthRequiredException;
+import io.tributary.transport.client.SyncClient;
+import io.tributary.transport.client.Upstreams;
+import io.tributary.transport.peer.PeerAddress;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -63,6 +67,7 @@ final class Endpoints {
 
 	private final SyncEngine engine;
 	private final PeerDirectory peers;
+	private final Upstreams upstreams;
 	private final PrometheusMeterRegistry registry;
 	private final ApiJson json;
 	private final OperationCounts counts;
@@ -73,6 +78,7 @@ final class Endpoints {
 	Endpoints(HttpApi config, ApiJson json, OperationCounts counts) {
 		this.engine = config.engine();
 		this.peers = config.peers();
+		this.upstreams = config.upstreams();
 		this.registry = config.meterRegistry();
 		this.json = json;
 		this.counts = counts;
@@ -131,6 +137,19 @@ final class Endpoints {
 						+ "equal vectors while no events arrive.", List.of(), this::convergence),
 				Route.of(HttpMethod.POST, "/api/sync", "Syncs with a peer now and answers the report; 502 when the "
 						+ "sync fails.", List.of(new Route.Param("peer", "query", "the peer's host:port")), this::sync),
+				Route.of(HttpMethod.POST, "/api/sync/outsync", "Pushes this node's own events that its upstream lacks "
+						+ "and answers the drain report {pushed, rejected, pending, upstream, stoppedOnRejection}; 409 "
+						+ "when no upstream is configured or given, 502 when the upstream fails or refuses the token "
+						+ "(error upstream_auth_required).", List.of(UPSTREAM), this::outsync),
+				Route.of(HttpMethod.POST, "/api/sync/downsync", "Pulls what this node lacks from its upstream and "
+						+ "answers {byType, applied, upstream}; errors as outsync.", List.of(UPSTREAM), this::downsync),
+				Route.of(HttpMethod.POST, "/api/sync/sync", "An outsync, then a downsync: {outsync, downsync, "
+						+ "errors}; 502 with the outcome as report when a step failed.", List.of(UPSTREAM),
+						this::upstreamSync),
+				Route.of(HttpMethod.GET, "/api/sync/status", "The upstream sync status: {upstream, pending, "
+						+ "lastOutsync, lastDownsync, upstreamVector, lastError, authRequired, syncedTypes, "
+						+ "deadLetters}; pending counts this node's events the upstream is not known to hold.",
+						List.of(UPSTREAM), this::syncStatus),
 				Route.of(HttpMethod.GET, "/metrics", "Metrics in the Prometheus text format.", List.of(), this::metrics));
 	}
 
@@ -576,6 +595,77 @@ final class Endpoints {
 			throw ApiException.badRequest("invalid_parameter",
 					"peer must be host:port with a port from 1 to 65535, was '" + Exchange.abbreviate(peer) + "'");
 		}
+	}
+
+	private static final Route.Param UPSTREAM = new Route.Param("upstream", "query",
+			"the upstream's host:port (its peer port); default: the node's configured upstream");
+
+	private SyncClient upstream(Exchange x) {
+		String given = x.query("upstream");
+		PeerAddress address = null;
+		if (given != null) {
+			requireHostPort(given);
+			address = PeerAddress.parse(given);
+		}
+		return upstreams.client(address).orElseThrow(() -> new ApiException(HttpResponseStatus.CONFLICT, "no_upstream",
+				"this node has no upstream: start it with --upstream or pass upstream=host:port"));
+	}
+
+	private static ApiException upstreamFailure(SyncClient client, Throwable e) {
+		if (e instanceof ApiException) {
+			return (ApiException) e;
+		}
+		if (e instanceof AuthRequiredException) {
+			return new ApiException(HttpResponseStatus.BAD_GATEWAY, "upstream_auth_required",
+					"the upstream " + client.upstream() + " refused the token: " + e.getMessage());
+		}
+		return new ApiException(HttpResponseStatus.BAD_GATEWAY, "sync_failed",
+				"sync with the upstream " + client.upstream() + " failed: " + e.getMessage());
+	}
+
+	private Mono<Void> outsync(Exchange x) {
+		SyncClient client = upstream(x);
+		return client.outsync().onErrorMap(e -> upstreamFailure(client, e))
+				.flatMap(r -> x.send(HttpResponseStatus.OK, json.value(r)));
+	}
+
+	private Mono<Void> downsync(Exchange x) {
+		SyncClient client = upstream(x);
+		return client.downsync().onErrorMap(e -> upstreamFailure(client, e))
+				.flatMap(r -> x.send(HttpResponseStatus.OK, json.value(r)));
+	}
+
+	private Mono<Void> upstreamSync(Exchange x) {
+		SyncClient client = upstream(x);
+		return client.sync().flatMap(outcome -> outcome.ok() ? x.send(HttpResponseStatus.OK, json.value(outcome))
+				: x.send(HttpResponseStatus.BAD_GATEWAY, g -> {
+					g.writeStartObject();
+					g.writeStringField("error", "sync_failed");
+					g.writeStringField("message", "sync with the upstream " + client.upstream() + " failed: "
+							+ String.join("; ", outcome.errors()));
+					g.writeFieldName("report");
+					g.writeObject(outcome);
+					g.writeEndObject();
+				}));
+	}
+
+	private Mono<Void> syncStatus(Exchange x) {
+		SyncClient client = upstream(x);
+		return client.status().flatMap(s -> x.send(HttpResponseStatus.OK, g -> {
+			g.writeStartObject();
+			g.writeStringField("upstream", s.upstream());
+			g.writeNumberField("pending", s.pending());
+			g.writeStringField("lastOutsync", s.lastOutsync() == null ? null : s.lastOutsync().toString());
+			g.writeStringField("lastDownsync", s.lastDownsync() == null ? null : s.lastDownsync().toString());
+			g.writeFieldName("upstreamVector");
+			g.writeObject(s.upstreamVector());
+			g.writeStringField("lastError", s.lastError());
+			g.writeBooleanField("authRequired", s.authRequired());
+			g.writeFieldName("syncedTypes");
+			g.writeObject(s.syncedTypes() == null ? null : new java.util.TreeSet<>(s.syncedTypes()));
+			g.writeNumberField("deadLetters", s.deadLetters());
+			g.writeEndObject();
+		}));
 	}
 
 	private Mono<Void> metrics(Exchange x) {

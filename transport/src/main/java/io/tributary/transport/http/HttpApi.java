@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.SyncEngine;
 import io.tributary.transport.PeerDirectory;
+import io.tributary.transport.client.Upstreams;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -42,6 +43,7 @@ public final class HttpApi {
 	private final SyncEngine engine;
 	private final String token;
 	private final PeerDirectory peers;
+	private final Upstreams upstreams;
 	private final PrometheusMeterRegistry meterRegistry;
 	private final int maxBodyBytes;
 	private final Duration heartbeat;
@@ -50,6 +52,7 @@ public final class HttpApi {
 		this.engine = b.engine;
 		this.token = b.token;
 		this.peers = b.peers;
+		this.upstreams = b.upstreams;
 		this.meterRegistry = registry;
 		this.maxBodyBytes = b.maxBodyBytes;
 		this.heartbeat = b.heartbeat;
@@ -107,6 +110,10 @@ public final class HttpApi {
 		return peers;
 	}
 
+	Upstreams upstreams() {
+		return upstreams;
+	}
+
 	PrometheusMeterRegistry meterRegistry() {
 		return meterRegistry;
 	}
@@ -137,6 +144,7 @@ public final class HttpApi {
 		private final SyncEngine engine;
 		private String token;
 		private PeerDirectory peers = PeerDirectory.none();
+		private Upstreams upstreams = Upstreams.none();
 		private PrometheusMeterRegistry meterRegistry;
 		private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 		private Duration heartbeat = DEFAULT_HEARTBEAT;
@@ -164,6 +172,18 @@ public final class HttpApi {
 		 */
 		public Builder peers(PeerDirectory peers) {
 			this.peers = Objects.requireNonNull(peers, "peers");
+			return this;
+		}
+
+		/**
+		 * The upstreams driven by {@code /api/sync/outsync}, {@code /downsync}, {@code /sync} and
+		 * {@code /status}. Default: none.
+		 *
+		 * @param value the upstreams
+		 * @return this builder
+		 */
+		public Builder upstreams(Upstreams value) {
+			this.upstreams = Objects.requireNonNull(value, "upstreams");
 			return this;
 		}
 

@@ -16,6 +16,8 @@ public enum ErrorCode {
 	PROTOCOL_VIOLATION,
 	/** An event was refused by validation; nothing of its batch was stored. */
 	INVALID_EVENT,
+	/** An event belongs to another user than the session's (row-level security); a rejection code. */
+	FORBIDDEN,
 	/** Nothing was received for longer than the idle timeout. */
 	IDLE_TIMEOUT,
 	/** The node is shutting down. */

@@ -26,9 +26,30 @@ public sealed interface Frame {
 	 * @param token the shared secret, {@code null} when none
 	 * @param vector the sender's vector: the receiver sends what it lacks
 	 * @param types entity types the sender wants to receive, {@code null} for all
+	 * @param mode the session's kind from version 2 on: {@code push} or {@code pull}; {@code null} for the
+	 *        symmetric session of version 1
 	 */
-	record Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types)
-			implements Frame {
+	record Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types,
+			String mode) implements Frame {
+
+		/** A one-shot session that only sends events to the acceptor (version 2). */
+		public static final String PUSH = "push";
+		/** A one-shot session that only receives the acceptor's catch-up (version 2). */
+		public static final String PULL = "pull";
+
+		/**
+		 * A HELLO of a symmetric session.
+		 *
+		 * @param versions protocol versions the sender speaks
+		 * @param nodeId the sender's node id
+		 * @param token the shared secret, {@code null} when none
+		 * @param vector the sender's vector
+		 * @param types entity types wanted, {@code null} for all
+		 */
+		public Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types) {
+			this(versions, nodeId, token, vector, types, null);
+		}
+
 		@Override
 		public FrameType type() {
 			return FrameType.HELLO;
@@ -37,7 +58,7 @@ public sealed interface Frame {
 		@Override
 		public String toString() {
 			return "Hello[versions=" + versions + ", nodeId=" + nodeId + ", token=" + (token == null ? "none" : "****")
-					+ ", vector=" + vector + ", types=" + types + "]";
+					+ ", vector=" + vector + ", types=" + types + ", mode=" + mode + "]";
 		}
 	}
 
@@ -114,6 +135,30 @@ public sealed interface Frame {
 		public FrameType type() {
 			return FrameType.CAUGHT_UP;
 		}
+	}
+
+	/**
+	 * Events of the last EVENTS frame that the receiver refused permanently (version 2); sent just before
+	 * that frame's ACK. The receiver recorded each as a rejection stub, so its vector covers them.
+	 *
+	 * @param rejections the refused events
+	 */
+	record Rejected(List<Rejection> rejections) implements Frame {
+		@Override
+		public FrameType type() {
+			return FrameType.REJECTED;
+		}
+	}
+
+	/**
+	 * One permanently refused event.
+	 *
+	 * @param origin the event's origin
+	 * @param seq the event's sequence
+	 * @param code why, as a code: {@code FORBIDDEN} (row-level security) or {@code INVALID_EVENT}
+	 * @param reason a human-readable explanation
+	 */
+	record Rejection(String origin, long seq, String code, String reason) {
 	}
 
 	/**

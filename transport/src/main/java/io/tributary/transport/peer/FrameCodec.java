@@ -29,7 +29,7 @@ import io.tributary.VersionVector;
 public final class FrameCodec {
 
 	/** The protocol versions this implementation speaks. */
-	public static final List<Integer> VERSIONS = List.of(1);
+	public static final List<Integer> VERSIONS = List.of(1, 2);
 
 	private final JsonFactory json;
 	private final int maxFrameBytes;
@@ -89,6 +89,9 @@ public final class FrameCodec {
 				}
 				writeVector(g, "vector", h.vector());
 				writeTypes(g, h.types());
+				if (h.mode() != null) {
+					g.writeStringField("mode", h.mode());
+				}
 			}
 			else if (frame instanceof Frame.Welcome) {
 				Frame.Welcome w = (Frame.Welcome) frame;
@@ -109,6 +112,18 @@ public final class FrameCodec {
 			}
 			else if (frame instanceof Frame.CaughtUp) {
 				writeVector(g, "vector", ((Frame.CaughtUp) frame).vector());
+			}
+			else if (frame instanceof Frame.Rejected) {
+				g.writeArrayFieldStart("rejections");
+				for (Frame.Rejection r : ((Frame.Rejected) frame).rejections()) {
+					g.writeStartObject();
+					g.writeStringField("origin", r.origin());
+					g.writeNumberField("seq", r.seq());
+					g.writeStringField("code", r.code());
+					g.writeStringField("reason", r.reason());
+					g.writeEndObject();
+				}
+				g.writeEndArray();
 			}
 			else if (frame instanceof Frame.Ping) {
 				g.writeNumberField("nanos", ((Frame.Ping) frame).nanos());
@@ -261,6 +276,8 @@ public final class FrameCodec {
 		Long nanos = null;
 		String code = null;
 		String message = null;
+		String mode = null;
+		List<Frame.Rejection> rejections = null;
 		while (p.nextToken() == JsonToken.FIELD_NAME) {
 			String field = p.currentName();
 			JsonToken t = p.nextToken();
@@ -290,6 +307,12 @@ public final class FrameCodec {
 				case "nodeId":
 					nodeId = text(p, t, field);
 					break;
+				case "mode":
+					mode = text(p, t, field);
+					break;
+				case "rejections":
+					rejections = readRejections(p, t);
+					break;
 				case "token":
 					token = text(p, t, field);
 					break;
@@ -315,7 +338,7 @@ public final class FrameCodec {
 		switch (type) {
 			case HELLO:
 				return new Frame.Hello(require(versions, "versions"), require(nodeId, "nodeId"), token,
-						require(vector, "vector"), types == null ? null : Set.copyOf(types));
+						require(vector, "vector"), types == null ? null : Set.copyOf(types), mode);
 			case WELCOME:
 				return new Frame.Welcome(require(version, "version"), require(nodeId, "nodeId"), require(vector, "vector"),
 						types == null ? null : Set.copyOf(types));
@@ -323,6 +346,8 @@ public final class FrameCodec {
 				return new Frame.Ack(require(vector, "vector"));
 			case CAUGHT_UP:
 				return new Frame.CaughtUp(require(vector, "vector"));
+			case REJECTED:
+				return new Frame.Rejected(require(rejections, "rejections"));
 			case PING:
 				return new Frame.Ping(nanos == null ? 0 : nanos);
 			case PONG:
@@ -339,6 +364,43 @@ public final class FrameCodec {
 			default:
 				throw bad("unexpected frame type " + type);
 		}
+	}
+
+	private static List<Frame.Rejection> readRejections(JsonParser p, JsonToken t) throws IOException {
+		requireToken(t, JsonToken.START_ARRAY, "rejections");
+		List<Frame.Rejection> out = new ArrayList<>();
+		while (p.nextToken() == JsonToken.START_OBJECT) {
+			String origin = null;
+			Long seq = null;
+			String code = null;
+			String reason = null;
+			while (p.nextToken() == JsonToken.FIELD_NAME) {
+				String field = p.currentName();
+				JsonToken v = p.nextToken();
+				switch (field) {
+					case "origin":
+						origin = text(p, v, field);
+						break;
+					case "seq":
+						requireToken(v, JsonToken.VALUE_NUMBER_INT, field);
+						seq = p.getLongValue();
+						break;
+					case "code":
+						code = text(p, v, field);
+						break;
+					case "reason":
+						reason = text(p, v, field);
+						break;
+					default:
+						p.skipChildren();
+				}
+			}
+			requireToken(p.currentToken(), JsonToken.END_OBJECT, "rejection");
+			out.add(new Frame.Rejection(require(origin, "origin"), require(seq, "seq"), require(code, "code"),
+					reason == null ? "" : reason));
+		}
+		requireToken(p.currentToken(), JsonToken.END_ARRAY, "rejections");
+		return List.copyOf(out);
 	}
 
 	private static VersionVector readVector(JsonParser p, JsonToken t) throws IOException {

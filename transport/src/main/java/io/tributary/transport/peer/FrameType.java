@@ -19,9 +19,11 @@ public enum FrameType {
 	/** A protocol error; the sender closes the connection after it. */
 	ERROR(7),
 	/** The sender has sent everything it held when the session started (catch-up done; live follows). */
-	CAUGHT_UP(8);
+	CAUGHT_UP(8),
+	/** Events of the last EVENTS frame the receiver refused permanently (protocol version 2). */
+	REJECTED(9);
 
-	private static final FrameType[] BY_CODE = new FrameType[9];
+	private static final FrameType[] BY_CODE = new FrameType[10];
 
 	static {
 		for (FrameType t : values()) {

@@ -16,9 +16,10 @@ import java.util.Set;
  * @param idleTimeout how long a session may receive nothing before it is closed
  * @param handshakeTimeout how long the handshake may take
  * @param tls TLS settings, {@code null} for plain TCP
+ * @param users tokens that each authenticate one user (row-level security on push), {@code null} for none
  */
 public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int batchEvents, Duration heartbeat,
-		 Duration idleTimeout, Duration handshakeTimeout, PeerTls tls) {
+		 Duration idleTimeout, Duration handshakeTimeout, PeerTls tls, UserTokens users) {
 
 	/** The default largest frame: 16 MiB. */
 	public static final int DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
@@ -50,7 +51,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 */
 	public static PeerConfig defaults() {
 		return new PeerConfig(null, null, DEFAULT_MAX_FRAME, 1000, Duration.ofSeconds(5),
-				Duration.ofSeconds(30), Duration.ofSeconds(10), null);
+				Duration.ofSeconds(30), Duration.ofSeconds(10), null, null);
 	}
 
 	/**
@@ -61,7 +62,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 */
 	public PeerConfig withToken(String newToken) {
 		return new PeerConfig(newToken, types, maxFrameBytes, batchEvents, heartbeat, idleTimeout,
-				handshakeTimeout, tls);
+				handshakeTimeout, tls, users);
 	}
 
 	/**
@@ -72,7 +73,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 */
 	public PeerConfig withTypes(Set<String> newTypes) {
 		return new PeerConfig(token, newTypes, maxFrameBytes, batchEvents, heartbeat, idleTimeout,
-				handshakeTimeout, tls);
+				handshakeTimeout, tls, users);
 	}
 
 	/**
@@ -84,7 +85,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 */
 	public PeerConfig withTimings(Duration newHeartbeat, Duration newIdleTimeout) {
 		return new PeerConfig(token, types, maxFrameBytes, batchEvents, newHeartbeat, newIdleTimeout,
-				handshakeTimeout, tls);
+				handshakeTimeout, tls, users);
 	}
 
 	/**
@@ -94,7 +95,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withMaxFrameBytes(int bytes) {
-		return new PeerConfig(token, types, bytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout, tls);
+		return new PeerConfig(token, types, bytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout, tls, users);
 	}
 
 	/**
@@ -104,7 +105,7 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 * @return the copy
 	 */
 	public PeerConfig withBatching(int events) {
-		return new PeerConfig(token, types, maxFrameBytes, events, heartbeat, idleTimeout, handshakeTimeout, tls);
+		return new PeerConfig(token, types, maxFrameBytes, events, heartbeat, idleTimeout, handshakeTimeout, tls, users);
 	}
 
 	/**
@@ -115,13 +116,26 @@ public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int
 	 */
 	public PeerConfig withTls(PeerTls newTls) {
 		return new PeerConfig(token, types, maxFrameBytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout,
-				newTls);
+				newTls, users);
+	}
+
+	/**
+	 * A copy with per-user tokens. A peer is admitted with the shared {@link #token()} (unrestricted) or with
+	 * one of these (restricted to its user); with neither configured every peer is admitted.
+	 *
+	 * @param newUsers the tokens, {@code null} for none
+	 * @return the copy
+	 */
+	public PeerConfig withUsers(UserTokens newUsers) {
+		return new PeerConfig(token, types, maxFrameBytes, batchEvents, heartbeat, idleTimeout, handshakeTimeout, tls,
+				newUsers);
 	}
 
 	@Override
 	public String toString() {
 		return "PeerConfig[token=" + (token == null ? "none" : "****") + ", types=" + (types == null ? "all" : types)
 				+ ", maxFrameBytes=" + maxFrameBytes + ", batchEvents=" + batchEvents
-				+ ", heartbeat=" + heartbeat + ", idleTimeout=" + idleTimeout + ", tls=" + (tls != null) + "]";
+				+ ", heartbeat=" + heartbeat + ", idleTimeout=" + idleTimeout + ", tls=" + (tls != null)
+				+ ", users=" + (users == null ? "none" : users) + "]";
 	}
 }

@@ -64,6 +64,11 @@ public final class PeerConnector {
 	}
 
 	private Mono<Connection> connect() {
+		return connect(config, host, port);
+	}
+
+	/** Dials a peer with the protocol's frame handling installed. */
+	static Mono<Connection> connect(PeerConfig config, String host, int port) {
 		TcpClient client = TcpClient.create()
 				.host(host)
 				.port(port)

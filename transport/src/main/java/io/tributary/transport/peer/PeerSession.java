@@ -61,7 +61,16 @@ final class PeerSession {
 	/** Per origin, the first sequence this side holds only as a stub and so cannot serve to this peer. */
 	private final Map<String, Long> blocked = new java.util.concurrent.ConcurrentHashMap<>();
 
-	private record Established(String nodeId, VersionVector vector, Set<String> types) {
+	/**
+	 * The peer as the handshake established it.
+	 *
+	 * @param version the negotiated protocol version
+	 * @param mode {@code push}, {@code pull} or {@code null} for a symmetric session
+	 * @param user the user the peer's token authenticates, {@code null} when unrestricted
+	 * @param token the token the peer presented (re-checked per EVENTS frame when it names a user)
+	 */
+	private record Established(String nodeId, VersionVector vector, Set<String> types, int version, String mode,
+			String user, String token) {
 	}
 
 	PeerSession(SyncEngine engine, PeerConfig config, FrameCodec codec, boolean initiator, PeerLink link) {
@@ -208,11 +217,26 @@ final class PeerSession {
 					// a full replica does not take stubs: it waits for the content from a peer that holds it
 					events = withoutStubs(events);
 				}
+				if (peer.user() != null && !peer.user().equals(config.users().userOf(peer.token()))) {
+					return Mono.error(new PeerProtocolException(ErrorCode.UNAUTHORIZED, "token no longer valid", false));
+				}
 				applying.incrementAndGet();
-				return engine.apply(events).doOnNext(r -> {
+				List<Frame.Rejection> rejections = new ArrayList<>();
+				Mono<SyncEngine.ApplyResult> applied = peer.version() >= 2
+						? Rejections.applyScreened(engine, events, peer.user(), rejections)
+						: engine.apply(events);
+				return applied.doOnNext(r -> {
 					link.received(r.applied());
+					if (!rejections.isEmpty()) {
+						log.info("refused {} events from {}: first {}", rejections.size(), link.address(), rejections.get(0));
+						emitControl(new Frame.Rejected(List.copyOf(rejections)));
+					}
 					emitControl(new Frame.Ack(engine.vector()));
 				}).doFinally(s -> applying.decrementAndGet()).then();
+			case REJECTED:
+				// a symmetric session's peer recorded these as rejection stubs; the events stay in this log
+				log.warn("peer {} refused events: {}", link.address(), ((Frame.Rejected) frame).rejections());
+				return Mono.empty();
 			case ACK:
 				VersionVector ack = ((Frame.Ack) frame).vector();
 				known.accumulateAndGet(ack, VersionVector::merge);
@@ -243,29 +267,45 @@ final class PeerSession {
 		}
 		if (!initiator && frame instanceof Frame.Hello) {
 			Frame.Hello hello = (Frame.Hello) frame;
-			if (!hello.versions().contains(1)) {
+			int version = hello.versions().contains(2) ? 2 : hello.versions().contains(1) ? 1 : 0;
+			if (version == 0) {
 				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
 						"this node speaks protocol versions " + FrameCodec.VERSIONS + ", peer offered " + hello.versions(),
 						false));
 			}
+			String user = null;
 			if (!tokenMatches(hello.token())) {
-				return Mono.error(new PeerProtocolException(ErrorCode.UNAUTHORIZED, "missing or wrong token", false));
+				user = config.users() == null ? null : config.users().userOf(hello.token());
+				if (user == null) {
+					return Mono.error(new PeerProtocolException(ErrorCode.UNAUTHORIZED, "missing or wrong token", false));
+				}
+			}
+			if (user != null && version < 2) {
+				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+						"a user's token needs protocol version 2", false));
+			}
+			if (hello.mode() != null && (version < 2
+					|| !(Frame.Hello.PUSH.equals(hello.mode()) || Frame.Hello.PULL.equals(hello.mode())))) {
+				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+						"session mode " + hello.mode() + " in protocol version " + version, false));
 			}
 			if (hello.nodeId().equals(engine.origin())) {
 				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 						"peer has this node's own id " + hello.nodeId(), false));
 			}
-			emitControl(new Frame.Welcome(1, engine.origin(), engine.vector(), config.types()));
-			establish(new Established(hello.nodeId(), hello.vector(), hello.types()));
+			emitControl(new Frame.Welcome(version, engine.origin(), engine.vector(), config.types()));
+			establish(new Established(hello.nodeId(), hello.vector(), hello.types(), version, hello.mode(), user,
+					hello.token()));
 			return Mono.empty();
 		}
 		if (initiator && frame instanceof Frame.Welcome) {
 			Frame.Welcome welcome = (Frame.Welcome) frame;
-			if (welcome.version() != 1) {
+			if (!FrameCodec.VERSIONS.contains(welcome.version())) {
 				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
 						"peer chose version " + welcome.version(), false));
 			}
-			establish(new Established(welcome.nodeId(), welcome.vector(), welcome.types()));
+			establish(new Established(welcome.nodeId(), welcome.vector(), welcome.types(), welcome.version(), null,
+					null, null));
 			return Mono.empty();
 		}
 		return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
@@ -274,7 +314,8 @@ final class PeerSession {
 
 	private boolean tokenMatches(String offered) {
 		if (config.token() == null) {
-			return true;
+			// without a shared token a peer is admitted only by a user's token, when any are configured
+			return config.users() == null || config.users().isEmpty();
 		}
 		byte[] expected = config.token().getBytes(StandardCharsets.UTF_8);
 		byte[] actual = offered == null ? new byte[0] : offered.getBytes(StandardCharsets.UTF_8);
@@ -320,18 +361,28 @@ final class PeerSession {
 			return (Frame) new Frame.CaughtUp(v);
 		}).flux();
 		// one frame per group commit (split when large): no lingering for a batch to fill up
+		if (Frame.Hello.PUSH.equals(remote.mode())) {
+			// a push session only receives
+			return Flux.empty();
+		}
+		if (Frame.Hello.PULL.equals(remote.mode())) {
+			// a pull session ends with the catch-up: the dialler closes once it applied it
+			return Flux.concat(catchUp, caughtUp);
+		}
 		Flux<Frame> live = engine.eventBatches(livePosition).concatMapIterable(this::toFrames);
 		return Flux.concat(catchUp, caughtUp, live);
 	}
 
-	private static List<Event> withoutStubs(List<Event> events) {
+	/** The events without stubs other than rejection stubs: what a full replica takes. */
+	static List<Event> withoutStubs(List<Event> events) {
 		List<Event> out = null;
 		for (int i = 0; i < events.size(); i++) {
 			Event e = events.get(i);
-			if (e.isStub() && out == null) {
+			boolean drop = e.isStub() && !Rejections.isStub(e);
+			if (drop && out == null) {
 				out = new ArrayList<>(events.subList(0, i));
 			}
-			else if (!e.isStub() && out != null) {
+			else if (!drop && out != null) {
 				out.add(e);
 			}
 		}
@@ -354,6 +405,10 @@ final class PeerSession {
 			boolean wantsType = wanted == null || wanted.contains(e.type());
 			if (!wantsType) {
 				out.add(e.stub());
+			}
+			else if (Rejections.isStub(e)) {
+				// no replica holds content for a rejection stub: it travels as is
+				out.add(e);
 			}
 			else if (e.isStub()) {
 				blocked.putIfAbsent(e.origin(), e.originSeq());

@@ -45,7 +45,7 @@ class CliParseTest {
 		Run r = run(NO_ENV, "--help");
 		assertEquals(0, r.exit(), r.toString());
 		assertTrue(r.out().startsWith("Usage: tributary-node"), r.out());
-		for (String command : List.of("node", "status", "stats", "sync")) {
+		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status")) {
 			assertTrue(r.out().contains("\n  " + command + " "), command + " missing from\n" + r.out());
 		}
 		assertEquals("", r.err());
@@ -53,7 +53,7 @@ class CliParseTest {
 
 	@Test
 	void everyCommandHasHelpAndVersion() {
-		for (String command : List.of("node", "status", "stats", "sync")) {
+		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status")) {
 			Run help = run(NO_ENV, command, "--help");
 			assertEquals(0, help.exit(), help.toString());
 			assertTrue(help.out().startsWith("Usage: tributary-node " + command), help.out());
@@ -128,7 +128,8 @@ class CliParseTest {
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--token", " ");
 		assertUsageError("--max-body-bytes must be at least 1, was 0",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-body-bytes", "0");
-		assertUsageError("Missing required option: '--peer=HOST:PORT'", "sync");
+		assertUsageError("give --peer or --upstream, not both", "sync", "--peer", "a:1", "--upstream", "b:2");
+		assertUsageError("'nowhere' is not host:port", "outsync", "--upstream", "nowhere");
 		assertUsageError("'ftp://node:21' is not a URL such as http://127.0.0.1:8080", "status", "--node", "ftp://node:21");
 		assertUsageError("'8080' is not a URL", "stats", "--node", "8080");
 		assertUsageError("Unknown option: '--jsn'", "stats", "--jsn");
@@ -223,6 +224,24 @@ class CliParseTest {
 		assertEquals("from-file", settings(env, concat(base, "--config", file.toString())).token());
 		assertEquals("from-flag", settings(env, concat(base, "--config", file.toString(), "--token", "from-flag")).token());
 		assertNull(settings(Map.of(NodeSettings.TOKEN_VARIABLE, " "), base).token());
+	}
+
+	@Test
+	void upstreamAndUserTokensComeFromTheConfigFileOrFlags() throws IOException {
+		Path file = config("data=d\nhttp-port=0\npeer-port=0\nupstream=hub:7070\nupstream-token=up-secret\n"
+				+ "user-token=t1=alice,t2=bob\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString());
+		assertEquals(new PeerAddress("hub", 7070), s.upstream());
+		assertEquals("up-secret", s.upstreamToken());
+		assertEquals(Map.of("t1", "alice", "t2", "bob"), s.userTokens());
+		assertFalse(s.toString().contains("up-secret") || s.toString().contains("alice"), s.toString());
+
+		NodeSettings flags = settings(NO_ENV, "--config", file.toString(), "--upstream", "other:1", "--user-token",
+				"t3=carol");
+		assertEquals(new PeerAddress("other", 1), flags.upstream());
+		assertEquals(Map.of("t3", "carol"), flags.userTokens());
+		assertUsageError("user-token must be TOKEN=USER", "node", "--data", "d", "--http-port", "0", "--peer-port", "0",
+				"--user-token", "no-user");
 	}
 
 	@Test

@@ -59,6 +59,11 @@ final class HeldStorage implements Storage {
 	}
 
 	@Override
+	public io.tributary.spi.DeadLetterStore deadLetters() {
+		return delegate.deadLetters();
+	}
+
+	@Override
 	public Mono<String> origin(String candidate) {
 		return delegate.origin(candidate);
 	}

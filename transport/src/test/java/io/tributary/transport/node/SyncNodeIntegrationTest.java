@@ -91,6 +91,7 @@ class SyncNodeIntegrationTest {
 	}
 
 	private static void awaitSameHash(String token, SyncNode... ns) {
+		// each poll blocks on HTTP answers, so polls repeat on a thread where blocking is allowed
 		Mono.fromSupplier(() -> {
 			String first = get(ns[0], token, "/api/convergence").get("hash").asText();
 			for (SyncNode n : ns) {
@@ -99,7 +100,8 @@ class SyncNodeIntegrationTest {
 				}
 			}
 			return true;
-		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(50))).takeUntil(b -> b).last().block(T);
+		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(50), reactor.core.scheduler.Schedulers.boundedElastic()))
+				.takeUntil(b -> b).last().block(T);
 	}
 
 	@Test

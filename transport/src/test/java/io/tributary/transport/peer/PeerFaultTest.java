@@ -33,24 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PeerFaultTest extends PeerTestBase {
 
-	private final FrameCodec codec = new FrameCodec(PeerConfig.DEFAULT_MAX_FRAME);
-
-	/** Sends raw bytes to a server and returns the frames it answers with until it closes the connection. */
-	private List<Frame> raw(int port, byte[]... chunks) {
-		Connection c = TcpClient.create().host("127.0.0.1").port(port)
-				.doOnConnected(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME)).connectNow(T);
-		try {
-			// listen before sending: the server may answer and close at once
-			Mono<List<Frame>> answer = c.inbound().receive().asByteArray().map(codec::decode).collectList();
-			Mono<Boolean> send = c.outbound().sendByteArray(Flux.fromArray(chunks)).then().thenReturn(true)
-					.onErrorReturn(false);
-			return Mono.zip(answer, send).map(t -> t.getT1()).block(T);
-		}
-		finally {
-			c.dispose();
-		}
-	}
-
 	private static byte[] frame(int type, String body) {
 		byte[] b = body.getBytes(StandardCharsets.UTF_8);
 		byte[] out = new byte[b.length + 5];
@@ -62,13 +44,6 @@ class PeerFaultTest extends PeerTestBase {
 		out[4] = (byte) type;
 		System.arraycopy(b, 0, out, 5, b.length);
 		return out;
-	}
-
-	private static Frame.Error lastError(List<Frame> frames) {
-		assertFalse(frames.isEmpty(), "server answered");
-		Frame last = frames.get(frames.size() - 1);
-		assertTrue(last instanceof Frame.Error, "last frame is an error: " + frames);
-		return (Frame.Error) last;
 	}
 
 	private void assertServerStillServes(SyncEngine served, PeerServer server) {

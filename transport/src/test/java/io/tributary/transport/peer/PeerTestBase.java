@@ -16,8 +16,11 @@ import io.tributary.SyncEngine;
 import io.tributary.memory.InMemoryStorage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.tcp.TcpClient;
+import reactor.netty.Connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,6 +65,31 @@ abstract class PeerTestBase {
 	static void write(SyncEngine e, int n, String prefix) {
 		Flux.range(0, n).flatMap(i -> e.put("todo", prefix + (i % 37), "{\"n\":" + i + ",\"by\":\"" + prefix + "\"}"), 32)
 				.blockLast(T);
+	}
+
+	final FrameCodec codec = new FrameCodec(PeerConfig.DEFAULT_MAX_FRAME);
+
+	/** Sends raw bytes to a server and returns the frames it answers with until it closes the connection. */
+	List<Frame> raw(int port, byte[]... chunks) {
+		Connection c = TcpClient.create().host("127.0.0.1").port(port)
+				.doOnConnected(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME)).connectNow(T);
+		try {
+			// listen before sending: the server may answer and close at once
+			Mono<List<Frame>> answer = c.inbound().receive().asByteArray().map(codec::decode).collectList();
+			Mono<Boolean> send = c.outbound().sendByteArray(Flux.fromArray(chunks)).then().thenReturn(true)
+					.onErrorReturn(false);
+			return Mono.zip(answer, send).map(t -> t.getT1()).block(T);
+		}
+		finally {
+			c.dispose();
+		}
+	}
+
+	static Frame.Error lastError(List<Frame> frames) {
+		assertFalse(frames.isEmpty(), "server answered");
+		Frame last = frames.get(frames.size() - 1);
+		assertTrue(last instanceof Frame.Error, "last frame is an error: " + frames);
+		return (Frame.Error) last;
 	}
 
 }

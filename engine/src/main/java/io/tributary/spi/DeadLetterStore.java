@@ -1,0 +1,56 @@
+package io.tributary.spi;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Durable dead letters of one replica: its events an upstream refused permanently, addressed by the
+ * event's {@code (origin, originSeq)}. Reached through {@link Storage#deadLetters()}.
+ * <p>
+ * Publishers are cold. Implementations: the in-memory store of the engine module and the H2 store of the
+ * storage module; both pass {@code StorageContract}.
+ */
+public interface DeadLetterStore {
+
+	/**
+	 * Stores a dead letter durably. Storing one for an address already held replaces it (a rejection
+	 * received again after a retry is recorded once).
+	 *
+	 * @param letter the dead letter
+	 * @return completes when durable
+	 */
+	Mono<Void> put(DeadLetter letter);
+
+	/**
+	 * The dead letters, oldest rejection first (ties by origin and sequence).
+	 *
+	 * @param limit most to emit, at least 1
+	 * @return the dead letters
+	 */
+	Flux<DeadLetter> list(int limit);
+
+	/**
+	 * One dead letter by its event's address.
+	 *
+	 * @param origin the event's origin
+	 * @param originSeq the event's sequence
+	 * @return the dead letter, empty when none is held
+	 */
+	Mono<DeadLetter> get(String origin, long originSeq);
+
+	/**
+	 * Deletes a dead letter.
+	 *
+	 * @param origin the event's origin
+	 * @param originSeq the event's sequence
+	 * @return whether one was deleted
+	 */
+	Mono<Boolean> delete(String origin, long originSeq);
+
+	/**
+	 * How many dead letters are held.
+	 *
+	 * @return the count
+	 */
+	Mono<Long> count();
+}

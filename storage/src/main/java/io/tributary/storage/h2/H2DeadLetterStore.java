@@ -1,0 +1,72 @@
+package io.tributary.storage.h2;
+
+import java.time.Instant;
+
+import io.r2dbc.spi.Readable;
+import io.tributary.Event;
+import io.tributary.spi.DeadLetter;
+import io.tributary.spi.DeadLetterStore;
+import io.tributary.spi.EventCodec;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Dead letters on H2 ({@code tributary_dead_letter}). Writes run on the checkpoint connection, beside the
+ * event appends and never in their transaction; reads on the reader thread.
+ */
+final class H2DeadLetterStore implements DeadLetterStore {
+
+	private static final String COLUMNS = "code, reason, rejected_at, position, body";
+	/** Reasons come from a remote node: kept to the column's size. */
+	private static final int MAX_REASON = 4096;
+
+	private final H2Executor executor;
+
+	H2DeadLetterStore(H2Executor executor) {
+		this.executor = executor;
+	}
+
+	@Override
+	public Mono<Void> put(DeadLetter letter) {
+		Event e = letter.event();
+		String reason = letter.reason().length() > MAX_REASON ? letter.reason().substring(0, MAX_REASON) : letter.reason();
+		Object user = e.userId() == null ? new H2Executor.Null(String.class) : e.userId();
+		return executor.inCheckpointTransaction(c -> H2Executor.update(c, "MERGE INTO tributary_dead_letter "
+				+ "(origin, origin_seq, user_id, " + COLUMNS + ") KEY (origin, origin_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				e.origin(), e.originSeq(), user, letter.code(), reason, letter.rejectedAt().toEpochMilli(), e.position(),
+				EventCodec.encode(e))).then();
+	}
+
+	@Override
+	public Flux<DeadLetter> list(int limit) {
+		return executor.read(c -> Flux.from(c.createStatement("SELECT " + COLUMNS
+				+ " FROM tributary_dead_letter ORDER BY rejected_at, origin, origin_seq LIMIT $1").bind(0, limit).execute())
+				.flatMap(r -> r.map(H2DeadLetterStore::letter)));
+	}
+
+	@Override
+	public Mono<DeadLetter> get(String origin, long originSeq) {
+		return executor.read(c -> Flux.from(c.createStatement("SELECT " + COLUMNS
+				+ " FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2").bind(0, origin).bind(1, originSeq)
+				.execute())
+				.flatMap(r -> r.map(H2DeadLetterStore::letter))).next();
+	}
+
+	@Override
+	public Mono<Boolean> delete(String origin, long originSeq) {
+		return executor.inCheckpointTransaction(c -> H2Executor.update(c,
+				"DELETE FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2", origin, originSeq))
+				.map(n -> n > 0);
+	}
+
+	@Override
+	public Mono<Long> count() {
+		return executor.read(c -> H2Executor.scalar(c, "SELECT COUNT(*) FROM tributary_dead_letter").flux()).next();
+	}
+
+	private static DeadLetter letter(Readable row) {
+		Event e = EventCodec.decode(row.get(4, byte[].class), row.get(3, Long.class));
+		return new DeadLetter(e, row.get(0, String.class), row.get(1, String.class),
+				Instant.ofEpochMilli(row.get(2, Long.class)));
+	}
+}

@@ -1,0 +1,531 @@
+package io.tributary.transport.client;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.SyncSignal;
+import io.tributary.VersionVector;
+import io.tributary.WriteRequest;
+import io.tributary.spi.DeadLetter;
+import io.tributary.transport.peer.Backoff;
+import io.tributary.transport.peer.ErrorCode;
+import io.tributary.transport.peer.Frame;
+import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerConfig;
+import io.tributary.transport.peer.PeerProtocolException;
+import io.tributary.transport.peer.UpstreamCalls;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Gives an engine an upstream node: the offline-first client role. {@link #outsync()} pushes this
+ * replica's own events that the upstream's acknowledged vector does not cover (the outbox is derived from
+ * vectors: there is no queue beside the log that could drift), {@link #downsync()} pulls what this
+ * replica lacks of the synced types, {@link #sync()} does both. See {@code docs/CLIENT.md}.
+ * <p>
+ * One drain at a time: an {@link #outsync()} (or {@link #sync()}) subscribed while one runs joins it and
+ * receives the same report. Transient failures (connection, timeouts, the upstream shutting down) are
+ * retried with capped, jittered exponential backoff, each retry announced by
+ * {@link ClientSignal.RetryScheduled}. A refused token stops the drain with {@link AuthRequiredException}
+ * and {@link ClientSignal.AuthRequired}; the outbox is kept, and {@link #resume(String)} with a new token
+ * drains it. Events the upstream refuses permanently become dead letters ({@link ClientSignal.PoisonPill}),
+ * never dropped silently.
+ * <p>
+ * Thread-safe. Publishers are cold: nothing is sent until subscription.
+ */
+public final class SyncClient {
+
+	/** What a drain does after a failure or a refused event. */
+	public enum OnError {
+		/**
+		 * Stop at the first error: a drain stops after the frame holding a refused event, and {@link #sync()}
+		 * does not pull after a failed outsync.
+		 */
+		STOP,
+		/**
+		 * Continue: a drain pushes on past refused events (they become dead letters), and {@link #sync()}
+		 * pulls even after a failed outsync.
+		 */
+		CONTINUE
+	}
+
+	private final SyncEngine engine;
+	private final UpstreamCalls calls;
+	private final int batchEvents;
+	private final Backoff backoff;
+	private final int maxRetries;
+	private final OnError onError;
+	private final DoubleSupplier random;
+	private final Clock clock;
+
+	private final AtomicReference<Supplier<Mono<String>>> tokens;
+	private final AtomicReference<Set<String>> types;
+	private final AtomicReference<VersionVector> upstreamVector = new AtomicReference<>(VersionVector.empty());
+	private final Sinks.Many<ClientSignal> signals = Sinks.many().multicast().directBestEffort();
+	private final Mono<DrainReport> drain;
+	private final Mono<SyncOutcome> syncShared;
+	private volatile Instant lastOutsync;
+	private volatile Instant lastDownsync;
+	private volatile String lastError;
+	private volatile boolean authRequired;
+
+	private SyncClient(Builder b) {
+		this.engine = b.engine;
+		this.calls = new UpstreamCalls(b.peerConfig, b.upstream);
+		this.batchEvents = b.batchEvents;
+		this.backoff = b.backoff;
+		this.maxRetries = b.maxRetries;
+		this.onError = b.onError;
+		this.random = b.random;
+		this.clock = b.clock;
+		this.tokens = new AtomicReference<>(b.tokens);
+		this.types = new AtomicReference<>(b.types == null ? null : Set.copyOf(b.types));
+		// the drain lock: one drain runs, later subscribers join it until it ends
+		this.drain = Flux.defer(() -> drainWithRetries().flux()).share().single();
+		this.syncShared = Flux.defer(() -> syncOnce().flux()).share().single();
+	}
+
+	/**
+	 * A builder for a client of an engine.
+	 *
+	 * @param engine the local replica
+	 * @param upstream the upstream node's peer address
+	 * @return a builder with the defaults
+	 */
+	public static Builder builder(SyncEngine engine, PeerAddress upstream) {
+		return new Builder(engine, upstream);
+	}
+
+	/**
+	 * The upstream's address.
+	 *
+	 * @return {@code host:port}
+	 */
+	public PeerAddress upstream() {
+		return calls.address();
+	}
+
+	/**
+	 * Pushes the outbox: this replica's own events beyond the upstream's acknowledged vector, in frames of
+	 * the batch size, each sent once the previous one is acknowledged. Emits {@link ClientSignal.DrainComplete}
+	 * at the end.
+	 *
+	 * @return the report; errors with {@link AuthRequiredException} when the token is refused, or with the
+	 *         failure after the last retry. Joins a drain already running.
+	 */
+	public Mono<DrainReport> outsync() {
+		return drain;
+	}
+
+	/**
+	 * Pulls what this replica lacks of the synced types from the upstream (other types arrive as stubs that
+	 * keep the vector gapless). Emits {@link ClientSignal.PullComplete} per type received.
+	 *
+	 * @return the report; errors as {@link #outsync()}
+	 */
+	public Mono<PullReport> downsync() {
+		return withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(), this::heard)))
+				.doOnNext(r -> {
+					lastDownsync = clock.instant();
+					lastError = null;
+					r.byType().forEach((type, count) -> emit(new ClientSignal.PullComplete(type, count)));
+				})
+				.map(r -> new PullReport(r.byType(), r.applied(), r.upstream()));
+	}
+
+	/**
+	 * An outsync, then a downsync. With {@link OnError#STOP} a failed outsync ends it; with
+	 * {@link OnError#CONTINUE} the downsync runs anyway. A refused token always ends it. Joins a sync
+	 * already running.
+	 *
+	 * @return the outcome (failures are reported in it, not as errors)
+	 */
+	public Mono<SyncOutcome> sync() {
+		return syncShared;
+	}
+
+	private Mono<SyncOutcome> syncOnce() {
+		List<String> errors = new ArrayList<>();
+		return outsync().map(java.util.Optional::of)
+				.onErrorResume(e -> {
+					errors.add("outsync: " + describe(e));
+					return Mono.just(java.util.Optional.empty());
+				})
+				.flatMap(out -> {
+					if (!errors.isEmpty() && (onError == OnError.STOP || authRequired)) {
+						return Mono.just(new SyncOutcome(out.orElse(null), null, errors));
+					}
+					return downsync().map(java.util.Optional::of)
+							.onErrorResume(e -> {
+								errors.add("downsync: " + describe(e));
+								return Mono.just(java.util.Optional.empty());
+							})
+							.map(in -> new SyncOutcome(out.orElse(null), in.orElse(null), errors));
+				});
+	}
+
+	/**
+	 * Sets a new token and, when the upstream had refused the previous one, drains the outbox again.
+	 *
+	 * @param token the new token
+	 * @return the drain's report when one ran, else empty
+	 */
+	public Mono<DrainReport> resume(String token) {
+		Objects.requireNonNull(token, "token");
+		return Mono.defer(() -> {
+			tokens.set(() -> Mono.just(token));
+			if (!authRequired) {
+				return Mono.empty();
+			}
+			authRequired = false;
+			return outsync();
+		});
+	}
+
+	/**
+	 * Replaces the token supplier; it is asked for a token at the start of every session.
+	 *
+	 * @param supplier the supplier
+	 */
+	public void tokenSupplier(Supplier<Mono<String>> supplier) {
+		tokens.set(Objects.requireNonNull(supplier, "supplier"));
+	}
+
+	/**
+	 * Starts pulling a type. Events of it that this replica already holds as stubs keep their stubs; what it
+	 * lacks arrives with content from now on.
+	 *
+	 * @param type the entity type
+	 * @param pullNow whether to pull at once
+	 * @return the pull's report when {@code pullNow}, else empty
+	 */
+	public Mono<PullReport> addType(String type, boolean pullNow) {
+		Objects.requireNonNull(type, "type");
+		return Mono.defer(() -> {
+			types.updateAndGet(t -> {
+				if (t == null) {
+					return null;
+				}
+				Set<String> n = new TreeSet<>(t);
+				n.add(type);
+				return Set.copyOf(n);
+			});
+			return pullNow ? downsync() : Mono.empty();
+		});
+	}
+
+	/**
+	 * Stops pulling a type: later pulls bring its events as stubs only. When every type was synced, the
+	 * synced set becomes every type seen so far but this one.
+	 *
+	 * @param type the entity type
+	 * @return completes when changed
+	 */
+	public Mono<Void> removeType(String type) {
+		Objects.requireNonNull(type, "type");
+		Mono<Set<String>> current = types.get() != null ? Mono.just(types.get())
+				: engine.types().collect(java.util.stream.Collectors.toCollection(TreeSet::new)).map(Set::copyOf);
+		return current.doOnNext(base -> types.updateAndGet(t -> {
+			Set<String> n = new TreeSet<>(t == null ? base : t);
+			n.remove(type);
+			return Set.copyOf(n);
+		})).then();
+	}
+
+	/**
+	 * The entity types pulled.
+	 *
+	 * @return the types, {@code null} for all
+	 */
+	public Set<String> syncedTypes() {
+		return types.get();
+	}
+
+	/**
+	 * The dead letters, oldest first.
+	 *
+	 * @param limit most to emit
+	 * @return the dead letters
+	 */
+	public Flux<DeadLetter> deadLetters(int limit) {
+		return engine.deadLetters().list(limit);
+	}
+
+	/**
+	 * Replays a dead letter after a fix: writes a new local event with the corrected request, then deletes
+	 * the dead letter. The new event is in the outbox like any other.
+	 *
+	 * @param origin the dead letter's origin
+	 * @param originSeq the dead letter's sequence
+	 * @param corrected the corrected write
+	 * @return the new event; empty when no such dead letter is held
+	 */
+	public Mono<Event> replay(String origin, long originSeq, WriteRequest corrected) {
+		return engine.deadLetters().get(origin, originSeq)
+				.flatMap(d -> engine.write(corrected)
+						.flatMap(e -> engine.deadLetters().delete(origin, originSeq).thenReturn(e)));
+	}
+
+	/**
+	 * Deletes a dead letter without replaying it.
+	 *
+	 * @param origin the dead letter's origin
+	 * @param originSeq the dead letter's sequence
+	 * @return whether one was deleted
+	 */
+	public Mono<Boolean> deleteDeadLetter(String origin, long originSeq) {
+		return engine.deadLetters().delete(origin, originSeq);
+	}
+
+	/**
+	 * The status now: pending is derived from the vectors, so it needs no store read.
+	 *
+	 * @return the status
+	 */
+	public Mono<SyncStatus> status() {
+		return engine.deadLetters().count().map(dead -> new SyncStatus(calls.address().toString(), pending(),
+				lastOutsync, lastDownsync, upstreamVector.get(), lastError, authRequired, types.get(), dead));
+	}
+
+	/**
+	 * Local events the upstream is not known to hold.
+	 *
+	 * @return the count
+	 */
+	public long pending() {
+		String own = engine.origin();
+		return Math.max(0, engine.vector().get(own) - upstreamVector.get().get(own));
+	}
+
+	/**
+	 * The client's signals, and the engine's conflicts as {@link ClientSignal.Conflict}. Hot: from
+	 * subscription on; a subscriber that does not keep up misses signals (best effort).
+	 *
+	 * @return the signals
+	 */
+	public Flux<ClientSignal> signals() {
+		Flux<ClientSignal> conflicts = engine.signals()
+				.filter(SyncSignal.ConflictDetected.class::isInstance)
+				.map(s -> new ClientSignal.Conflict(((SyncSignal.ConflictDetected) s).conflict()));
+		return Flux.merge(signals.asFlux(), conflicts);
+	}
+
+	private Mono<DrainReport> drainWithRetries() {
+		return withRetries("outsync", withToken(t -> calls.push(engine, t, batchEvents,
+				onError == OnError.STOP, this::heard, this::deadLetter)))
+				.map(r -> new DrainReport(r.pushed(), r.rejected(), pending(), r.upstream(), r.stoppedOnRejection()))
+				.doOnNext(r -> {
+					lastOutsync = clock.instant();
+					lastError = null;
+					emit(new ClientSignal.DrainComplete(r));
+				});
+	}
+
+	private <T> Mono<T> withRetries(String operation, Mono<T> call) {
+		return Retries.withBackoff(call, backoff, maxRetries, random,
+				(attempt, delay, error) -> emit(new ClientSignal.RetryScheduled(operation, attempt, delay, describe(error))))
+				.onErrorMap(e -> e instanceof PeerProtocolException
+						&& ((PeerProtocolException) e).code() == ErrorCode.UNAUTHORIZED,
+						e -> new AuthRequiredException(e.getMessage()))
+				.doOnError(e -> {
+					lastError = operation + ": " + describe(e);
+					if (e instanceof AuthRequiredException) {
+						authRequired = true;
+						emit(new ClientSignal.AuthRequired(e.getMessage()));
+					}
+					else {
+						emit(new ClientSignal.SyncError(operation, describe(e)));
+					}
+				});
+	}
+
+	/** A call with the supplier's current token, or none when it supplies none. */
+	private <T> Mono<T> withToken(java.util.function.Function<String, Mono<T>> call) {
+		return Mono.defer(() -> tokens.get().get())
+				.map(java.util.Optional::of)
+				.defaultIfEmpty(java.util.Optional.empty())
+				.flatMap(t -> call.apply(t.orElse(null)));
+	}
+
+	private void heard(VersionVector v) {
+		upstreamVector.accumulateAndGet(v, VersionVector::merge);
+	}
+
+	private Mono<Void> deadLetter(List<Frame.Rejection> rejections) {
+		Instant now = clock.instant();
+		return Flux.fromIterable(rejections)
+				.concatMap(r -> engine.event(r.origin(), r.seq())
+						.map(e -> new DeadLetter(e, r.code(), r.reason(), now))
+						.flatMap(d -> engine.deadLetters().put(d).thenReturn(d)))
+				.doOnNext(d -> emit(new ClientSignal.PoisonPill(d)))
+				.then();
+	}
+
+	private void emit(ClientSignal s) {
+		// best effort: no subscriber, or one that does not keep up, misses the signal
+		signals.emitNext(s, (type, result) -> result == Sinks.EmitResult.FAIL_NON_SERIALIZED);
+	}
+
+	private static String describe(Throwable e) {
+		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+	}
+
+	/**
+	 * Configures a {@link SyncClient}; validated in {@link #build()}.
+	 */
+	public static final class Builder {
+		private final SyncEngine engine;
+		private final PeerAddress upstream;
+		private PeerConfig peerConfig = PeerConfig.defaults();
+		private Supplier<Mono<String>> tokens = Mono::empty;
+		private Set<String> types;
+		private int batchEvents = 500;
+		private Backoff backoff = Backoff.defaults();
+		private int maxRetries = 5;
+		private OnError onError = OnError.CONTINUE;
+		private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+		private Clock clock = Clock.systemUTC();
+
+		private Builder(SyncEngine engine, PeerAddress upstream) {
+			this.engine = Objects.requireNonNull(engine, "engine");
+			this.upstream = Objects.requireNonNull(upstream, "upstream");
+		}
+
+		/**
+		 * Protocol settings: frame size, timeouts, TLS (its token and types are not used).
+		 *
+		 * @param config the settings
+		 * @return this builder
+		 */
+		public Builder peerConfig(PeerConfig config) {
+			this.peerConfig = Objects.requireNonNull(config, "config");
+			return this;
+		}
+
+		/**
+		 * A fixed token.
+		 *
+		 * @param token the token, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder token(String token) {
+			this.tokens = token == null ? Mono::empty : () -> Mono.just(token);
+			return this;
+		}
+
+		/**
+		 * A token supplier, asked at the start of every session (for tokens that expire).
+		 *
+		 * @param supplier the supplier; an empty {@code Mono} means no token
+		 * @return this builder
+		 */
+		public Builder tokenSupplier(Supplier<Mono<String>> supplier) {
+			this.tokens = Objects.requireNonNull(supplier, "supplier");
+			return this;
+		}
+
+		/**
+		 * The entity types to pull. Default: all.
+		 *
+		 * @param syncedTypes the types, {@code null} for all
+		 * @return this builder
+		 */
+		public Builder types(Set<String> syncedTypes) {
+			this.types = syncedTypes;
+			return this;
+		}
+
+		/**
+		 * Most events per pushed frame. Default 500.
+		 *
+		 * @param events the batch size
+		 * @return this builder
+		 */
+		public Builder batchSize(int events) {
+			this.batchEvents = events;
+			return this;
+		}
+
+		/**
+		 * Retry delays. Default: 100 ms doubling to 10 s, half random.
+		 *
+		 * @param value the backoff
+		 * @return this builder
+		 */
+		public Builder backoff(Backoff value) {
+			this.backoff = Objects.requireNonNull(value, "backoff");
+			return this;
+		}
+
+		/**
+		 * Most retries of a transient failure per operation. Default 5.
+		 *
+		 * @param retries the count, 0 for none
+		 * @return this builder
+		 */
+		public Builder maxRetries(int retries) {
+			this.maxRetries = retries;
+			return this;
+		}
+
+		/**
+		 * What happens after a failure or a refused event. Default {@link OnError#CONTINUE}.
+		 *
+		 * @param mode the mode
+		 * @return this builder
+		 */
+		public Builder onError(OnError mode) {
+			this.onError = Objects.requireNonNull(mode, "mode");
+			return this;
+		}
+
+		/**
+		 * The source of jitter (tests pass a fixed one).
+		 *
+		 * @param source uniform numbers in [0, 1)
+		 * @return this builder
+		 */
+		public Builder random(DoubleSupplier source) {
+			this.random = Objects.requireNonNull(source, "source");
+			return this;
+		}
+
+		/**
+		 * The clock of status times and dead letters.
+		 *
+		 * @param value the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock value) {
+			this.clock = Objects.requireNonNull(value, "clock");
+			return this;
+		}
+
+		/**
+		 * Builds the client; it connects only when an operation is subscribed.
+		 *
+		 * @return the client
+		 */
+		public SyncClient build() {
+			if (batchEvents < 1) {
+				throw new IllegalArgumentException("batchSize must be at least 1: " + batchEvents);
+			}
+			if (maxRetries < 0) {
+				throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+			}
+			return new SyncClient(this);
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package io.tributary.transport.client;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.tributary.SyncEngine;
+import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerConfig;
+
+/**
+ * A node's upstreams: the configured one, and others named per request (the operator commands'
+ * {@code --upstream}), each with its own {@link SyncClient} kept for the node's life so that its status
+ * and drain lock persist between requests. Thread-safe.
+ */
+public final class Upstreams {
+
+	private final SyncEngine engine;
+	private final PeerConfig config;
+	private final PeerAddress configured;
+	private final String token;
+	private final Map<String, SyncClient> clients = new ConcurrentHashMap<>();
+
+	/**
+	 * Upstreams of an engine.
+	 *
+	 * @param engine the node's engine
+	 * @param config protocol settings for the sessions (frame size, timeouts, TLS)
+	 * @param configured the configured upstream, {@code null} for none
+	 * @param token the token presented to upstreams, {@code null} for none
+	 */
+	public Upstreams(SyncEngine engine, PeerConfig config, PeerAddress configured, String token) {
+		this.engine = Objects.requireNonNull(engine, "engine");
+		this.config = Objects.requireNonNull(config, "config");
+		this.configured = configured;
+		this.token = token;
+	}
+
+	private Upstreams() {
+		this.engine = null;
+		this.config = null;
+		this.configured = null;
+		this.token = null;
+	}
+
+	/**
+	 * No upstream at all.
+	 *
+	 * @return an empty directory
+	 */
+	public static Upstreams none() {
+		return new Upstreams();
+	}
+
+	/**
+	 * The configured upstream.
+	 *
+	 * @return its address, empty when none is configured
+	 */
+	public Optional<PeerAddress> configured() {
+		return Optional.ofNullable(configured);
+	}
+
+	/**
+	 * The client of an upstream.
+	 *
+	 * @param address the upstream, {@code null} for the configured one
+	 * @return the client, empty when {@code address} is {@code null} and none is configured, or this is
+	 *         {@link #none()}
+	 */
+	public Optional<SyncClient> client(PeerAddress address) {
+		PeerAddress target = address != null ? address : configured;
+		if (target == null || engine == null) {
+			return Optional.empty();
+		}
+		return Optional.of(clients.computeIfAbsent(target.toString(),
+				k -> SyncClient.builder(engine, target).peerConfig(config).token(token).build()));
+	}
+}

@@ -1,0 +1,5 @@
+/**
+ * Offline-first clients: a {@link io.tributary.transport.client.SyncClient} gives an engine an upstream
+ * node, reached over the peer protocol's one-shot push and pull sessions. See {@code docs/CLIENT.md}.
+ */
+package io.tributary.transport.client;

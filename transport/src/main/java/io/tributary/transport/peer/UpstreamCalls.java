@@ -1,0 +1,263 @@
+package io.tributary.transport.peer;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import io.tributary.Event;
+import io.tributary.SyncEngine;
+import io.tributary.VersionVector;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.Connection;
+
+/**
+ * The one-shot sessions of protocol version 2 that an offline-first client runs against its upstream
+ * node: a <em>push</em> of this replica's own events that the upstream lacks, and a <em>pull</em> of what
+ * this replica lacks. Each call dials, runs one session and closes it. See {@code docs/PROTOCOL.md}.
+ * <p>
+ * Inbound frames are handled one at a time in arrival order; engine and store work runs on the engine's
+ * and the store's threads, never blocking the connection's event loop.
+ */
+public final class UpstreamCalls {
+
+	private static final List<Integer> V2 = List.of(2);
+
+	private final PeerConfig config;
+	private final PeerAddress address;
+	private final FrameCodec codec;
+
+	/**
+	 * Calls to one upstream.
+	 *
+	 * @param config protocol settings (frame size, timeouts, TLS); its token is not used, each call gets one
+	 * @param address the upstream's peer address
+	 */
+	public UpstreamCalls(PeerConfig config, PeerAddress address) {
+		this.config = Objects.requireNonNull(config, "config");
+		this.address = Objects.requireNonNull(address, "address");
+		this.codec = new FrameCodec(config.maxFrameBytes());
+	}
+
+	/**
+	 * The upstream's address.
+	 *
+	 * @return the address
+	 */
+	public PeerAddress address() {
+		return address;
+	}
+
+	/**
+	 * What a push achieved.
+	 *
+	 * @param pushed events the upstream acknowledged, refused ones included
+	 * @param rejected events the upstream refused permanently
+	 * @param upstream the upstream's vector at the end
+	 * @param stoppedOnRejection whether the push stopped early after a refused event
+	 */
+	public record PushResult(int pushed, int rejected, VersionVector upstream, boolean stoppedOnRejection) {
+	}
+
+	/**
+	 * What a pull achieved.
+	 *
+	 * @param byType events with content received per entity type (stubs not counted)
+	 * @param applied events newly stored
+	 * @param upstream the upstream's vector when its catch-up ended
+	 */
+	public record PullResult(Map<String, Integer> byType, int applied, VersionVector upstream) {
+	}
+
+	/**
+	 * Pushes this replica's own events that the upstream lacks, a frame at a time, each sent after the
+	 * previous one was acknowledged; the outbox is read from the log by the upstream's vector, so nothing is
+	 * queued beside the log.
+	 *
+	 * @param engine this replica
+	 * @param token the token to present, {@code null} for none
+	 * @param batchEvents most events per frame (frames also stay within half the maximum frame size)
+	 * @param stopOnRejection whether to stop after the first frame with a refused event
+	 * @param onVector called with the upstream's vector at the handshake and after each acknowledgement
+	 * @param onRejected called with each frame's refusals before the next frame is sent; the push waits for
+	 *        the returned {@code Mono}
+	 * @return the result; errors with {@link PeerProtocolException} when the upstream ends the session
+	 *         ({@link ErrorCode#UNAUTHORIZED} for a bad token), or with the connection's error
+	 */
+	public Mono<PushResult> push(SyncEngine engine, String token, int batchEvents, boolean stopOnRejection,
+			Consumer<VersionVector> onVector, Function<List<Frame.Rejection>, Mono<Void>> onRejected) {
+		return Mono.defer(() -> {
+			int[] counts = new int[3]; // pushed, rejected, size of the frame in flight
+			VersionVector[] upstream = { VersionVector.empty() };
+			return session(new Frame.Hello(V2, engine.origin(), token, engine.vector(), Set.of(), Frame.Hello.PUSH),
+					(frame, out) -> {
+						switch (frame.type()) {
+							case WELCOME:
+								upstream[0] = ((Frame.Welcome) frame).vector();
+								onVector.accept(upstream[0]);
+								return nextBatch(engine, upstream[0], batchEvents, counts, out);
+							case REJECTED:
+								List<Frame.Rejection> rejections = ((Frame.Rejected) frame).rejections();
+								counts[1] += rejections.size();
+								return onRejected.apply(rejections).then(Mono.empty());
+							case ACK:
+								upstream[0] = upstream[0].merge(((Frame.Ack) frame).vector());
+								onVector.accept(upstream[0]);
+								counts[0] += counts[2];
+								if (stopOnRejection && counts[1] > 0) {
+									return Mono.just(new PushResult(counts[0], counts[1], upstream[0], true));
+								}
+								return nextBatch(engine, upstream[0], batchEvents, counts, out);
+							default:
+								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+										frame.type() + " in a push session", false));
+						}
+					});
+		});
+	}
+
+	private Mono<PushResult> nextBatch(SyncEngine engine, VersionVector upstream, int batchEvents, int[] counts,
+			Consumer<Frame> out) {
+		String own = engine.origin();
+		Map<String, Long> have = new HashMap<>();
+		engine.vector().entries().keySet().forEach(o -> have.put(o, Long.MAX_VALUE));
+		have.put(own, upstream.get(own));
+		return engine.lacking(VersionVector.of(have), batchEvents).collectList().flatMap(page -> {
+			if (page.isEmpty()) {
+				return Mono.just(new PushResult(counts[0], counts[1], upstream, false));
+			}
+			List<Event> frame = withinBudget(page);
+			counts[2] = frame.size();
+			out.accept(new Frame.Events(frame));
+			return Mono.empty();
+		});
+	}
+
+	/** A prefix of the page within half the maximum frame (at least one event); the rest goes next. */
+	private List<Event> withinBudget(List<Event> page) {
+		long budget = config.maxFrameBytes() / 2;
+		long size = 0;
+		for (int i = 0; i < page.size(); i++) {
+			size += FrameCodec.maxEncodedSize(page.get(i));
+			if (size > budget && i > 0) {
+				return page.subList(0, i);
+			}
+		}
+		return page;
+	}
+
+	/**
+	 * Pulls what this replica lacks of the upstream's events: the upstream sends its catch-up for this
+	 * replica's vector (events of types not in {@code types} as stubs) and ends it with CAUGHT_UP; every
+	 * frame is applied and acknowledged before the next is read.
+	 *
+	 * @param engine this replica
+	 * @param token the token to present, {@code null} for none
+	 * @param types entity types wanted, {@code null} for all
+	 * @param onVector called with the upstream's vector at the handshake and at the end of its catch-up
+	 * @return the result; errors as {@link #push}
+	 */
+	public Mono<PullResult> pull(SyncEngine engine, String token, Set<String> types, Consumer<VersionVector> onVector) {
+		return Mono.defer(() -> {
+			Map<String, Integer> byType = new java.util.TreeMap<>();
+			int[] applied = new int[1];
+			return session(new Frame.Hello(V2, engine.origin(), token, engine.vector(), types, Frame.Hello.PULL),
+					(frame, out) -> {
+						switch (frame.type()) {
+							case WELCOME:
+								onVector.accept(((Frame.Welcome) frame).vector());
+								return Mono.empty();
+							case EVENTS:
+								List<Event> events = ((Frame.Events) frame).events();
+								if (types == null) {
+									events = PeerSession.withoutStubs(events);
+								}
+								for (Event e : events) {
+									if (!e.isStub()) {
+										byType.merge(e.type(), 1, Integer::sum);
+									}
+								}
+								return engine.apply(events).flatMap(r -> {
+									applied[0] += r.applied();
+									out.accept(new Frame.Ack(engine.vector()));
+									return Mono.<PullResult>empty();
+								});
+							case CAUGHT_UP:
+								VersionVector v = ((Frame.CaughtUp) frame).vector();
+								onVector.accept(v);
+								return Mono.just(new PullResult(Map.copyOf(byType), applied[0], v));
+							default:
+								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+										frame.type() + " in a pull session", false));
+						}
+					});
+		});
+	}
+
+	/** Handles one inbound frame; emits the session's result when it is done. */
+	private interface Handler<T> {
+		Mono<T> on(Frame frame, Consumer<Frame> out);
+	}
+
+	private <T> Mono<T> session(Frame.Hello hello, Handler<T> handler) {
+		return Mono.usingWhen(PeerConnector.connect(config, address.host(), address.port()),
+				connection -> converse(connection, hello, handler),
+				connection -> Mono.fromRunnable(connection::dispose));
+	}
+
+	private <T> Mono<T> converse(Connection connection, Frame.Hello hello, Handler<T> handler) {
+		Sinks.Many<Frame> outbound = Sinks.many().unicast().onBackpressureBuffer();
+		Consumer<Frame> out = frame -> {
+			synchronized (outbound) {
+				Sinks.EmitResult r = outbound.tryEmitNext(frame);
+				if (r.isFailure() && r != Sinks.EmitResult.FAIL_TERMINATED && r != Sinks.EmitResult.FAIL_CANCELLED) {
+					throw new IllegalStateException("cannot queue a " + frame.type() + " frame: " + r);
+				}
+			}
+		};
+		out.accept(hello);
+		boolean[] welcomed = { false };
+		Mono<T> send = connection.outbound().sendByteArray(outbound.asFlux().map(codec::encode)).then().then(Mono.empty());
+		Flux<T> receive = connection.inbound().receive().asByteArray()
+				.timeout(config.idleTimeout())
+				.map(codec::decode)
+				.concatMap(frame -> {
+					switch (frame.type()) {
+						case PING:
+							out.accept(new Frame.Pong(((Frame.Ping) frame).nanos()));
+							return Mono.empty();
+						case PONG:
+							return Mono.empty();
+						case ERROR:
+							Frame.Error err = (Frame.Error) frame;
+							return Mono.error(new PeerProtocolException(err.code(), err.message(), true));
+						case WELCOME:
+							if (welcomed[0] || ((Frame.Welcome) frame).version() < 2) {
+								return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+										"the upstream does not speak protocol version 2", false));
+							}
+							welcomed[0] = true;
+							return handler.on(frame, out);
+						default:
+							if (!welcomed[0]) {
+								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+										frame.type() + " before WELCOME", false));
+							}
+							return handler.on(frame, out);
+					}
+				}, 1);
+		return Flux.merge(send, receive)
+				.next()
+				.switchIfEmpty(Mono.error(() -> new java.io.IOException("the upstream closed the session")))
+				.doFinally(s -> {
+					synchronized (outbound) {
+						outbound.tryEmitComplete();
+					}
+				});
+	}
+}
