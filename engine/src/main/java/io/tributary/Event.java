@@ -32,6 +32,14 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 		byte[] payload, UUID base, String userId, int schemaVersion, long position) {
 
 	/**
+	 * The entity type of a blank: reserved, local writes of it are refused. See {@link #blank()}.
+	 */
+	public static final String BLANK_TYPE = "tributary.blank";
+
+	/** The entity id of every blank. */
+	public static final String BLANK_ENTITY_ID = "-";
+
+	/**
 	 * Checks the fields every event must have.
 	 */
 	public Event {
@@ -76,6 +84,30 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	public Event stub() {
 		return op == Op.DELETE || payload == null ? this
 				: new Event(id, origin, originSeq, hlc, type, entityId, op, null, base, userId, schemaVersion, position);
+	}
+
+	/**
+	 * This event as a blank: the same address ({@code origin}, {@code originSeq}), id, stamp and position,
+	 * and nothing else — no entity, no owner, no payload. A replica holds a blank where it may not hold an
+	 * event: one of a user it erased ({@code SyncEngine.erase}), one a row-level-security gate refused, one a
+	 * user-scoped view withholds. Blanks keep the origin's sequence gapless, so vectors stay exact; they are
+	 * ordinary, valid events (a {@code DELETE} of {@link #BLANK_TYPE}) that every replica can store and pass on,
+	 * and the projector ignores them. See {@code docs/ARCHITECTURE.md}.
+	 *
+	 * @return the blank
+	 */
+	public Event blank() {
+		return isBlank() ? this
+				: new Event(id, origin, originSeq, hlc, BLANK_TYPE, BLANK_ENTITY_ID, Op.DELETE, null, null, null, 0, position);
+	}
+
+	/**
+	 * Whether this is a blank, see {@link #blank()}.
+	 *
+	 * @return true for an event of {@link #BLANK_TYPE}
+	 */
+	public boolean isBlank() {
+		return BLANK_TYPE.equals(type);
 	}
 
 	/**

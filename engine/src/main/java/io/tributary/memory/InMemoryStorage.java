@@ -12,6 +12,7 @@ import io.tributary.Conflict;
 import io.tributary.Event;
 import io.tributary.VersionVector;
 import io.tributary.spi.EntityRecord;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.SequenceGapException;
@@ -62,6 +63,26 @@ public final class InMemoryStorage implements Storage {
 					origin = candidate;
 				}
 				return origin;
+			}
+		});
+	}
+
+	@Override
+	public Mono<Long> erase(String userId) {
+		return Mono.fromCallable(() -> {
+			synchronized (lock) {
+				long erased = 0;
+				for (int i = 0; i < log.size(); i++) {
+					Event e = log.get(i);
+					if (Erasure.owns(userId, e)) {
+						log.set(i, e.blank());
+						erased++;
+					}
+				}
+				entities.values().removeIf(r -> Erasure.involves(userId, r));
+				conflicts.values().removeIf(c -> Erasure.involves(userId, c));
+				checkpoint = 0;
+				return erased;
 			}
 		});
 	}

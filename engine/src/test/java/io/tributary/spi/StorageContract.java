@@ -448,4 +448,81 @@ public abstract class StorageContract {
 		assertEquals(VersionVector.empty().with("a", 3), vector(), "an append not subscribed to does nothing");
 		assertEquals(3, lastPosition());
 	}
+
+	// ------------------------------------------------------------ erase
+
+	/**
+	 * {@link #event(String, long)} owned by a user.
+	 *
+	 * @param origin origin
+	 * @param seq origin sequence
+	 * @param userId owner
+	 * @return the event, position 0
+	 */
+	protected static Event owned(String origin, long seq, String userId) {
+		Event e = event(origin, seq);
+		return new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), e.type(), userId + "-entity-" + seq, e.op(),
+				e.payload(), e.base(), userId, e.schemaVersion(), 0);
+	}
+
+	private static EntityRecord fold(Event... events) {
+		Event head = events[events.length - 1];
+		return new EntityRecord(head.type(), head.entityId(), head.userId(), EventCodec.encodeList(List.of(events)));
+	}
+
+	@Test
+	void eraseReplacesTheUsersEventsByBlanksInPlaceAndKeepsVectorAndPositions() {
+		List<Event> stored = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("b", 1, "alice"),
+				owned("b", 2, "alice"), event("b", 3), owned("a", 3, "bob")));
+		VersionVector vector = vector();
+
+		assertEquals(3L, storage.erase("alice").block(TIMEOUT));
+
+		List<Event> expected = new ArrayList<>();
+		for (Event e : stored) {
+			expected.add("alice".equals(e.userId()) ? e.blank() : e);
+		}
+		assertEquals(expected, readAll(), "same positions; alice's events are blanks, the others untouched");
+		assertTrue(readAll().stream().noneMatch(e -> "alice".equals(e.userId()) || e.entityId().startsWith("alice")));
+		assertEquals(vector, vector(), "the vector does not change");
+		assertEquals(stored.size(), lastPosition());
+		assertEquals(expected.subList(1, expected.size()),
+				storage.events().readLacking(VersionVector.empty().with("a", 1), 10).collectList().block(TIMEOUT),
+				"blanks are served like any event");
+		assertEquals(List.of(), append(List.of(owned("a", 1, "alice"))), "an erased address is still a duplicate");
+		assertEquals(List.of(event("a", 4).withPosition(stored.size() + 1)), append(List.of(event("a", 4))),
+				"appends continue the sequence and the positions");
+		assertEquals(0L, storage.erase("nobody").block(TIMEOUT));
+	}
+
+	@Test
+	void eraseRemovesFoldsAndConflictsHoldingTheUsersEventsAndResetsTheCheckpoint() {
+		List<Event> s = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("a", 3, "bob"),
+				owned("a", 4, "carol"), owned("a", 5, "carol")));
+		EntityRecord mixed = fold(s.get(0), s.get(1));
+		EntityRecord bobs = fold(s.get(2));
+		EntityRecord carols = fold(s.get(3), s.get(4));
+		Conflict aliceIncoming = conflict(s.get(0), s.get(1), ConflictStrategy.LAST_WRITE_WINS);
+		Conflict aliceHead = conflict(s.get(2), s.get(0), ConflictStrategy.LAST_WRITE_WINS);
+		Conflict carolOnly = conflict(s.get(4), s.get(3), ConflictStrategy.FIELD_MERGE);
+		storage.projections().save(3, List.of(mixed, bobs), List.of(aliceIncoming, aliceHead), false).block(TIMEOUT);
+		storage.projections().save(5, List.of(carols), List.of(carolOnly), false).block(TIMEOUT);
+
+		storage.erase("alice").block(TIMEOUT);
+
+		assertEquals(List.of(describe(bobs), describe(carols)), entities(),
+				"a fold holding any of alice's events is gone, whoever owns its head");
+		assertEquals(List.of(carolOnly), storage.projections().conflicts(null, 10).collectList().block(TIMEOUT),
+				"conflicts with alice's event on either side are gone");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT),
+				"a restart replays the log to fold the removed entities again");
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(List.of(describe(bobs), describe(carols)), entities(), "the erase is durable");
+		assertEquals(s.get(0).blank(), readAll().get(0));
+		storage.projections().save(5, List.of(), List.of(), false).block(TIMEOUT);
+		assertEquals(5L, storage.projections().checkpoint().block(TIMEOUT), "checkpoints move on after an erase");
+	}
 }

@@ -5,10 +5,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.nio.charset.StandardCharsets;
 
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.tributary.Event;
 import io.tributary.VersionVector;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.SequenceGapException;
@@ -25,6 +29,10 @@ final class H2EventStore implements EventStore {
 
 	private static final String INSERT_EVENTS = "INSERT INTO tributary_event (position, body) "
 			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
+	private static final String REPLACE_EVENTS = "MERGE INTO tributary_event (position, body) KEY (position) "
+			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
+	/** The most elements of one bound H2 array. */
+	static final int H2_ARRAY_LIMIT = 65_536;
 	private static final String INSERT_SEGMENT = "INSERT INTO tributary_segment (origin, first_seq, last_seq, first_position) "
 			+ "VALUES ($1, $2, $3, $4)";
 
@@ -155,6 +163,57 @@ final class H2EventStore implements EventStore {
 				.concatMapIterable(l -> l)
 				.filter(e -> !have.covers(e.origin(), e.originSeq()))
 				.take(limit);
+	}
+
+	/**
+	 * Replaces the user's events by their blanks, in place (same positions, so the vector, the segments and
+	 * every reader's cursor stay valid). Runs inside the caller's transaction on the writer connection.
+	 *
+	 * @param c the writer connection
+	 * @param userId the user
+	 * @return how many events were replaced
+	 */
+	static Mono<Long> erase(Connection c, String userId) {
+		byte[] needle = userId.getBytes(StandardCharsets.UTF_8);
+		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event ORDER BY position").execute())
+				.flatMap(r -> r.map((row, meta) -> {
+					byte[] body = row.get(1, byte[].class);
+					// only bodies holding the user's id are decoded
+					if (!contains(body, needle)) {
+						return Optional.<Event>empty();
+					}
+					Event e = EventCodec.decode(body, row.get(0, Long.class));
+					return Erasure.owns(userId, e) ? Optional.of(e.blank()) : Optional.<Event>empty();
+				}))
+				.flatMap(Mono::justOrEmpty)
+				// the whole scan first: no statement runs on the connection while its rows are read
+				.collectList()
+				.flatMapIterable(blanks -> blanks)
+				.buffer(H2_ARRAY_LIMIT)
+				.concatMap(blanks -> {
+					Long[] positions = new Long[blanks.size()];
+					byte[][] bodies = new byte[blanks.size()][];
+					for (int i = 0; i < positions.length; i++) {
+						positions[i] = blanks.get(i).position();
+						bodies[i] = EventCodec.encode(blanks.get(i));
+					}
+					return Flux.from(c.createStatement(REPLACE_EVENTS).bind(0, positions).bind(1, bodies).execute())
+							.flatMap(Result::getRowsUpdated);
+				})
+				.reduce(0L, Long::sum);
+	}
+
+	static boolean contains(byte[] haystack, byte[] needle) {
+		outer:
+		for (int i = 0; i <= haystack.length - needle.length; i++) {
+			for (int j = 0; j < needle.length; j++) {
+				if (haystack[i + j] != needle[j]) {
+					continue outer;
+				}
+			}
+			return true;
+		}
+		return false;
 	}
 
 	@Override

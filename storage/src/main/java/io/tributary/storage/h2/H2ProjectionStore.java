@@ -12,10 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import io.tributary.Conflict;
 import io.tributary.spi.EntityRecord;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.ProjectionStore;
 import reactor.core.publisher.Flux;
@@ -41,7 +43,7 @@ final class H2ProjectionStore implements ProjectionStore {
 			+ "KEY (incoming_id) VALUES ($1, $2, $3, $4)";
 
 	private final H2Executor executor;
-	private long nextSeq = -1;
+	private volatile long nextSeq = -1;
 
 	H2ProjectionStore(H2Executor executor) {
 		this.executor = executor;
@@ -98,6 +100,55 @@ final class H2ProjectionStore implements ProjectionStore {
 						.thenReturn(first + chunks.size());
 			});
 		}).doOnNext(next -> nextSeq = next).then();
+	}
+
+	/**
+	 * Removes the folds and conflicts that hold one of the user's events and sets the checkpoint back to 0
+	 * (see {@link io.tributary.spi.Storage#erase(String)}). The remaining folds are written again as one full
+	 * snapshot and every older chunk is deleted. Runs inside the caller's transaction; no checkpoint may run
+	 * meanwhile.
+	 *
+	 * @param c the connection
+	 * @param userId the user
+	 * @return completes when done
+	 */
+	Mono<Void> erase(Connection c, String userId) {
+		Mono<Void> folds = Flux.from(c.createStatement("SELECT chunk FROM tributary_projection ORDER BY seq").execute())
+				.flatMap(r -> r.map((row, meta) -> row.get(0, byte[].class)))
+				.reduce(new LinkedHashMap<String, EntityRecord>(), (latest, chunk) -> {
+					for (EntityRecord record : decodeChunk(chunk)) {
+						latest.put(record.type() + '\u0000' + record.entityId(), record);
+					}
+					return latest;
+				})
+				.flatMap(latest -> {
+					List<EntityRecord> kept = new ArrayList<>();
+					for (EntityRecord r : latest.values()) {
+						if (!Erasure.involves(userId, r)) {
+							kept.add(r);
+						}
+					}
+					List<byte[]> chunks = encodeChunks(kept);
+					Long[] seqs = new Long[chunks.size()];
+					for (int i = 0; i < seqs.length; i++) {
+						seqs[i] = i + 1L;
+					}
+					Mono<Long> insert = chunks.isEmpty() ? Mono.just(0L)
+							: Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][]))
+									.execute()).flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
+					return H2Executor.update(c, "DELETE FROM tributary_projection").then(insert);
+				})
+				.doOnNext(n -> nextSeq = -1)
+				.then();
+		Mono<Long> conflicts = Flux.from(c.createStatement("SELECT body FROM tributary_conflict").execute())
+				.flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))))
+				.filter(conflict -> Erasure.involves(userId, conflict))
+				.collectList()
+				.flatMapIterable(doomed -> doomed)
+				.concatMap(conflict -> H2Executor.update(c, "DELETE FROM tributary_conflict WHERE incoming_id = $1",
+						conflict.incoming().id()))
+				.reduce(0L, Long::sum);
+		return folds.then(conflicts).then(H2Storage.putMeta(c, CHECKPOINT, "0")).then();
 	}
 
 	@Override

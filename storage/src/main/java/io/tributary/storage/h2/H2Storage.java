@@ -79,6 +79,20 @@ public final class H2Storage implements Storage {
 				.switchIfEmpty(putMeta(c, "origin", candidate).thenReturn(candidate)));
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The events, folds and conflicts change in one transaction; then the database file is rewritten
+	 * ({@code SHUTDOWN COMPACT}, see {@code docs/STORAGE.md}), since H2 keeps old page versions in the file.
+	 * Reads wait while the file is rewritten.
+	 */
+	@Override
+	public Mono<Long> erase(String userId) {
+		return executor.inTransaction(c -> H2EventStore.erase(c, userId)
+				.flatMap(n -> projections.erase(c, userId).thenReturn(n)))
+				.flatMap(n -> executor.rewrite().thenReturn(n));
+	}
+
 	@Override
 	public Mono<Void> close() {
 		// release the directory only once the connections are closed, before completion is signalled
@@ -244,7 +258,8 @@ public final class H2Storage implements Storage {
 				return mkdirs.then(lane(factory, writeThread))
 						.flatMap(w -> lane(factory, checkpointThread)
 								.flatMap(cp -> lane(factory, readThread)
-										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS))))
+										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS, factory,
+												name == null))))
 						.flatMap(executor -> migrate(executor)
 								.then(H2EventStore.load(executor))
 								.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey))
