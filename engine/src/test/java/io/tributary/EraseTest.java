@@ -159,4 +159,48 @@ class EraseTest {
 		open.remove(engine);
 		engine.erase("alice").as(StepVerifier::create).expectError(EngineClosedException.class).verify(TIMEOUT);
 	}
+
+	@Test
+	void aUserWhoLogsInAgainGetsTheirDataBackByFillingTheBlanks() {
+		SyncEngine node = engine(new InMemoryStorage(), ProjectionPolicy.defaults());
+		await(node.forUser("alice").put("doc", "a-node", "{\"v\":1}"));
+		await(node.forUser("bob").put("doc", "b-node", "{\"v\":1}"));
+		InMemoryStorage deviceStore = new InMemoryStorage();
+		SyncEngine device = await(SyncEngine.builder().storage(deviceStore).origin("phone").currentUser("alice")
+				.checkpointInterval(Duration.ofHours(1)).open());
+		open.add(device);
+
+		// alice: pull, write, push
+		await(node.forUser("alice").lacking(device.vector(), 100).collectList().flatMap(device::apply));
+		await(device.put("doc", "a-phone", "{\"v\":2}"));
+		await(device.lacking(node.vector(), 100).collectList().flatMap(node.forUser("alice")::apply));
+		List<EntityState> alicesData = await(node.forUser("alice").query("doc").collectList());
+		assertEquals(2, alicesData.size());
+		assertEquals(alicesData, await(device.query("doc").collectList()));
+
+		// logout, bob logs in: his rows are blanks here (alice's view withheld them), so he fills
+		await(device.erase("alice"));
+		device.switchUser("bob");
+		assertEquals(List.of(), await(device.query("doc").collectList()));
+		List<Event> bobsLog = await(node.forUser("bob").lacking(VersionVector.empty(), 100).collectList());
+		assertEquals(1, await(device.fill(bobsLog)));
+		assertEquals(List.of("b-node"), await(device.query("doc").map(EntityState::entityId).collectList()));
+		assertEquals(0, await(device.fill(await(node.lacking(VersionVector.empty(), 100).collectList()))),
+				"alice's events are refused while bob is the user");
+
+		// bob logs out, alice logs in again and gets everything back, her own phone writes included
+		await(device.erase("bob"));
+		device.switchUser("alice");
+		List<Event> alicesLog = await(node.forUser("alice").lacking(VersionVector.empty(), 100).collectList());
+		assertEquals(2, await(device.fill(alicesLog)));
+		assertEquals(alicesData, await(device.query("doc").collectList()));
+		assertEquals(node.vector(), device.vector());
+		assertEquals(0, await(device.fill(alicesLog)), "filling again changes nothing");
+
+		await(device.close());
+		open.remove(device);
+		SyncEngine reopened = await(SyncEngine.builder().storage(deviceStore).origin("phone").open());
+		open.add(reopened);
+		assertEquals(alicesData, await(reopened.query("doc").collectList()), "fills are durable");
+	}
 }

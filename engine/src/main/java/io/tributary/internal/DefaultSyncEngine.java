@@ -117,13 +117,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private volatile boolean terminated;
 	private volatile boolean checkpointing;
 	private volatile boolean finalStarted;
+	private volatile boolean failedFull;
 	private final ConcurrentLinkedQueue<List<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
 	private volatile MonoSink<Void> closeSink;
 	/** The user row-level security admits, or null for every user. */
 	private volatile String currentUser;
-	private final ConcurrentLinkedQueue<Erasure> erasures = new ConcurrentLinkedQueue<>();
+	private final ConcurrentLinkedQueue<Exclusive> exclusives = new ConcurrentLinkedQueue<>();
 
 	// committer state: touched only inside the in-flight gate
 	private Map<String, Long> work;
@@ -653,71 +654,116 @@ public final class DefaultSyncEngine implements SyncEngine {
 	@Override
 	public Mono<Long> erase(String userId) {
 		Objects.requireNonNull(userId, "userId");
-		return Mono.<Long>create(sink -> {
-			if (closing) {
-				sink.error(new EngineClosedException());
-				return;
+		// the user's folds leave the projector, the store blanks the user's events, then the entities are folded
+		// again from what remains of the log and checkpointed (the store's checkpoint went back to 0)
+		return exclusive(() -> {
+			Set<String> affected = projector.erase(userId);
+			for (TreeMap<Long, Event> q : held.values()) {
+				int before = q.size();
+				q.values().removeIf(e -> io.tributary.spi.Erasure.owns(userId, e));
+				heldCount -= before - q.size();
 			}
-			erasures.add(new Erasure(userId, sink));
-			drain();
+			pendingConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(userId, c));
+			failedConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(userId, c));
+			return storage.erase(userId)
+					.defaultIfEmpty(0L)
+					.flatMap(n -> affected.isEmpty() ? Mono.just(n)
+							: pages(0).concatMapIterable(l -> l)
+									.filter(e -> affected.contains(Projector.key(e.type(), e.entityId())))
+									.doOnNext(this::refold)
+									.then(Mono.just(n)))
+					.doOnNext(n -> {
+						snapshotDiscarded();
+						emitSignal(new SyncSignal.UserErased(n, affected.size()));
+					});
+		});
+	}
+
+	@Override
+	public Mono<Integer> fill(List<Event> events) {
+		String user = currentUser;
+		return Mono.defer(() -> {
+			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
+			List<Event> candidates = new ArrayList<>();
+			for (Event e : copy) {
+				validateRemote(e);
+				if (!e.isBlank() && Rls.admits(user, e) && committedVector.covers(e.origin(), e.originSeq())) {
+					candidates.add(redact(e));
+				}
+			}
+			return candidates.isEmpty() ? Mono.just(0) : exclusive(() -> storage.fill(candidates).map(filled -> {
+				List<EntityChange> changes = new ArrayList<>(filled.size());
+				for (Event e : filled) {
+					Projector.Outcome o = refold(e);
+					if (o != null && o.change() != null) {
+						changes.add(o.change());
+					}
+					if (o != null && o.conflict() != null) {
+						pendingConflicts.add(o.conflict());
+						conflicts.increment();
+						emitSignal(new SyncSignal.ConflictDetected(o.conflict()));
+					}
+				}
+				if (!changes.isEmpty()) {
+					emitLive(changed, changes);
+				}
+				if (!filled.isEmpty()) {
+					snapshotDiscarded();
+				}
+				return filled.size();
+			}));
 		});
 	}
 
 	/**
-	 * Runs an erase inside the committer's gate (no commit or checkpoint runs meanwhile): the user's folds leave
-	 * the projector, the store blanks the user's events, then the entities are folded again from what remains of
-	 * the log and checkpointed.
+	 * The store discarded its saved projection (erase, fill): the next checkpoint, right away, saves all of it.
+	 * Until then a restart replays the whole log.
 	 */
-	private void startErase(Erasure x) {
-		Set<String> affected;
-		try {
-			affected = projector.erase(x.userId);
-			for (TreeMap<Long, Event> q : held.values()) {
-				int before = q.size();
-				q.values().removeIf(e -> io.tributary.spi.Erasure.owns(x.userId, e));
-				heldCount -= before - q.size();
-			}
-			pendingConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(x.userId, c));
-			failedConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(x.userId, c));
-		}
-		catch (RuntimeException e) {
-			finishErase(x, null, e, 0);
-			return;
-		}
-		storage.erase(x.userId)
-				.defaultIfEmpty(0L)
-				.flatMap(n -> affected.isEmpty() ? Mono.just(n)
-						: pages(0).concatMapIterable(l -> l)
-								.filter(e -> affected.contains(Projector.key(e.type(), e.entityId())))
-								.doOnNext(this::refold)
-								.then(Mono.just(n)))
-				.subscribe(n -> finishErase(x, n, null, affected.size()), error -> finishErase(x, null, error, 0));
+	private void snapshotDiscarded() {
+		savedSinceSnapshot = Long.MAX_VALUE / 2;
+		checkpointRequested = true;
 	}
 
-	private void refold(Event e) {
+	/** Folds an event in outside a commit; a CUSTOM fold that throws is counted, as on replay. */
+	private Projector.Outcome refold(Event e) {
 		try {
-			projector.apply(e);
+			return projector.apply(e);
 		}
 		catch (RuntimeException error) {
 			registry.counter("tributary.projection.failed").increment();
+			return null;
 		}
 	}
 
-	private void finishErase(Erasure x, Long erased, Throwable error, int entities) {
-		if (error == null) {
-			emitSignal(new SyncSignal.UserErased(erased, entities));
-		}
-		// the store's projection checkpoint went back to 0: save the folded entities now
-		checkpointRequested = true;
-		inFlight = false;
-		completions.schedule(() -> {
-			if (error == null) {
-				x.sink.success(erased);
+	/**
+	 * Runs work with the committer's gate to itself: no commit or checkpoint starts until the work's
+	 * {@code Mono} ends. The work is built inside the gate, so it may touch the projector and the held buffer.
+	 */
+	private <T> Mono<T> exclusive(java.util.function.Supplier<Mono<T>> work) {
+		return Mono.<T>create(sink -> {
+			if (closing) {
+				sink.error(new EngineClosedException());
+				return;
 			}
-			else {
-				x.sink.error(error);
-			}
+			exclusives.add(new Exclusive(() -> {
+				Mono<T> m;
+				try {
+					m = work.get();
+				}
+				catch (RuntimeException e) {
+					m = Mono.error(e);
+				}
+				m.map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty()).subscribe(
+						v -> release(() -> v.ifPresentOrElse(sink::success, sink::success)),
+						e -> release(() -> sink.error(e)));
+			}, sink::error));
+			drain();
 		});
+	}
+
+	private void release(Runnable answer) {
+		inFlight = false;
+		completions.schedule(answer);
 		drain();
 	}
 
@@ -849,6 +895,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 				while ((failed = failedSnapshots.poll()) != null) {
 					projector.markDirty(failed);
 				}
+				if (failedFull) {
+					failedFull = false;
+					snapshotDiscarded();
+				}
 				Conflict c;
 				while ((c = failedConflicts.poll()) != null) {
 					pendingConflicts.add(c);
@@ -860,15 +910,15 @@ public final class DefaultSyncEngine implements SyncEngine {
 					startCheckpoint(finalOne);
 				}
 			}
-			if (!inFlight && !checkpointing && !erasures.isEmpty()) {
-				Erasure x = erasures.poll();
+			if (!inFlight && !checkpointing && !exclusives.isEmpty()) {
+				Exclusive x = exclusives.poll();
 				if (terminated || finalStarted) {
-					x.sink.error(new EngineClosedException());
+					x.fail.accept(new EngineClosedException());
 				}
 				else {
 					// holds the gate like a commit: no batch and no checkpoint start until it ends
 					inFlight = true;
-					startErase(x);
+					x.start.run();
 				}
 			}
 			if (!inFlight) {
@@ -1143,7 +1193,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.subscribeOn(Schedulers.parallel())
 				.flatMap(records -> storage.projections().save(position, records, newConflicts, full))
 				.subscribe(null, error -> {
-					// keep what was not saved for the next checkpoint (the log still holds it)
+					// keep what was not saved for the next checkpoint (the log still holds it); a full snapshot
+					// that failed is taken again in full, since the store may hold nothing else
+					failedFull |= full;
 					failedSnapshots.add(snapshots);
 					failedConflicts.addAll(newConflicts);
 					finishCheckpoint(error, waiting, finalOne);
@@ -1219,8 +1271,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 	}
 
-	/** An erase waiting for the gate. */
-	private record Erasure(String userId, MonoSink<Long> sink) {
+	/** Work waiting for the gate to itself (erase, fill); {@code fail} answers it when it cannot run. */
+	private record Exclusive(Runnable start, java.util.function.Consumer<Throwable> fail) {
 	}
 
 	/** One submission: a local write or a batch of peer events. */

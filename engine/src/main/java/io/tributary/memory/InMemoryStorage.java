@@ -79,10 +79,37 @@ public final class InMemoryStorage implements Storage {
 						erased++;
 					}
 				}
-				entities.values().removeIf(r -> Erasure.involves(userId, r));
+				entities.clear();
 				conflicts.values().removeIf(c -> Erasure.involves(userId, c));
 				checkpoint = 0;
 				return erased;
+			}
+		});
+	}
+
+	@Override
+	public Mono<List<Event>> fill(List<Event> events) {
+		return Mono.fromCallable(() -> {
+			synchronized (lock) {
+				List<Event> filled = new ArrayList<>();
+				for (Event e : events) {
+					List<Long> at = positionsByOrigin.get(e.origin());
+					if (e.isBlank() || at == null || e.originSeq() > at.size()) {
+						continue;
+					}
+					long position = at.get((int) e.originSeq() - 1);
+					if (log.get((int) position - 1).isBlank()) {
+						Event placed = e.withPosition(position);
+						log.set((int) position - 1, placed);
+						filled.add(placed);
+					}
+				}
+				filled.sort(Comparator.comparingLong(Event::position));
+				if (!filled.isEmpty()) {
+					entities.clear();
+					checkpoint = 0;
+				}
+				return filled;
 			}
 		});
 	}

@@ -34,23 +34,4 @@ public final class Erasure {
 	public static boolean involves(String userId, Conflict c) {
 		return owns(userId, c.incoming()) || owns(userId, c.head());
 	}
-
-	/**
-	 * Whether a saved entity fold holds one of the user's events.
-	 *
-	 * @param userId the user
-	 * @param record the fold
-	 * @return true when the fold must go
-	 */
-	public static boolean involves(String userId, EntityRecord record) {
-		if (userId.equals(record.userId())) {
-			return true;
-		}
-		for (Event e : EventCodec.decodeList(record.fold())) {
-			if (owns(userId, e)) {
-				return true;
-			}
-		}
-		return false;
-	}
 }

@@ -496,33 +496,57 @@ public abstract class StorageContract {
 	}
 
 	@Test
-	void eraseRemovesFoldsAndConflictsHoldingTheUsersEventsAndResetsTheCheckpoint() {
+	void eraseDiscardsTheSavedProjectionAndTheConflictsHoldingTheUsersEvents() {
 		List<Event> s = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("a", 3, "bob"),
 				owned("a", 4, "carol"), owned("a", 5, "carol")));
-		EntityRecord mixed = fold(s.get(0), s.get(1));
-		EntityRecord bobs = fold(s.get(2));
-		EntityRecord carols = fold(s.get(3), s.get(4));
 		Conflict aliceIncoming = conflict(s.get(0), s.get(1), ConflictStrategy.LAST_WRITE_WINS);
 		Conflict aliceHead = conflict(s.get(2), s.get(0), ConflictStrategy.LAST_WRITE_WINS);
 		Conflict carolOnly = conflict(s.get(4), s.get(3), ConflictStrategy.FIELD_MERGE);
-		storage.projections().save(3, List.of(mixed, bobs), List.of(aliceIncoming, aliceHead), false).block(TIMEOUT);
-		storage.projections().save(5, List.of(carols), List.of(carolOnly), false).block(TIMEOUT);
+		storage.projections().save(3, List.of(fold(s.get(0), s.get(1)), fold(s.get(2))),
+				List.of(aliceIncoming, aliceHead), false).block(TIMEOUT);
+		storage.projections().save(5, List.of(fold(s.get(3), s.get(4))), List.of(carolOnly), false).block(TIMEOUT);
 
 		storage.erase("alice").block(TIMEOUT);
 
-		assertEquals(List.of(describe(bobs), describe(carols)), entities(),
-				"a fold holding any of alice's events is gone, whoever owns its head");
+		assertEquals(List.of(), entities(), "every fold goes: a restart folds the log again");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT));
 		assertEquals(List.of(carolOnly), storage.projections().conflicts(null, 10).collectList().block(TIMEOUT),
 				"conflicts with alice's event on either side are gone");
-		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT),
-				"a restart replays the log to fold the removed entities again");
 
 		storage.close().block(TIMEOUT);
 		storage = null;
 		storage = reopen();
-		assertEquals(List.of(describe(bobs), describe(carols)), entities(), "the erase is durable");
+		assertEquals(List.of(), entities(), "the erase is durable");
 		assertEquals(s.get(0).blank(), readAll().get(0));
-		storage.projections().save(5, List.of(), List.of(), false).block(TIMEOUT);
+		storage.projections().save(5, List.of(fold(s.get(3), s.get(4))), List.of(), true).block(TIMEOUT);
 		assertEquals(5L, storage.projections().checkpoint().block(TIMEOUT), "checkpoints move on after an erase");
+		assertEquals(List.of(describe(fold(s.get(3), s.get(4)))), entities());
+	}
+
+	@Test
+	void fillPutsEventsInThePlaceOfBlanksAndNowhereElse() {
+		List<Event> stored = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("b", 1, "alice"),
+				owned("a", 3, "alice")));
+		storage.erase("alice").block(TIMEOUT);
+		storage.projections().save(4, List.of(fold(stored.get(1))), List.of(), true).block(TIMEOUT);
+		VersionVector vector = vector();
+
+		List<Event> filled = storage.fill(List.of(owned("b", 1, "alice"), owned("a", 2, "bob"),
+				owned("a", 9, "alice"), owned("a", 1, "alice"), owned("a", 1, "alice"))).block(TIMEOUT);
+
+		assertEquals(List.of(stored.get(0), stored.get(2)), filled, "in position order, each address once");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT), "filled events are below the checkpoint");
+		assertEquals(List.of(), entities());
+		List<Event> expected = List.of(stored.get(0), stored.get(1), stored.get(2), stored.get(3).blank());
+		assertEquals(expected, readAll());
+		assertEquals(vector, vector());
+		assertEquals(stored.size(), lastPosition());
+		assertEquals(List.of(), storage.fill(List.of(owned("a", 1, "alice"))).block(TIMEOUT),
+				"a filled address holds no blank any more");
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(expected, readAll());
 	}
 }

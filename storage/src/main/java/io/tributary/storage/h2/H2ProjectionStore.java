@@ -103,52 +103,29 @@ final class H2ProjectionStore implements ProjectionStore {
 	}
 
 	/**
-	 * Removes the folds and conflicts that hold one of the user's events and sets the checkpoint back to 0
-	 * (see {@link io.tributary.spi.Storage#erase(String)}). The remaining folds are written again as one full
-	 * snapshot and every older chunk is deleted. Runs inside the caller's transaction; no checkpoint may run
-	 * meanwhile.
+	 * Discards the saved projection (every fold; the checkpoint goes back to 0) and, for an erase, the conflicts
+	 * that involve one of the user's events; see {@link io.tributary.spi.Storage#erase(String)}. Runs inside the
+	 * caller's transaction; no checkpoint may run meanwhile.
 	 *
 	 * @param c the connection
-	 * @param userId the user
+	 * @param erasedUser the erased user, or {@code null} to keep every conflict
 	 * @return completes when done
 	 */
-	Mono<Void> erase(Connection c, String userId) {
-		Mono<Void> folds = Flux.from(c.createStatement("SELECT chunk FROM tributary_projection ORDER BY seq").execute())
-				.flatMap(r -> r.map((row, meta) -> row.get(0, byte[].class)))
-				.reduce(new LinkedHashMap<String, EntityRecord>(), (latest, chunk) -> {
-					for (EntityRecord record : decodeChunk(chunk)) {
-						latest.put(record.type() + '\u0000' + record.entityId(), record);
-					}
-					return latest;
-				})
-				.flatMap(latest -> {
-					List<EntityRecord> kept = new ArrayList<>();
-					for (EntityRecord r : latest.values()) {
-						if (!Erasure.involves(userId, r)) {
-							kept.add(r);
-						}
-					}
-					List<byte[]> chunks = encodeChunks(kept);
-					Long[] seqs = new Long[chunks.size()];
-					for (int i = 0; i < seqs.length; i++) {
-						seqs[i] = i + 1L;
-					}
-					Mono<Long> insert = chunks.isEmpty() ? Mono.just(0L)
-							: Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][]))
-									.execute()).flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
-					return H2Executor.update(c, "DELETE FROM tributary_projection").then(insert);
-				})
+	Mono<Void> discard(Connection c, String erasedUser) {
+		Mono<Long> conflicts = erasedUser == null ? Mono.just(0L)
+				: Flux.from(c.createStatement("SELECT body FROM tributary_conflict").execute())
+						.flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))))
+						.filter(conflict -> Erasure.involves(erasedUser, conflict))
+						.collectList()
+						.flatMapIterable(doomed -> doomed)
+						.concatMap(conflict -> H2Executor.update(c, "DELETE FROM tributary_conflict WHERE incoming_id = $1",
+								conflict.incoming().id()))
+						.reduce(0L, Long::sum);
+		return H2Executor.update(c, "DELETE FROM tributary_projection")
 				.doOnNext(n -> nextSeq = -1)
+				.then(conflicts)
+				.then(H2Storage.putMeta(c, CHECKPOINT, "0"))
 				.then();
-		Mono<Long> conflicts = Flux.from(c.createStatement("SELECT body FROM tributary_conflict").execute())
-				.flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))))
-				.filter(conflict -> Erasure.involves(userId, conflict))
-				.collectList()
-				.flatMapIterable(doomed -> doomed)
-				.concatMap(conflict -> H2Executor.update(c, "DELETE FROM tributary_conflict WHERE incoming_id = $1",
-						conflict.incoming().id()))
-				.reduce(0L, Long::sum);
-		return folds.then(conflicts).then(H2Storage.putMeta(c, CHECKPOINT, "0")).then();
 	}
 
 	@Override

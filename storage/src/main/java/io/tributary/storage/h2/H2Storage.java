@@ -13,6 +13,7 @@ import java.util.Objects;
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
+import io.tributary.Event;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
@@ -89,8 +90,14 @@ public final class H2Storage implements Storage {
 	@Override
 	public Mono<Long> erase(String userId) {
 		return executor.inTransaction(c -> H2EventStore.erase(c, userId)
-				.flatMap(n -> projections.erase(c, userId).thenReturn(n)))
+				.flatMap(n -> projections.discard(c, userId).thenReturn(n)))
 				.flatMap(n -> executor.rewrite().thenReturn(n));
+	}
+
+	@Override
+	public Mono<List<Event>> fill(List<Event> filling) {
+		return executor.inTransaction(c -> events.fill(c, filling)
+				.flatMap(filled -> filled.isEmpty() ? Mono.just(filled) : projections.discard(c, null).thenReturn(filled)));
 	}
 
 	@Override

@@ -86,6 +86,9 @@ class H2EraseTest {
 				"before the erase alice's data is in the files, so the scan can see it");
 
 		engine = open();
+		// what the upstream would still hold of alice, for her next login
+		List<Event> upstreamCopy = engine.read(0, Integer.MAX_VALUE).filter(e -> ALICE.equals(e.userId()))
+				.collectList().block(T);
 		VersionVector vector = engine.vector();
 		long last = engine.lastPosition();
 		long erased = engine.erase(ALICE).block(T);
@@ -116,6 +119,12 @@ class H2EraseTest {
 			assertEquals(erased, blanks);
 			assertEquals(vector.get("device") + 1, reopened.put("doc", "after", "{}").block(T).originSeq(),
 					"writes continue the sequence");
+
+			assertEquals(erased, (long) reopened.fill(upstreamCopy).block(T), "alice logs in again: every blank filled");
+			assertEquals(2 * ENTITIES + 1, reopened.query("doc").count().block(T));
+			assertEquals(40, reopened.query("mail").count().block(T));
+			assertEquals("{\"taken\":\"" + ALICE + "-secret-conflict\"}", reopened.get("doc", BOB + "-entity-0").block(T).json(),
+					"alice's later PUT wins again, as before the erase");
 		}
 		finally {
 			reopened.close().block(T);
