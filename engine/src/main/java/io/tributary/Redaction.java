@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.tributary.internal.Bytes;
 import io.tributary.internal.Json;
 
 /**
@@ -136,25 +137,13 @@ public final class Redaction {
 			}
 		}
 		for (byte[] key : quotedKeys) {
-			if (indexOf(payload, key) >= 0) {
+			if (Bytes.indexOf(payload, key) >= 0) {
 				return true;
 			}
 		}
 		return false;
 	}
 
-	private static int indexOf(byte[] haystack, byte[] needle) {
-		outer:
-		for (int i = 0; i <= haystack.length - needle.length; i++) {
-			for (int j = 0; j < needle.length; j++) {
-				if (haystack[i + j] != needle[j]) {
-					continue outer;
-				}
-			}
-			return i;
-		}
-		return -1;
-	}
 
 	private static Set<String> union(Set<String> a, Set<String> b) {
 		if (b == null || b.isEmpty()) {

@@ -22,21 +22,17 @@ class EraseTest {
 
 	private static final long T0 = 1_700_000_000_000L;
 
-	private final List<SyncEngine> open = new ArrayList<>();
+	private final OpenEngines engines = new OpenEngines();
 	private final MutableClock clock = new MutableClock(T0);
 
 	@AfterEach
 	void closeEngines() {
-		for (SyncEngine e : open) {
-			e.close().onErrorResume(EngineClosedException.class, x -> reactor.core.publisher.Mono.empty()).block(TIMEOUT);
-		}
+		engines.closeAll();
 	}
 
 	private SyncEngine engine(InMemoryStorage storage, ProjectionPolicy policy) {
-		SyncEngine e = await(SyncEngine.builder().storage(storage).origin("dev").clock(clock).projection(policy)
-				.checkpointInterval(Duration.ofHours(1)).open());
-		open.add(e);
-		return e;
+		return engines.open(SyncEngine.builder().storage(storage).origin("dev").clock(clock).projection(policy)
+				.checkpointInterval(Duration.ofHours(1)));
 	}
 
 	private static WriteRequest as(String user, WriteRequest r) {
@@ -88,8 +84,7 @@ class EraseTest {
 		assertEquals("{\"by\":\"bob\",\"v\":2}", after.json(), "bob's PUT then bob's PATCH");
 		assertEquals("bob", after.userId());
 
-		await(engine.close());
-		open.remove(engine);
+		engines.close(engine);
 		SyncEngine reopened = engine(storage, ProjectionPolicy.defaults());
 		assertEquals(after, await(reopened.get("doc", "shared")), "the refolded entity was checkpointed");
 	}
@@ -103,8 +98,7 @@ class EraseTest {
 		await(engine.write(as("bob", WriteRequest.put("doc", "b", "{\"v\":3}"))));
 		await(engine.checkpoint());
 
-		await(engine.close());
-		open.remove(engine);
+		engines.close(engine);
 		// only the store's part of an erase, as if the engine died before folding again and checkpointing
 		assertEquals(1L, await(storage.erase("alice")));
 
@@ -155,8 +149,7 @@ class EraseTest {
 	@Test
 	void eraseAfterCloseFails() {
 		SyncEngine engine = engine(new InMemoryStorage(), ProjectionPolicy.defaults());
-		await(engine.close());
-		open.remove(engine);
+		engines.close(engine);
 		engine.erase("alice").as(StepVerifier::create).expectError(EngineClosedException.class).verify(TIMEOUT);
 	}
 
@@ -166,9 +159,8 @@ class EraseTest {
 		await(node.forUser("alice").put("doc", "a-node", "{\"v\":1}"));
 		await(node.forUser("bob").put("doc", "b-node", "{\"v\":1}"));
 		InMemoryStorage deviceStore = new InMemoryStorage();
-		SyncEngine device = await(SyncEngine.builder().storage(deviceStore).origin("phone").currentUser("alice")
-				.checkpointInterval(Duration.ofHours(1)).open());
-		open.add(device);
+		SyncEngine device = engines.open(SyncEngine.builder().storage(deviceStore).origin("phone").currentUser("alice")
+				.checkpointInterval(Duration.ofHours(1)));
 
 		// alice: pull, write, push
 		await(node.forUser("alice").lacking(device.vector(), 100).collectList().flatMap(device::apply));
@@ -197,10 +189,8 @@ class EraseTest {
 		assertEquals(node.vector(), device.vector());
 		assertEquals(0, await(device.fill(alicesLog)), "filling again changes nothing");
 
-		await(device.close());
-		open.remove(device);
-		SyncEngine reopened = await(SyncEngine.builder().storage(deviceStore).origin("phone").open());
-		open.add(reopened);
+		engines.close(device);
+		SyncEngine reopened = engines.open(SyncEngine.builder().storage(deviceStore).origin("phone"));
 		assertEquals(alicesData, await(reopened.query("doc").collectList()), "fills are durable");
 	}
 }

@@ -26,20 +26,16 @@ class RedactionTest {
 
 	private static final long T0 = 1_700_000_000_000L;
 
-	private final List<SyncEngine> open = new ArrayList<>();
+	private final OpenEngines engines = new OpenEngines();
 
 	@AfterEach
 	void closeEngines() {
-		for (SyncEngine e : open) {
-			e.close().block(TIMEOUT);
-		}
+		engines.closeAll();
 	}
 
 	private SyncEngine engine(InMemoryStorage storage, Redaction redaction) {
-		SyncEngine e = await(SyncEngine.builder().storage(storage).origin("a").clock(new MutableClock(T0))
-				.checkpointInterval(Duration.ofHours(1)).redaction(redaction).open());
-		open.add(e);
-		return e;
+		return engines.open(SyncEngine.builder().storage(storage).origin("a").clock(new MutableClock(T0))
+				.checkpointInterval(Duration.ofHours(1)).redaction(redaction));
 	}
 
 	private static String redact(Redaction r, String type, String json) {
@@ -151,9 +147,8 @@ class RedactionTest {
 	void aPayloadThatRedactionGrowsOverTheLimitIsRefused() {
 		String payload = "{\"k\":1,\"x\":\"" + "y".repeat(40) + "\"}";
 		int size = payload.length();
-		SyncEngine engine = await(SyncEngine.builder().storage(new InMemoryStorage()).origin("a")
-				.maxPayloadBytes(size).redaction(Redaction.builder().field("k").build()).open());
-		open.add(engine);
+		SyncEngine engine = engines.open(SyncEngine.builder().storage(new InMemoryStorage()).origin("a")
+				.maxPayloadBytes(size).redaction(Redaction.builder().field("k").build()));
 
 		engine.put("t", "x", payload).as(StepVerifier::create)
 				.expectErrorSatisfies(e -> {
@@ -162,5 +157,12 @@ class RedactionTest {
 					assertEquals(size + "\"[REDACTED]\"".length() - "1".length(), p.size(), e.getMessage());
 				})
 				.verify(TIMEOUT);
+	}
+
+	@Test
+	void aWriteRequestDescribesItselfWithoutItsPayload() {
+		String text = WriteRequest.put("user", "u1", "{\"ssn\":\"078-05-1120\"}").withUserId("ann").toString();
+		assertEquals("WriteRequest{PUT user/u1 payload=21 chars userId=ann schemaVersion=1}", text);
+		assertFalse(WriteRequest.patch("t", "x", Map.of("ssn", "078-05-1120")).toString().contains("078"));
 	}
 }

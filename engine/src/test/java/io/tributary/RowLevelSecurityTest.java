@@ -27,20 +27,25 @@ class RowLevelSecurityTest {
 
 	private static final long T0 = 1_700_000_000_000L;
 
-	private final List<SyncEngine> open = new ArrayList<>();
+	private final OpenEngines engines = new OpenEngines();
+	private final List<Disposable> taps = new ArrayList<>();
 
 	@AfterEach
 	void closeEngines() {
-		for (SyncEngine e : open) {
-			e.close().block(TIMEOUT);
-		}
+		taps.forEach(Disposable::dispose);
+		engines.closeAll();
 	}
 
 	private SyncEngine engine(InMemoryStorage storage, String origin, String user) {
-		SyncEngine e = await(SyncEngine.builder().storage(storage).origin(origin).clock(new MutableClock(T0))
-				.checkpointInterval(Duration.ofHours(1)).currentUser(user).open());
-		open.add(e);
-		return e;
+		return engines.open(SyncEngine.builder().storage(storage).origin(origin).clock(new MutableClock(T0))
+				.checkpointInterval(Duration.ofHours(1)).currentUser(user));
+	}
+
+	/** Every signal of a type from now on, collected from the tap's thread. */
+	private <T extends SyncSignal> List<T> signals(SyncEngine engine, Class<T> type) {
+		List<T> seen = new CopyOnWriteArrayList<>();
+		taps.add(engine.signals().ofType(type).subscribe(seen::add));
+		return seen;
 	}
 
 	private static Event owned(String origin, long seq, String entityId, String user) {
@@ -69,8 +74,7 @@ class RowLevelSecurityTest {
 	void aWriteForAnotherUserIsRefusedAndNothingIsStored() {
 		InMemoryStorage storage = new InMemoryStorage();
 		SyncEngine engine = engine(storage, "dev", "alice");
-		List<SyncSignal.WriteRejected> rejected = new CopyOnWriteArrayList<>();
-		Disposable tap = engine.signals().ofType(SyncSignal.WriteRejected.class).subscribe(rejected::add);
+		List<SyncSignal.WriteRejected> rejected = signals(engine, SyncSignal.WriteRejected.class);
 
 		engine.write(WriteRequest.put("doc", "x", "{}").withUserId("mallory")).as(StepVerifier::create)
 				.expectErrorSatisfies(e -> {
@@ -88,9 +92,8 @@ class RowLevelSecurityTest {
 
 		assertEquals(VersionVector.empty(), engine.vector());
 		assertEquals(0L, await(storage.events().lastPosition()));
-		Flux.interval(Duration.ofMillis(5)).takeUntil(i -> rejected.size() == 2).take(Duration.ofSeconds(5)).blockLast();
+		OpenEngines.awaitTrue(() -> rejected.size() == 2);
 		assertEquals(2, rejected.size(), "each refusal is signalled");
-		tap.dispose();
 	}
 
 	@Test
@@ -112,8 +115,7 @@ class RowLevelSecurityTest {
 	void peerEventsOfAnotherUserOrOfNoUserAreRefusedCountedAndKeptAsBlanks() {
 		InMemoryStorage storage = new InMemoryStorage();
 		SyncEngine engine = engine(storage, "dev", "alice");
-		List<SyncSignal.RemoteRefused> refused = new CopyOnWriteArrayList<>();
-		Disposable tap = engine.signals().ofType(SyncSignal.RemoteRefused.class).subscribe(refused::add);
+		List<SyncSignal.RemoteRefused> refused = signals(engine, SyncSignal.RemoteRefused.class);
 		List<Event> incoming = List.of(owned("up", 1, "a1", "alice"), owned("up", 2, "b1", "bob"),
 				owned("up", 3, "n1", null), owned("up", 4, "a2", "alice"));
 
@@ -129,10 +131,9 @@ class RowLevelSecurityTest {
 		assertEquals(List.of(), await(engine.types().filter(Event.BLANK_TYPE::equals).collectList()),
 				"blanks are not projected");
 
-		Flux.interval(Duration.ofMillis(5)).takeUntil(i -> refused.size() == 2).take(Duration.ofSeconds(5)).blockLast();
+		OpenEngines.awaitTrue(() -> refused.size() == 2);
 		assertEquals(List.of(new SyncSignal.RemoteRefused("up", 2, "doc", "alice"),
 				new SyncSignal.RemoteRefused("up", 3, "doc", "alice")), refused);
-		tap.dispose();
 
 		assertEquals(new SyncEngine.ApplyResult(0, 4, 0, 0, 2), await(engine.apply(incoming)), "resent: duplicates");
 	}

@@ -12,6 +12,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.tributary.Event;
 import io.tributary.VersionVector;
+import io.tributary.internal.Bytes;
 import io.tributary.spi.Erasure;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.EventStore;
@@ -181,7 +182,7 @@ final class H2EventStore implements EventStore {
 				.flatMap(r -> r.map((row, meta) -> {
 					byte[] body = row.get(1, byte[].class);
 					// only bodies holding the user's id are decoded
-					if (!contains(body, needle)) {
+					if (Bytes.indexOf(body, needle) < 0) {
 						return Optional.<Event>empty();
 					}
 					Event e = EventCodec.decode(body, row.get(0, Long.class));
@@ -256,18 +257,6 @@ final class H2EventStore implements EventStore {
 				.reduce(0L, Long::sum);
 	}
 
-	static boolean contains(byte[] haystack, byte[] needle) {
-		outer:
-		for (int i = 0; i <= haystack.length - needle.length; i++) {
-			for (int j = 0; j < needle.length; j++) {
-				if (haystack[i + j] != needle[j]) {
-					continue outer;
-				}
-			}
-			return true;
-		}
-		return false;
-	}
 
 	@Override
 	public Mono<VersionVector> vector() {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.tributary.EntityState;
 import io.tributary.SyncEngine;
+import io.tributary.WriteRequest;
 import reactor.core.publisher.Flux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +34,11 @@ class ManyWritesIntegrationTest {
 	@TempDir
 	Path dir;
 
+	/** One entity in ten belongs to the user that is erased at the end. */
+	private static String owner(int i) {
+		return i % ENTITIES < ENTITIES / 10 ? "erased-user" : "kept-user";
+	}
+
 	@Test
 	void hundredThousandWritesKeepTheHeapBoundedAndAllAreDurable() {
 		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -46,8 +52,8 @@ class ManyWritesIntegrationTest {
 				int base = round * perRound;
 				// a bounded number of writes in flight, as a busy application would have
 				Flux.range(base, perRound)
-						.flatMap(i -> engine.put("doc", "e" + (i % ENTITIES), "{\"i\":" + i + ",\"pad\":\"" + "x".repeat(64) + "\"}"),
-								256)
+						.flatMap(i -> engine.write(WriteRequest.put("doc", "e" + (i % ENTITIES),
+								"{\"i\":" + i + ",\"pad\":\"" + "x".repeat(64) + "\"}").withUserId(owner(i))), 256)
 						.blockLast(T);
 				memory.gc();
 				retained.add(memory.getHeapMemoryUsage().getUsed());
@@ -72,10 +78,18 @@ class ManyWritesIntegrationTest {
 			assertEquals(WRITES, reopened.lastPosition());
 			List<EntityState> docs = reopened.query("doc").collectList().block(T);
 			assertEquals(ENTITIES, docs.size());
+			long t0 = System.nanoTime();
+			long erased = reopened.erase(owner(0)).block(T);
+			System.out.printf("erase of %d of %d events (rewrite of the H2 file included): %.2f s%n", erased, WRITES,
+					(System.nanoTime() - t0) / 1e9);
+			assertEquals(WRITES / 10, erased);
+			docs = reopened.query("doc").collectList().block(T);
+			assertEquals(ENTITIES - ENTITIES / 10, docs.size());
 			// writes are submitted in order, so each entity holds its last write
 			for (EntityState s : docs) {
 				int k = Integer.parseInt(s.entityId().substring(1));
 				assertEquals("{\"i\":" + (WRITES - ENTITIES + k) + ",\"pad\":\"" + "x".repeat(64) + "\"}", s.json());
+				assertEquals("kept-user", s.userId());
 			}
 		}
 		finally {

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import io.tributary.internal.Bytes;
+
 /**
  * Reads every byte of every file under a store's directory, to prove what is, and is not, in them.
  */
@@ -34,7 +36,7 @@ final class StoreFiles {
 				byte[] bytes = Files.readAllBytes(file);
 				for (String marker : markers) {
 					for (byte[] needle : encodings(marker)) {
-						if (indexOf(bytes, needle) >= 0) {
+						if (Bytes.indexOf(bytes, needle) >= 0) {
 							found.add(marker + " in " + file.getFileName());
 							break;
 						}
@@ -73,18 +75,5 @@ final class StoreFiles {
 		out.add(s.getBytes(StandardCharsets.UTF_16BE));
 		out.add(s.getBytes(StandardCharsets.UTF_16LE));
 		return out;
-	}
-
-	private static int indexOf(byte[] haystack, byte[] needle) {
-		outer:
-		for (int i = 0; i <= haystack.length - needle.length; i++) {
-			for (int j = 0; j < needle.length; j++) {
-				if (haystack[i + j] != needle[j]) {
-					continue outer;
-				}
-			}
-			return i;
-		}
-		return -1;
 	}
 }
