@@ -149,11 +149,21 @@ class RowLevelSecurityTest {
 	@Test
 	void localWritesOfTheReservedBlankTypeAreRefused() {
 		SyncEngine engine = engine(new InMemoryStorage(), "dev", null);
-		engine.delete(Event.BLANK_TYPE, "-").as(StepVerifier::create).expectError(ValidationException.class).verify(TIMEOUT);
-		Event fake = new Event(Uuid7.create(T0), "up", 1, Hlc.pack(T0, 0), Event.BLANK_TYPE, "-", Op.DELETE, null, null,
-				"bob", 0, 0);
-		engine.apply(List.of(fake)).as(StepVerifier::create)
-				.expectErrorMessage("peer event up#1: a blank carries no entity, owner or payload").verify(TIMEOUT);
+		engine.delete(Event.BLANK_TYPE, "x").as(StepVerifier::create)
+				.expectErrorMessage("entity type _rejected is reserved for blanks").verify(TIMEOUT);
+		Event real = owned("up", 1, "x", null);
+		Event blank = real.blank();
+		assertTrue(blank.isStub() && blank.isBlank(), "a blank is a stub");
+		assertEquals(new Event(real.id(), "up", 1, real.hlc(), "_rejected", real.id().toString(), Op.PATCH, null, null,
+				null, 0, 0), blank, "the peer protocol's rejection stub");
+		for (Event fake : List.of(new Event(blank.id(), "up", 1, blank.hlc(), Event.BLANK_TYPE, blank.entityId(), Op.PATCH,
+				null, null, "bob", 0, 0), new Event(blank.id(), "up", 1, blank.hlc(), Event.BLANK_TYPE, blank.entityId(),
+						Op.PUT, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null, 0, 0))) {
+			engine.apply(List.of(fake)).as(StepVerifier::create)
+					.expectErrorMessage("peer event up#1: a blank carries no entity, owner or payload").verify(TIMEOUT);
+		}
+		assertEquals(new SyncEngine.ApplyResult(1, 0, 0, 0), await(engine.apply(List.of(blank))));
+		assertEquals(List.of(), await(engine.types().collectList()), "a blank is not projected");
 	}
 
 	// ------------------------------------------------------------ user-scoped views

@@ -390,7 +390,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 				requireSize(e.type(), e.entityId(), e.payload());
 				Json.requireObject(e.payload());
 			}
-			if (e.isBlank() && !Rls.wellFormedBlank(e)) {
+			if (Event.BLANK_TYPE.equals(e.type()) && !Rls.wellFormedBlank(e)) {
 				throw new ValidationException("a blank carries no entity, owner or payload");
 			}
 		}

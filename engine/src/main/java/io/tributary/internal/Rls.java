@@ -69,7 +69,7 @@ final class Rls {
 	 * @return true when it carries nothing
 	 */
 	static boolean wellFormedBlank(Event e) {
-		return Event.BLANK_ENTITY_ID.equals(e.entityId()) && e.op() == Op.DELETE && e.payload() == null
-				&& e.base() == null && e.userId() == null;
+		return e.equals(new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), Event.BLANK_TYPE, e.id().toString(), Op.PATCH,
+				null, null, null, 0, e.position()));
 	}
 }
