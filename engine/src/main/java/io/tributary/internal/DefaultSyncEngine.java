@@ -266,7 +266,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<Event> write(WriteRequest request) {
-		return write(request, currentUser);
+		// the user is read when the write is subscribed, like everything else about it
+		return Mono.defer(() -> write(request, currentUser));
 	}
 
 	/** A write as a user (row-level security), or as anyone when the user is null. */
@@ -286,7 +287,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> writeAll(List<WriteRequest> requests) {
-		return writeAll(requests, currentUser);
+		return Flux.defer(() -> writeAll(requests, currentUser));
 	}
 
 	/** Several writes as a user, or as anyone when the user is null. */
@@ -446,7 +447,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<ApplyResult> apply(List<Event> events) {
-		return apply(events, currentUser);
+		return Mono.defer(() -> apply(events, currentUser));
 	}
 
 	/** Peer events admitted for a user (others become blanks), or for anyone when the user is null. */
@@ -681,8 +682,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<Integer> fill(List<Event> events) {
-		String user = currentUser;
 		return Mono.defer(() -> {
+			String user = currentUser;
 			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
 			List<Event> candidates = new ArrayList<>();
 			for (Event e : copy) {
