@@ -32,6 +32,12 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 		byte[] payload, UUID base, String userId, int schemaVersion, long position) {
 
 	/**
+	 * The entity type of a blank: reserved, local writes of it are refused. It is the type of the peer
+	 * protocol's rejection stubs, which are blanks. See {@link #blank()}.
+	 */
+	public static final String BLANK_TYPE = "_rejected";
+
+	/**
 	 * Checks the fields every event must have.
 	 */
 	public Event {
@@ -76,6 +82,31 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	public Event stub() {
 		return op == Op.DELETE || payload == null ? this
 				: new Event(id, origin, originSeq, hlc, type, entityId, op, null, base, userId, schemaVersion, position);
+	}
+
+	/**
+	 * This event as a blank: the same address ({@code origin}, {@code originSeq}), id, stamp and position,
+	 * and nothing else — no content, no owner, no base. A replica holds a blank where it may not hold an
+	 * event: one of a user it erased ({@code SyncEngine.erase}), one row-level security refused, one a
+	 * user-scoped view withholds. Blanks keep the origin's sequence gapless, so vectors stay exact. A blank is
+	 * a stub ({@link #isStub()}: a {@code PATCH} without payload) of type {@link #BLANK_TYPE} whose entity id is
+	 * the event id, exactly the peer protocol's rejection stub: the projector ignores it, and replicas store it
+	 * and pass it on as it is, since no replica holds content for it. See {@code docs/ARCHITECTURE.md}.
+	 *
+	 * @return the blank
+	 */
+	public Event blank() {
+		return isBlank() ? this
+				: new Event(id, origin, originSeq, hlc, BLANK_TYPE, id.toString(), Op.PATCH, null, null, null, 0, position);
+	}
+
+	/**
+	 * Whether this is a blank, see {@link #blank()}.
+	 *
+	 * @return true for a stub of {@link #BLANK_TYPE}
+	 */
+	public boolean isBlank() {
+		return payload == null && op != Op.DELETE && BLANK_TYPE.equals(type);
 	}
 
 	/**

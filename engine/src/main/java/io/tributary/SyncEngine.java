@@ -246,6 +246,63 @@ public interface SyncEngine {
 	Flux<SyncSignal> signals();
 
 	/**
+	 * The user this replica works for, when row-level security is on; see {@link #switchUser(String)}.
+	 *
+	 * @return the user id, or {@code null} when every user's data is accepted
+	 */
+	String currentUser();
+
+	/**
+	 * Sets the user this replica works for (on login), or {@code null} to accept every user's data. With a user
+	 * set: local writes are stamped with it, and a write naming another user fails with
+	 * {@link RowLevelSecurityException} (nothing stored); peer events ({@link #apply(List)}) of another user, or
+	 * of no user, are refused: counted in {@link ApplyResult#refused()}, signalled as
+	 * {@link SyncSignal.RemoteRefused} and stored as blanks ({@link Event#blank()}). Reads on the engine itself
+	 * stay unfiltered: read through {@link #forUser(String)} to see one user's rows only.
+	 *
+	 * @param userId the user, or {@code null}
+	 */
+	void switchUser(String userId);
+
+	/**
+	 * One user's view of this engine: reads filtered to the user's rows, writes stamped and checked, peer events
+	 * of other users refused. For a node serving several users.
+	 *
+	 * @param userId the user
+	 * @return the view
+	 */
+	UserView forUser(String userId);
+
+	/**
+	 * Erases a user's data from this replica (right to erasure, logout): every event owned by the user becomes
+	 * a blank ({@link Event#blank()}: same address, no content), the user's events leave the projection
+	 * (entities left with no event disappear), conflicts involving the user's events are deleted, and the storage
+	 * removes every byte of them from its files. The vector does not change: peers are not asked to send the
+	 * events again and do not lose them; see {@code docs/ARCHITECTURE.md} for what this means for sync. Writes
+	 * wait while the erase runs.
+	 *
+	 * @param userId the user
+	 * @return how many events were erased, once durable
+	 */
+	Mono<Long> erase(String userId);
+
+	/**
+	 * Puts peer events in the place of blanks this replica holds at their addresses ({@link Event#blank()}): how
+	 * a replica gets back content it erased, refused or was withheld, since its vector already covers those
+	 * addresses and {@link #apply(List)} drops them as duplicates. A user who logs in again on a device that
+	 * erased their data pulls it from the upstream from an empty vector and fills with what comes back. Events
+	 * at addresses that hold no blank here, blanks, events above the vector and events row-level security
+	 * refuses are ignored; the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
+	 * events keep their old positions, so they do not appear again on {@link #events(long)}; their entities
+	 * change on {@link #changes(String)}. Writes wait while a fill runs.
+	 *
+	 * @param events events in any order, typically a page of what the upstream holds for the user
+	 * @return how many blanks were filled, once durable; errors with {@link ValidationException} when an event
+	 *         is invalid (nothing is filled then)
+	 */
+	Mono<Integer> fill(List<Event> events);
+
+	/**
 	 * Writes the projection's changed entities and conflicts to the projection store now.
 	 *
 	 * @return completes when saved
@@ -268,8 +325,21 @@ public interface SyncEngine {
 	 * @param held events waiting for a missing predecessor of their origin
 	 * @param dropped events above a gap that did not fit the held buffer: the peer must send them again
 	 *        (from this replica's vector)
+	 * @param refused events refused by row-level security, stored as blanks (also counted in the others)
 	 */
-	record ApplyResult(int applied, int duplicates, int held, int dropped) {
+	record ApplyResult(int applied, int duplicates, int held, int dropped, int refused) {
+
+		/**
+		 * Counts with nothing refused.
+		 *
+		 * @param applied new events stored
+		 * @param duplicates events already held
+		 * @param held events waiting for a missing predecessor
+		 * @param dropped events that did not fit the held buffer
+		 */
+		public ApplyResult(int applied, int duplicates, int held, int dropped) {
+			this(applied, duplicates, held, dropped, 0);
+		}
 	}
 
 	/**
@@ -289,6 +359,8 @@ public interface SyncEngine {
 		int maxHeldEvents = 100_000;
 		Duration checkpointInterval = Duration.ofSeconds(10);
 		MeterRegistry meterRegistry;
+		Redaction redaction = Redaction.none();
+		String currentUser;
 
 		Builder() {
 		}
@@ -429,6 +501,30 @@ public interface SyncEngine {
 		}
 
 		/**
+		 * Sensitive payload fields, replaced by {@value Redaction#REDACTED} before an event is stored: local
+		 * writes and peer events alike. Default: none.
+		 *
+		 * @param value the configuration
+		 * @return this builder
+		 */
+		public Builder redaction(Redaction value) {
+			this.redaction = Objects.requireNonNull(value, "redaction");
+			return this;
+		}
+
+		/**
+		 * The user this replica works for, turning row-level security on; see {@link SyncEngine#switchUser}.
+		 * Default: none (every user's data is accepted).
+		 *
+		 * @param userId the user
+		 * @return this builder
+		 */
+		public Builder currentUser(String userId) {
+			this.currentUser = userId;
+			return this;
+		}
+
+		/**
 		 * Where metrics go. Default: a private {@code SimpleMeterRegistry}.
 		 *
 		 * @param registry the registry
@@ -462,7 +558,7 @@ public interface SyncEngine {
 				MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
 				return DefaultSyncEngine.open(new DefaultSyncEngine.Config(storage, origin, clock, policy,
 						maxPayloadBytes, ingressCapacity, overloadTimeout, maxBatch, liveBuffer, tapBuffer, maxHeldEvents,
-						checkpointInterval, registry));
+						checkpointInterval, registry, redaction, currentUser));
 			});
 		}
 

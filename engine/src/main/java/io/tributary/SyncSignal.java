@@ -73,4 +73,26 @@ public sealed interface SyncSignal {
 	 */
 	record ProjectionCheckpointed(long position, int entities) implements SyncSignal {
 	}
+
+	/**
+	 * A peer's event was refused by row-level security: its owner is not the user this replica (or the
+	 * user-scoped view it came through) accepts. A blank took its place (see {@link Event#blank()}), so the
+	 * origin's sequence stays gapless; nothing of the event was stored.
+	 *
+	 * @param origin the event's origin
+	 * @param originSeq the event's sequence
+	 * @param type the event's entity type
+	 * @param acceptedUser the user whose events are accepted
+	 */
+	record RemoteRefused(String origin, long originSeq, String type, String acceptedUser) implements SyncSignal {
+	}
+
+	/**
+	 * A user's data was erased ({@link SyncEngine#erase(String)}).
+	 *
+	 * @param events how many of the user's events were replaced by blanks
+	 * @param entities how many entities left the projection
+	 */
+	record UserErased(long events, int entities) implements SyncSignal {
+	}
 }

@@ -102,4 +102,19 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	public WriteRequest withSchemaVersion(int newSchemaVersion) {
 		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion);
 	}
+
+	/**
+	 * The request without its payload's content, which may hold sensitive values: only its kind and, for text
+	 * and bytes, its length.
+	 *
+	 * @return a description safe to log
+	 */
+	@Override
+	public String toString() {
+		String p = payload == null ? "none"
+				: payload instanceof String ? ((String) payload).length() + " chars"
+						: payload instanceof byte[] ? ((byte[]) payload).length + " bytes" : payload.getClass().getSimpleName();
+		return "WriteRequest{" + op + " " + type + "/" + entityId + " payload=" + p + (base == null ? "" : " base=" + base)
+				+ (userId == null ? "" : " userId=" + userId) + " schemaVersion=" + schemaVersion + "}";
+	}
 }

@@ -133,6 +133,16 @@ public class ForwardingStorage implements Storage {
 	}
 
 	@Override
+	public Mono<Long> erase(String userId) {
+		return delegate.erase(userId);
+	}
+
+	@Override
+	public Mono<List<Event>> fill(List<Event> events) {
+		return delegate.fill(events);
+	}
+
+	@Override
 	public Mono<Void> close() {
 		return delegate.close();
 	}

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -29,10 +30,13 @@ import io.tributary.Op;
 import io.tributary.OverloadedException;
 import io.tributary.PayloadTooLargeException;
 import io.tributary.ProjectionPolicy;
+import io.tributary.Redaction;
+import io.tributary.RowLevelSecurityException;
 import io.tributary.SlowSubscriberException;
 import io.tributary.SyncEngine;
 import io.tributary.SyncSignal;
 import io.tributary.TributaryException;
+import io.tributary.UserView;
 import io.tributary.Uuid7;
 import io.tributary.ValidationException;
 import io.tributary.VersionVector;
@@ -82,10 +86,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 	 * @param maxHeldEvents out-of-order peer events held
 	 * @param checkpointInterval projection checkpoint interval
 	 * @param registry metrics
+	 * @param redaction sensitive payload fields
+	 * @param currentUser the user for row-level security at open, or {@code null}
 	 */
 	public record Config(Storage storage, String origin, Clock clock, ProjectionPolicy policy, int maxPayloadBytes,
 			int ingressCapacity, Duration overloadTimeout, int maxBatch, int liveBuffer, int tapBuffer, int maxHeldEvents,
-			Duration checkpointInterval, MeterRegistry registry) {
+			Duration checkpointInterval, MeterRegistry registry, Redaction redaction, String currentUser) {
 	}
 
 	private final Config config;
@@ -111,10 +117,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private volatile boolean terminated;
 	private volatile boolean checkpointing;
 	private volatile boolean finalStarted;
+	private volatile boolean failedFull;
 	private final ConcurrentLinkedQueue<List<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<MonoSink<Void>> checkpointWaiters = new ConcurrentLinkedQueue<>();
 	private volatile MonoSink<Void> closeSink;
+	/** The user row-level security admits, or null for every user. */
+	private volatile String currentUser;
+	private final ConcurrentLinkedQueue<Exclusive> exclusives = new ConcurrentLinkedQueue<>();
 
 	// committer state: touched only inside the in-flight gate
 	private Map<String, Long> work;
@@ -154,6 +164,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		this.projector = new Projector(config.policy());
 		this.committedVector = vector;
 		this.lastPosition = lastPosition;
+		this.currentUser = config.currentUser();
 		this.registry = config.registry();
 		this.localCommitted = Counter.builder("tributary.events.committed").tag("source", "local")
 				.description("Events made durable").baseUnit("events").register(registry);
@@ -186,7 +197,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	public static Mono<SyncEngine> open(Config config) {
 		Storage storage = config.storage();
 		String candidate = config.origin() != null ? config.origin() : UUID.randomUUID().toString();
-		return storage.origin(candidate)
+		return Mono.fromCallable(() -> userArgument(config.currentUser()))
+				.then(storage.origin(candidate))
 				.flatMap(origin -> Mono.zip(storage.events().vector(), storage.events().lastPosition(),
 						storage.projections().checkpoint())
 						.flatMap(t -> {
@@ -254,40 +266,52 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<Event> write(WriteRequest request) {
+		// the user is read when the write is subscribed, like everything else about it
+		return Mono.defer(() -> write(request, currentUser));
+	}
+
+	/** A write as a user (row-level security), or as anyone when the user is null. */
+	Mono<Event> write(WriteRequest request, String user) {
 		return Mono.defer(() -> {
-			byte[] payload;
+			Pending p;
 			try {
-				payload = validate(request);
+				p = prepare(request, user);
 			}
 			catch (ValidationException e) {
-				reject(request, e, "validation");
+				reject(request, e, e instanceof RowLevelSecurityException ? "security" : "validation");
 				return Mono.error(e);
 			}
-			return Mono.<Event>create(sink -> submit(new Pending(request, payload, sink)));
+			return Mono.<Event>create(sink -> submit(p.with(sink)));
 		});
 	}
 
 	@Override
 	public Flux<Event> writeAll(List<WriteRequest> requests) {
+		return Flux.defer(() -> writeAll(requests, currentUser));
+	}
+
+	/** Several writes as a user, or as anyone when the user is null. */
+	Flux<Event> writeAll(List<WriteRequest> requests, String user) {
 		return Flux.defer(() -> {
 			List<WriteRequest> copy = List.copyOf(requests);
-			List<byte[]> payloads = new ArrayList<>(copy.size());
+			List<Pending> prepared = new ArrayList<>(copy.size());
 			for (int i = 0; i < copy.size(); i++) {
 				try {
-					payloads.add(validate(copy.get(i)));
+					prepared.add(prepare(copy.get(i), user));
 				}
 				catch (ValidationException e) {
-					reject(copy.get(i), e, "validation");
+					reject(copy.get(i), e, e instanceof RowLevelSecurityException ? "security" : "validation");
 					return Flux.error(e instanceof PayloadTooLargeException ? e
-							: new ValidationException("write " + i + ": " + e.getMessage(), e));
+							: e instanceof RowLevelSecurityException
+									? new RowLevelSecurityException("write " + i + ": " + e.getMessage())
+									: new ValidationException("write " + i + ": " + e.getMessage(), e));
 				}
 			}
 			List<Mono<Event>> writes = new ArrayList<>(copy.size());
 			for (int i = 0; i < copy.size(); i++) {
-				WriteRequest r = copy.get(i);
-				byte[] payload = payloads.get(i);
+				Pending p = prepared.get(i);
 				// cached, so each is submitted once, all now, in order
-				Mono<Event> w = Mono.<Event>create(sink -> submit(new Pending(r, payload, sink))).cache();
+				Mono<Event> w = Mono.<Event>create(sink -> submit(p.with(sink))).cache();
 				w.subscribe(null, e -> { });
 				writes.add(w);
 			}
@@ -310,13 +334,19 @@ public final class DefaultSyncEngine implements SyncEngine {
 		return Flux.defer(() -> terminated ? Flux.error(new EngineClosedException()) : read);
 	}
 
+	/** Validates, applies row-level security and redacts: a write ready to submit (without its sink yet). */
+	private Pending prepare(WriteRequest request, String user) {
+		byte[] payload = validate(request);
+		return new Pending(Rls.admit(request, user, projector.get(request.type(), request.entityId())), payload, null);
+	}
+
 	private byte[] validate(WriteRequest r) {
 		requireName("type", r.type(), WriteRequest.MAX_TYPE_LENGTH);
-		requireName("entityId", r.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
-		if (r.userId() != null && (r.userId().isEmpty() || r.userId().length() > WriteRequest.MAX_USER_ID_LENGTH)) {
-			throw new ValidationException("userId, when given, must be 1 to " + WriteRequest.MAX_USER_ID_LENGTH
-					+ " characters");
+		if (Event.BLANK_TYPE.equals(r.type())) {
+			throw new ValidationException("entity type " + Event.BLANK_TYPE + " is reserved for blanks");
 		}
+		requireName("entityId", r.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
+		requireUserId(r.userId());
 		if (r.schemaVersion() < 0) {
 			throw new ValidationException("schemaVersion must not be negative");
 		}
@@ -330,11 +360,17 @@ public final class DefaultSyncEngine implements SyncEngine {
 			throw new ValidationException("a " + r.op() + " needs a payload (a JSON object)");
 		}
 		byte[] bytes = Json.toBytes(r.payload());
-		if (bytes.length > config.maxPayloadBytes()) {
-			throw new PayloadTooLargeException(r.type(), r.entityId(), bytes.length, config.maxPayloadBytes());
-		}
+		requireSize(r.type(), r.entityId(), bytes);
 		Json.requireObject(bytes);
-		return bytes;
+		// what is stored is checked too: a redacted value may be longer than the original
+		return requireSize(r.type(), r.entityId(), config.redaction().redact(r.type(), bytes));
+	}
+
+	private byte[] requireSize(String type, String entityId, byte[] payload) {
+		if (payload != null && payload.length > config.maxPayloadBytes()) {
+			throw new PayloadTooLargeException(type, entityId, payload.length, config.maxPayloadBytes());
+		}
+		return payload;
 	}
 
 	/** A peer's event must be what a local write could have produced. */
@@ -344,9 +380,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			requireName("origin", e.origin(), 255);
 			requireName("type", e.type(), WriteRequest.MAX_TYPE_LENGTH);
 			requireName("entityId", e.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
-			if (e.userId() != null && (e.userId().isEmpty() || e.userId().length() > WriteRequest.MAX_USER_ID_LENGTH)) {
-				throw new ValidationException("userId, when given, must be 1 to 256 characters");
-			}
+			requireUserId(e.userId());
 			if (e.op() == Op.DELETE) {
 				if (e.payload() != null) {
 					throw new ValidationException("a DELETE carries no payload");
@@ -354,10 +388,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 			}
 			else if (e.payload() != null) {
 				// a PUT or PATCH without payload is a stub from a partial replica: stored, never projected
-				if (e.payload().length > config.maxPayloadBytes()) {
-					throw new PayloadTooLargeException(e.type(), e.entityId(), e.payload().length, config.maxPayloadBytes());
-				}
+				requireSize(e.type(), e.entityId(), e.payload());
 				Json.requireObject(e.payload());
+			}
+			if (Event.BLANK_TYPE.equals(e.type()) && !Rls.wellFormedBlank(e)) {
+				throw new ValidationException("a blank carries no entity, owner or payload");
 			}
 		}
 		catch (PayloadTooLargeException ex) {
@@ -375,10 +410,48 @@ public final class DefaultSyncEngine implements SyncEngine {
 		if (value.length() > max) {
 			throw new ValidationException(field + " is longer than " + max + " characters");
 		}
+		requireUnicode(field, value);
+		if ("type".equals(field)) {
+			// a type is joined to an entity id with NUL in entity keys: a type must not hold one
+			for (int i = 0; i < value.length(); i++) {
+				if (Character.isISOControl(value.charAt(i))) {
+					throw new ValidationException("type must not contain control characters (found U+"
+							+ String.format("%04X", (int) value.charAt(i)) + " at index " + i + ")");
+				}
+			}
+		}
+	}
+
+	/** Names are stored as UTF-8: a lone surrogate would not come back as it was written. */
+	private static void requireUnicode(String field, String value) {
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+				i++;
+			}
+			else if (Character.isSurrogate(c)) {
+				throw new ValidationException(field + " is not valid Unicode (lone surrogate at index " + i + ")");
+			}
+		}
+	}
+
+	private static void requireUserId(String userId) {
+		if (userId != null) {
+			if (userId.isEmpty() || userId.length() > WriteRequest.MAX_USER_ID_LENGTH) {
+				throw new ValidationException("userId, when given, must be 1 to " + WriteRequest.MAX_USER_ID_LENGTH
+						+ " characters");
+			}
+			requireUnicode("userId", userId);
+		}
 	}
 
 	@Override
 	public Mono<ApplyResult> apply(List<Event> events) {
+		return Mono.defer(() -> apply(events, currentUser));
+	}
+
+	/** Peer events admitted for a user (others become blanks), or for anyone when the user is null. */
+	Mono<ApplyResult> apply(List<Event> events, String user) {
 		return Mono.defer(() -> {
 			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
 			if (copy.isEmpty()) {
@@ -393,8 +466,33 @@ public final class DefaultSyncEngine implements SyncEngine {
 				registry.counter("tributary.writes.rejected", "reason", "validation").increment(copy.size());
 				return Mono.error(e);
 			}
-			return Mono.<ApplyResult>create(sink -> submit(new Pending(copy, sink)));
+			List<Event> admitted = new ArrayList<>(copy.size());
+			int refused = 0;
+			for (Event e : copy) {
+				if (!Rls.admits(user, e)) {
+					refused++;
+					emitSignal(new SyncSignal.RemoteRefused(e.origin(), e.originSeq(), e.type(), user));
+					admitted.add(e.blank());
+				}
+				else {
+					admitted.add(redact(e));
+				}
+			}
+			if (refused > 0) {
+				registry.counter("tributary.writes.rejected", "reason", "security").increment(refused);
+			}
+			Pending p = new Pending(admitted, null);
+			p.refused = refused;
+			return Mono.<ApplyResult>create(sink -> submit(p.withApply(sink)));
 		});
+	}
+
+	/** A peer's event with its sensitive fields redacted, as a local write would have been. */
+	private Event redact(Event e) {
+		byte[] redacted = config.redaction().redact(e.type(), e.payload());
+		return redacted == e.payload() ? e
+				: new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), e.type(), e.entityId(), e.op(),
+						requireSize(e.type(), e.entityId(), redacted), e.base(), e.userId(), e.schemaVersion(), 0);
 	}
 
 	@Override
@@ -535,6 +633,147 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public String currentUser() {
+		return currentUser;
+	}
+
+	@Override
+	public void switchUser(String userId) {
+		currentUser = userArgument(userId);
+	}
+
+	@Override
+	public UserView forUser(String userId) {
+		return new UserScopedView(this, userArgument(Objects.requireNonNull(userId, "userId")));
+	}
+
+	private static String userArgument(String userId) {
+		try {
+			requireUserId(userId);
+			return userId;
+		}
+		catch (ValidationException e) {
+			throw new IllegalArgumentException(e.getMessage());
+		}
+	}
+
+	@Override
+	public Mono<Long> erase(String userId) {
+		Objects.requireNonNull(userId, "userId");
+		// the user's folds leave the projector, the store blanks the user's events, then the entities are folded
+		// again from what remains of the log and checkpointed (the store's checkpoint went back to 0)
+		return exclusive(() -> {
+			Set<String> affected = projector.erase(userId);
+			for (TreeMap<Long, Event> q : held.values()) {
+				int before = q.size();
+				q.values().removeIf(e -> io.tributary.spi.Erasure.owns(userId, e));
+				heldCount -= before - q.size();
+			}
+			pendingConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(userId, c));
+			failedConflicts.removeIf(c -> io.tributary.spi.Erasure.involves(userId, c));
+			return storage.erase(userId)
+					.defaultIfEmpty(0L)
+					.flatMap(n -> affected.isEmpty() ? Mono.just(n)
+							: pages(0).concatMapIterable(l -> l)
+									.filter(e -> affected.contains(Projector.key(e.type(), e.entityId())))
+									.doOnNext(this::refold)
+									.then(Mono.just(n)))
+					.doOnNext(n -> {
+						snapshotDiscarded();
+						emitSignal(new SyncSignal.UserErased(n, affected.size()));
+					});
+		});
+	}
+
+	@Override
+	public Mono<Integer> fill(List<Event> events) {
+		return Mono.defer(() -> {
+			String user = currentUser;
+			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
+			List<Event> candidates = new ArrayList<>();
+			for (Event e : copy) {
+				validateRemote(e);
+				if (!e.isBlank() && Rls.admits(user, e) && committedVector.covers(e.origin(), e.originSeq())) {
+					candidates.add(redact(e));
+				}
+			}
+			return candidates.isEmpty() ? Mono.just(0) : exclusive(() -> storage.fill(candidates).map(filled -> {
+				List<EntityChange> changes = new ArrayList<>(filled.size());
+				for (Event e : filled) {
+					Projector.Outcome o = refold(e);
+					if (o != null && o.change() != null) {
+						changes.add(o.change());
+					}
+					if (o != null && o.conflict() != null) {
+						pendingConflicts.add(o.conflict());
+						conflicts.increment();
+						emitSignal(new SyncSignal.ConflictDetected(o.conflict()));
+					}
+				}
+				if (!changes.isEmpty()) {
+					emitLive(changed, changes);
+				}
+				if (!filled.isEmpty()) {
+					snapshotDiscarded();
+				}
+				return filled.size();
+			}));
+		});
+	}
+
+	/**
+	 * The store discarded its saved projection (erase, fill): the next checkpoint, right away, saves all of it.
+	 * Until then a restart replays the whole log.
+	 */
+	private void snapshotDiscarded() {
+		savedSinceSnapshot = Long.MAX_VALUE / 2;
+		checkpointRequested = true;
+	}
+
+	/** Folds an event in outside a commit; a CUSTOM fold that throws is counted, as on replay. */
+	private Projector.Outcome refold(Event e) {
+		try {
+			return projector.apply(e);
+		}
+		catch (RuntimeException error) {
+			registry.counter("tributary.projection.failed").increment();
+			return null;
+		}
+	}
+
+	/**
+	 * Runs work with the committer's gate to itself: no commit or checkpoint starts until the work's
+	 * {@code Mono} ends. The work is built inside the gate, so it may touch the projector and the held buffer.
+	 */
+	private <T> Mono<T> exclusive(java.util.function.Supplier<Mono<T>> work) {
+		return Mono.<T>create(sink -> {
+			if (closing) {
+				sink.error(new EngineClosedException());
+				return;
+			}
+			exclusives.add(new Exclusive(() -> {
+				Mono<T> m;
+				try {
+					m = work.get();
+				}
+				catch (RuntimeException e) {
+					m = Mono.error(e);
+				}
+				m.map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty()).subscribe(
+						v -> release(() -> v.ifPresentOrElse(sink::success, sink::success)),
+						e -> release(() -> sink.error(e)));
+			}, sink::error));
+			drain();
+		});
+	}
+
+	private void release(Runnable answer) {
+		inFlight = false;
+		completions.schedule(answer);
+		drain();
+	}
+
+	@Override
 	public Mono<Void> checkpoint() {
 		return Mono.create(sink -> {
 			if (closeSink != null && !inFlight && queue.isEmpty() && checkpointTicker.isDisposed()) {
@@ -662,6 +901,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 				while ((failed = failedSnapshots.poll()) != null) {
 					projector.markDirty(failed);
 				}
+				if (failedFull) {
+					failedFull = false;
+					snapshotDiscarded();
+				}
 				Conflict c;
 				while ((c = failedConflicts.poll()) != null) {
 					pendingConflicts.add(c);
@@ -671,6 +914,17 @@ public final class DefaultSyncEngine implements SyncEngine {
 					checkpointRequested = false;
 					finalStarted |= finalOne;
 					startCheckpoint(finalOne);
+				}
+			}
+			if (!inFlight && !checkpointing && !exclusives.isEmpty()) {
+				Exclusive x = exclusives.poll();
+				if (terminated || finalStarted) {
+					x.fail.accept(new EngineClosedException());
+				}
+				else {
+					// holds the gate like a commit: no batch and no checkpoint start until it ends
+					inFlight = true;
+					x.start.run();
 				}
 			}
 			if (!inFlight) {
@@ -876,7 +1130,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 						p.succeed(results[i]);
 					}
 					else {
-						p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped));
+						p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped, p.refused));
 					}
 				}
 			});
@@ -945,7 +1199,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.subscribeOn(Schedulers.parallel())
 				.flatMap(records -> storage.projections().save(position, records, newConflicts, full))
 				.subscribe(null, error -> {
-					// keep what was not saved for the next checkpoint (the log still holds it)
+					// keep what was not saved for the next checkpoint (the log still holds it); a full snapshot
+					// that failed is taken again in full, since the store may hold nothing else
+					failedFull |= full;
 					failedSnapshots.add(snapshots);
 					failedConflicts.addAll(newConflicts);
 					finishCheckpoint(error, waiting, finalOne);
@@ -1021,6 +1277,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 	}
 
+	/** Work waiting for the gate to itself (erase, fill); {@code fail} answers it when it cannot run. */
+	private record Exclusive(Runnable start, java.util.function.Consumer<Throwable> fail) {
+	}
+
 	/** One submission: a local write or a batch of peer events. */
 	private static final class Pending {
 		static final int WAITING = 0;
@@ -1039,6 +1299,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		int duplicates;
 		int held;
 		int dropped;
+		int refused;
 
 		Pending(WriteRequest request, byte[] payload, MonoSink<Event> sink) {
 			this.request = request;
@@ -1054,6 +1315,18 @@ public final class DefaultSyncEngine implements SyncEngine {
 			this.sink = null;
 			this.remote = remote;
 			this.applySink = applySink;
+		}
+
+		/** This write with the sink that hears back. */
+		Pending with(MonoSink<Event> writer) {
+			return new Pending(request, payload, writer);
+		}
+
+		/** These peer events with the sink that hears back. */
+		Pending withApply(MonoSink<ApplyResult> applier) {
+			Pending p = new Pending(remote, applier);
+			p.refused = refused;
+			return p;
 		}
 
 		void onCancel(Runnable r) {

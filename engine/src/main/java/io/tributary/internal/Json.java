@@ -80,7 +80,10 @@ public final class Json {
 			}
 		}
 		catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-			throw new ValidationException("payload is not valid JSON: " + e.getOriginalMessage(), e);
+			// the parser's message quotes the offending token, which may be a sensitive value: say only where
+			com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+			throw new ValidationException("payload is not valid JSON"
+					+ (at == null ? "" : " (at byte " + at.getByteOffset() + ")"));
 		}
 		catch (IOException e) {
 			throw new ValidationException("payload could not be read: " + e.getMessage(), e);

@@ -69,7 +69,7 @@ public final class Projector {
 	 * @return what changed
 	 */
 	public Outcome apply(Event e) {
-		if (e.isStub()) {
+		if (e.isStub() || e.isBlank()) {
 			return new Outcome(null, null); // its content is not held here: it cannot change any state
 		}
 		EntityFold f = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>())
@@ -172,6 +172,44 @@ public final class Projector {
 				dirty.add(f);
 			}
 		}
+	}
+
+	/**
+	 * Removes every entity whose fold holds an event of a user. The caller folds those entities again from what
+	 * remains of the log ({@link #apply(Event)} of their events), since a fold keeps only the events its state
+	 * still depends on.
+	 *
+	 * @param userId the user
+	 * @return the removed entities, as {@link #key(String, String)}
+	 */
+	public Set<String> erase(String userId) {
+		Set<String> removed = new java.util.HashSet<>();
+		for (Map<String, EntityFold> m : types.values()) {
+			for (java.util.Iterator<EntityFold> it = m.values().iterator(); it.hasNext();) {
+				EntityFold f = it.next();
+				for (Event e : f.events) {
+					if (userId.equals(e.userId())) {
+						it.remove();
+						dirty.remove(f);
+						removed.add(key(f.type, f.entityId));
+						break;
+					}
+				}
+			}
+		}
+		types.values().removeIf(Map::isEmpty);
+		return removed;
+	}
+
+	/**
+	 * The key of an entity in {@link #erase(String)}'s result.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @return the key
+	 */
+	public static String key(String type, String entityId) {
+		return type + '\u0000' + entityId;
 	}
 
 	/**

@@ -64,6 +64,17 @@ final class InMemoryDeadLetters implements DeadLetterStore {
 		});
 	}
 
+	/**
+	 * Removes the dead letters of a user's events (erasure).
+	 *
+	 * @param userId the user
+	 */
+	void erase(String userId) {
+		synchronized (letters) {
+			letters.values().removeIf(l -> userId.equals(l.event().userId()));
+		}
+	}
+
 	@Override
 	public Mono<Long> count() {
 		return Mono.fromCallable(() -> {

@@ -13,6 +13,7 @@ import io.tributary.Event;
 import io.tributary.VersionVector;
 import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EntityRecord;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.SequenceGapException;
@@ -38,7 +39,7 @@ public final class InMemoryStorage implements Storage {
 
 	private final EventStore events = new Events();
 	private final ProjectionStore projections = new Projections();
-	private final DeadLetterStore deadLetters = new InMemoryDeadLetters();
+	private final InMemoryDeadLetters deadLetters = new InMemoryDeadLetters();
 
 	/**
 	 * An empty store.
@@ -69,6 +70,54 @@ public final class InMemoryStorage implements Storage {
 					origin = candidate;
 				}
 				return origin;
+			}
+		});
+	}
+
+	@Override
+	public Mono<Long> erase(String userId) {
+		return Mono.fromCallable(() -> {
+			synchronized (lock) {
+				long erased = 0;
+				for (int i = 0; i < log.size(); i++) {
+					Event e = log.get(i);
+					if (Erasure.owns(userId, e)) {
+						log.set(i, e.blank());
+						erased++;
+					}
+				}
+				entities.clear();
+				conflicts.values().removeIf(c -> Erasure.involves(userId, c));
+				deadLetters.erase(userId);
+				checkpoint = 0;
+				return erased;
+			}
+		});
+	}
+
+	@Override
+	public Mono<List<Event>> fill(List<Event> events) {
+		return Mono.fromCallable(() -> {
+			synchronized (lock) {
+				List<Event> filled = new ArrayList<>();
+				for (Event e : events) {
+					List<Long> at = positionsByOrigin.get(e.origin());
+					if (e.isBlank() || at == null || e.originSeq() > at.size()) {
+						continue;
+					}
+					long position = at.get((int) e.originSeq() - 1);
+					if (log.get((int) position - 1).isBlank()) {
+						Event placed = e.withPosition(position);
+						log.set((int) position - 1, placed);
+						filled.add(placed);
+					}
+				}
+				filled.sort(Comparator.comparingLong(Event::position));
+				if (!filled.isEmpty()) {
+					entities.clear();
+					checkpoint = 0;
+				}
+				return filled;
 			}
 		});
 	}

@@ -1,5 +1,6 @@
 package io.tributary.spi;
 
+import io.tributary.Event;
 import reactor.core.publisher.Mono;
 
 /**
@@ -36,6 +37,44 @@ public interface Storage {
 	 * @return the origin id
 	 */
 	Mono<String> origin(String candidate);
+
+	/**
+	 * Erases a user's data (right to erasure). In one step:
+	 * <ul>
+	 * <li>every event whose {@code userId} is the user is replaced, at its position, by its
+	 * {@linkplain Event#blank() blank}; the vector and the last position do not change;</li>
+	 * <li>the saved projection is discarded (every fold, and the checkpoint goes back to 0): entities that held
+	 * one of the user's events must be folded again from what remains of the log, which an engine opened after a
+	 * crash does by replaying the whole log; a running engine rebuilds them in memory and saves a full snapshot
+	 * right after;</li>
+	 * <li>every stored conflict whose incoming or head event is the user's is removed;</li>
+	 * <li>every dead letter ({@link #deadLetters()}) of the user's events is removed;</li>
+	 * <li>no byte of what was removed remains in the storage's files (stores that keep old versions of pages
+	 * rewrite their files).</li>
+	 * </ul>
+	 * The engine calls it while no append or save runs. Stores that cannot erase fail with
+	 * {@link UnsupportedOperationException}.
+	 *
+	 * @param userId the user
+	 * @return how many events were replaced by blanks, once durable
+	 */
+	default Mono<Long> erase(String userId) {
+		return Mono.error(new UnsupportedOperationException(getClass().getSimpleName() + " cannot erase"));
+	}
+
+	/**
+	 * Puts events in the place of the blanks ({@link Event#blank()}) at their addresses, each at the blank's
+	 * position, in one step. An event whose address holds no blank (a real event, or an address above the vector)
+	 * is ignored; the vector and the last position do not change. Since filled events sit at old positions, below
+	 * the projection checkpoint, the saved projection is discarded as by {@link #erase(String)} when anything was
+	 * filled. The engine calls it while no append or save runs.
+	 *
+	 * @param events full events (not blanks)
+	 * @return the events that replaced a blank, with their positions, in position order
+	 */
+	default Mono<java.util.List<Event>> fill(java.util.List<Event> events) {
+		return Mono.error(new UnsupportedOperationException(getClass().getSimpleName() + " cannot fill blanks"));
+	}
 
 	/**
 	 * Closes the storage.

@@ -492,4 +492,120 @@ public abstract class StorageContract {
 		assertEquals(VersionVector.empty().with("a", 3), vector(), "an append not subscribed to does nothing");
 		assertEquals(3, lastPosition());
 	}
+
+	// ------------------------------------------------------------ erase
+
+	/**
+	 * {@link #event(String, long)} owned by a user.
+	 *
+	 * @param origin origin
+	 * @param seq origin sequence
+	 * @param userId owner
+	 * @return the event, position 0
+	 */
+	protected static Event owned(String origin, long seq, String userId) {
+		Event e = event(origin, seq);
+		return new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), e.type(), userId + "-entity-" + seq, e.op(),
+				e.payload(), e.base(), userId, e.schemaVersion(), 0);
+	}
+
+	private static EntityRecord fold(Event... events) {
+		Event head = events[events.length - 1];
+		return new EntityRecord(head.type(), head.entityId(), head.userId(), EventCodec.encodeList(List.of(events)));
+	}
+
+	@Test
+	void eraseReplacesTheUsersEventsByBlanksInPlaceAndKeepsVectorAndPositions() {
+		List<Event> stored = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("b", 1, "alice"),
+				owned("b", 2, "alice"), event("b", 3), owned("a", 3, "bob")));
+		VersionVector vector = vector();
+
+		assertEquals(3L, storage.erase("alice").block(TIMEOUT));
+
+		List<Event> expected = new ArrayList<>();
+		for (Event e : stored) {
+			expected.add("alice".equals(e.userId()) ? e.blank() : e);
+		}
+		assertEquals(expected, readAll(), "same positions; alice's events are blanks, the others untouched");
+		assertTrue(readAll().stream().noneMatch(e -> "alice".equals(e.userId()) || e.entityId().startsWith("alice")));
+		assertEquals(vector, vector(), "the vector does not change");
+		assertEquals(stored.size(), lastPosition());
+		assertEquals(expected.subList(1, expected.size()),
+				storage.events().readLacking(VersionVector.empty().with("a", 1), 10).collectList().block(TIMEOUT),
+				"blanks are served like any event");
+		assertEquals(List.of(), append(List.of(owned("a", 1, "alice"))), "an erased address is still a duplicate");
+		assertEquals(List.of(event("a", 4).withPosition(stored.size() + 1)), append(List.of(event("a", 4))),
+				"appends continue the sequence and the positions");
+		assertEquals(0L, storage.erase("nobody").block(TIMEOUT));
+	}
+
+	@Test
+	void eraseRemovesTheDeadLettersOfTheUsersEventsOnly() {
+		List<Event> s = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), event("a", 3)));
+		DeadLetter bobs = letter(s.get(1), "FORBIDDEN", 2);
+		DeadLetter nobodys = letter(s.get(2), "INVALID_EVENT", 3);
+		storage.deadLetters().put(letter(s.get(0), "INVALID_EVENT", 1)).block(TIMEOUT);
+		storage.deadLetters().put(bobs).block(TIMEOUT);
+		storage.deadLetters().put(nobodys).block(TIMEOUT);
+
+		storage.erase("alice").block(TIMEOUT);
+
+		assertEquals(List.of(bobs, nobodys), storage.deadLetters().list(10).collectList().block(TIMEOUT),
+				"alice's dead letter is gone with her events; the others stay");
+	}
+
+	@Test
+	void eraseDiscardsTheSavedProjectionAndTheConflictsHoldingTheUsersEvents() {
+		List<Event> s = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("a", 3, "bob"),
+				owned("a", 4, "carol"), owned("a", 5, "carol")));
+		Conflict aliceIncoming = conflict(s.get(0), s.get(1), ConflictStrategy.LAST_WRITE_WINS);
+		Conflict aliceHead = conflict(s.get(2), s.get(0), ConflictStrategy.LAST_WRITE_WINS);
+		Conflict carolOnly = conflict(s.get(4), s.get(3), ConflictStrategy.FIELD_MERGE);
+		storage.projections().save(3, List.of(fold(s.get(0), s.get(1)), fold(s.get(2))),
+				List.of(aliceIncoming, aliceHead), false).block(TIMEOUT);
+		storage.projections().save(5, List.of(fold(s.get(3), s.get(4))), List.of(carolOnly), false).block(TIMEOUT);
+
+		storage.erase("alice").block(TIMEOUT);
+
+		assertEquals(List.of(), entities(), "every fold goes: a restart folds the log again");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT));
+		assertEquals(List.of(carolOnly), storage.projections().conflicts(null, 10).collectList().block(TIMEOUT),
+				"conflicts with alice's event on either side are gone");
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(List.of(), entities(), "the erase is durable");
+		assertEquals(s.get(0).blank(), readAll().get(0));
+		storage.projections().save(5, List.of(fold(s.get(3), s.get(4))), List.of(), true).block(TIMEOUT);
+		assertEquals(5L, storage.projections().checkpoint().block(TIMEOUT), "checkpoints move on after an erase");
+		assertEquals(List.of(describe(fold(s.get(3), s.get(4)))), entities());
+	}
+
+	@Test
+	void fillPutsEventsInThePlaceOfBlanksAndNowhereElse() {
+		List<Event> stored = append(List.of(owned("a", 1, "alice"), owned("a", 2, "bob"), owned("b", 1, "alice"),
+				owned("a", 3, "alice")));
+		storage.erase("alice").block(TIMEOUT);
+		storage.projections().save(4, List.of(fold(stored.get(1))), List.of(), true).block(TIMEOUT);
+		VersionVector vector = vector();
+
+		List<Event> filled = storage.fill(List.of(owned("b", 1, "alice"), owned("a", 2, "bob"),
+				owned("a", 9, "alice"), owned("a", 1, "alice"), owned("a", 1, "alice"))).block(TIMEOUT);
+
+		assertEquals(List.of(stored.get(0), stored.get(2)), filled, "in position order, each address once");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT), "filled events are below the checkpoint");
+		assertEquals(List.of(), entities());
+		List<Event> expected = List.of(stored.get(0), stored.get(1), stored.get(2), stored.get(3).blank());
+		assertEquals(expected, readAll());
+		assertEquals(vector, vector());
+		assertEquals(stored.size(), lastPosition());
+		assertEquals(List.of(), storage.fill(List.of(owned("a", 1, "alice"))).block(TIMEOUT),
+				"a filled address holds no blank any more");
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(expected, readAll());
+	}
 }

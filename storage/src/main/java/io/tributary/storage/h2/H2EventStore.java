@@ -5,10 +5,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.nio.charset.StandardCharsets;
 
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.tributary.Event;
 import io.tributary.VersionVector;
+import io.tributary.internal.Bytes;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.SequenceGapException;
@@ -25,6 +30,12 @@ final class H2EventStore implements EventStore {
 
 	private static final String INSERT_EVENTS = "INSERT INTO tributary_event (position, body) "
 			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
+	private static final String REPLACE_EVENTS = "MERGE INTO tributary_event (position, body) KEY (position) "
+			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
+	/** The most elements of one bound H2 array. */
+	static final int H2_ARRAY_LIMIT = 65_536;
+	/** Rows read at a time while looking for one address from the start of its segment. */
+	private static final int FIND_PAGE = 256;
 	private static final String INSERT_SEGMENT = "INSERT INTO tributary_segment (origin, first_seq, last_seq, first_position) "
 			+ "VALUES ($1, $2, $3, $4)";
 
@@ -156,6 +167,96 @@ final class H2EventStore implements EventStore {
 				.filter(e -> !have.covers(e.origin(), e.originSeq()))
 				.take(limit);
 	}
+
+	/**
+	 * Replaces the user's events by their blanks, in place (same positions, so the vector, the segments and
+	 * every reader's cursor stay valid). Runs inside the caller's transaction on the writer connection.
+	 *
+	 * @param c the writer connection
+	 * @param userId the user
+	 * @return how many events were replaced
+	 */
+	static Mono<Long> erase(Connection c, String userId) {
+		byte[] needle = userId.getBytes(StandardCharsets.UTF_8);
+		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event ORDER BY position").execute())
+				.flatMap(r -> r.map((row, meta) -> {
+					byte[] body = row.get(1, byte[].class);
+					// only bodies holding the user's id are decoded
+					if (Bytes.indexOf(body, needle) < 0) {
+						return Optional.<Event>empty();
+					}
+					Event e = EventCodec.decode(body, row.get(0, Long.class));
+					return Erasure.owns(userId, e) ? Optional.of(e.blank()) : Optional.<Event>empty();
+				}))
+				.flatMap(Mono::justOrEmpty)
+				// the whole scan first: no statement runs on the connection while its rows are read
+				.collectList()
+				.flatMap(blanks -> replace(c, blanks));
+	}
+
+	/**
+	 * Puts events in the place of the blanks at their addresses (see {@link io.tributary.spi.Storage#fill}).
+	 * Runs inside the caller's transaction on the writer connection.
+	 *
+	 * @param c the writer connection
+	 * @param events the events
+	 * @return the events that replaced a blank, with their positions
+	 */
+	Mono<List<Event>> fill(Connection c, List<Event> events) {
+		return Flux.fromIterable(events)
+				.filter(e -> !e.isBlank() && e.originSeq() <= vector.get(e.origin()))
+				.concatMap(e -> at(c, e.origin(), e.originSeq())
+						.filter(Event::isBlank)
+						.map(blank -> e.withPosition(blank.position())))
+				// one replacement per address, even when the same event is given twice
+				.distinct(Event::position)
+				.collectSortedList(java.util.Comparator.comparingLong(Event::position))
+				.flatMap(filled -> replace(c, filled).thenReturn(filled));
+	}
+
+	/** The event at an address: from the start of its segment, forward, a page at a time. */
+	private static Mono<Event> at(Connection c, String origin, long seq) {
+		return Flux.from(c.createStatement("SELECT first_position FROM tributary_segment "
+				+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
+				.bind(0, origin).bind(1, seq).execute())
+				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class)))
+				.next()
+				.flatMap(first -> find(c, origin, seq, first - 1));
+	}
+
+	private static Mono<Event> find(Connection c, String origin, long seq, long after) {
+		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event WHERE position > $1 "
+				+ "ORDER BY position LIMIT $2").bind(0, after).bind(1, FIND_PAGE).execute())
+				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class))))
+				.collectList()
+				.flatMap(page -> {
+					for (Event e : page) {
+						if (e.origin().equals(origin) && e.originSeq() == seq) {
+							return Mono.just(e);
+						}
+					}
+					return page.size() < FIND_PAGE ? Mono.<Event>empty()
+							: find(c, origin, seq, page.get(page.size() - 1).position());
+				});
+	}
+
+	/** Writes events over the rows at their positions. */
+	private static Mono<Long> replace(Connection c, List<Event> events) {
+		return Flux.fromIterable(events)
+				.buffer(H2_ARRAY_LIMIT)
+				.concatMap(chunk -> {
+					Long[] positions = new Long[chunk.size()];
+					byte[][] bodies = new byte[chunk.size()][];
+					for (int i = 0; i < positions.length; i++) {
+						positions[i] = chunk.get(i).position();
+						bodies[i] = EventCodec.encode(chunk.get(i));
+					}
+					return Flux.from(c.createStatement(REPLACE_EVENTS).bind(0, positions).bind(1, bodies).execute())
+							.flatMap(Result::getRowsUpdated);
+				})
+				.reduce(0L, Long::sum);
+	}
+
 
 	@Override
 	public Mono<VersionVector> vector() {

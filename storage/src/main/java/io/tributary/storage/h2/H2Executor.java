@@ -1,10 +1,14 @@
 package io.tributary.storage.h2;
 
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
@@ -24,20 +28,43 @@ import reactor.core.scheduler.Schedulers;
  */
 final class H2Executor {
 
-	/** A connection with the one thread that uses it. */
-	record Lane(Connection connection, H2Thread thread) {
+	/**
+	 * A connection with the one thread that uses it. The connection is replaced only by {@link #rewrite()},
+	 * while the lane's thread is held.
+	 */
+	static final class Lane {
+		private volatile Connection connection;
+		private final H2Thread thread;
+
+		Lane(Connection connection, H2Thread thread) {
+			this.connection = connection;
+			this.thread = thread;
+		}
+
+		Connection connection() {
+			return connection;
+		}
+
+		H2Thread thread() {
+			return thread;
+		}
 	}
 
 	private final Lane writer;
 	private final Lane checkpointer;
 	private final Lane reader;
 	private final boolean syncOnCommit;
+	private final H2ConnectionFactory factory;
+	private final boolean file;
 
-	H2Executor(Lane writer, Lane checkpointer, Lane reader, boolean syncOnCommit) {
+	H2Executor(Lane writer, Lane checkpointer, Lane reader, boolean syncOnCommit, H2ConnectionFactory factory,
+			boolean file) {
 		this.writer = writer;
 		this.checkpointer = checkpointer;
 		this.reader = reader;
 		this.syncOnCommit = syncOnCommit;
+		this.factory = factory;
+		this.file = file;
 	}
 
 	/**
@@ -165,6 +192,75 @@ final class H2Executor {
 			}
 		}
 		return s;
+	}
+
+	/**
+	 * Rewrites the database file so that nothing deleted or overwritten remains in it. H2's MVStore never
+	 * overwrites a page in place: old versions stay in the file until their space happens to be reused, so
+	 * deleted bytes can be read back from it for an unbounded time. {@code SHUTDOWN COMPACT} writes the live data
+	 * to a new file and replaces the old one. It closes the database, so the other two lanes are held (their
+	 * threads wait, and work queued behind them waits) while the writer shuts down and opens new connections for
+	 * all three. An in-memory database has no file and is left as it is.
+	 *
+	 * @return completes once the rewritten database is open again
+	 */
+	Mono<Void> rewrite() {
+		if (!file) {
+			return Mono.empty();
+		}
+		return Mono.usingWhen(
+				Mono.fromCallable(() -> LaneHold.of(List.of(checkpointer, reader))),
+				hold -> update(writer.connection(), "SHUTDOWN COMPACT")
+						.then(reconnect(writer))
+						.then(reconnect(checkpointer))
+						.then(reconnect(reader)),
+				hold -> Mono.fromRunnable(hold::release),
+				(hold, error) -> Mono.fromRunnable(hold::release),
+				hold -> Mono.fromRunnable(hold::release))
+				.subscribeOn(writer.thread().scheduler());
+	}
+
+	/** The lane's old connection is dead after the shutdown: closing it may fail, which changes nothing. */
+	private Mono<Void> reconnect(Lane lane) {
+		Connection old = lane.connection();
+		return Mono.from(old.close()).onErrorResume(e -> Mono.empty())
+				.then(Mono.from(factory.create()))
+				.doOnNext(c -> lane.connection = c)
+				.then();
+	}
+
+	/** Other lanes' threads parked until released, so nothing runs on their connections meanwhile. */
+	private static final class LaneHold {
+		private final CountDownLatch release = new CountDownLatch(1);
+
+		static LaneHold of(List<Lane> lanes) throws InterruptedException {
+			LaneHold hold = new LaneHold();
+			CountDownLatch parked = new CountDownLatch(lanes.size());
+			for (Lane lane : lanes) {
+				lane.thread().executor().execute(() -> {
+					parked.countDown();
+					hold.awaitRelease();
+				});
+			}
+			if (!parked.await(60, TimeUnit.SECONDS)) {
+				hold.release();
+				throw new IllegalStateException("H2 lanes did not become idle within 60 s");
+			}
+			return hold;
+		}
+
+		private void awaitRelease() {
+			try {
+				release.await();
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		void release() {
+			release.countDown();
+		}
 	}
 
 	Mono<Void> close() {

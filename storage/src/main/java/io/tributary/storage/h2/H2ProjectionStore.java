@@ -12,10 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import io.tributary.Conflict;
 import io.tributary.spi.EntityRecord;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.ProjectionStore;
 import reactor.core.publisher.Flux;
@@ -41,7 +43,7 @@ final class H2ProjectionStore implements ProjectionStore {
 			+ "KEY (incoming_id) VALUES ($1, $2, $3, $4)";
 
 	private final H2Executor executor;
-	private long nextSeq = -1;
+	private volatile long nextSeq = -1;
 
 	H2ProjectionStore(H2Executor executor) {
 		this.executor = executor;
@@ -98,6 +100,32 @@ final class H2ProjectionStore implements ProjectionStore {
 						.thenReturn(first + chunks.size());
 			});
 		}).doOnNext(next -> nextSeq = next).then();
+	}
+
+	/**
+	 * Discards the saved projection (every fold; the checkpoint goes back to 0) and, for an erase, the conflicts
+	 * that involve one of the user's events; see {@link io.tributary.spi.Storage#erase(String)}. Runs inside the
+	 * caller's transaction; no checkpoint may run meanwhile.
+	 *
+	 * @param c the connection
+	 * @param erasedUser the erased user, or {@code null} to keep every conflict
+	 * @return completes when done
+	 */
+	Mono<Void> discard(Connection c, String erasedUser) {
+		Mono<Long> conflicts = erasedUser == null ? Mono.just(0L)
+				: Flux.from(c.createStatement("SELECT body FROM tributary_conflict").execute())
+						.flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))))
+						.filter(conflict -> Erasure.involves(erasedUser, conflict))
+						.collectList()
+						.flatMapIterable(doomed -> doomed)
+						.concatMap(conflict -> H2Executor.update(c, "DELETE FROM tributary_conflict WHERE incoming_id = $1",
+								conflict.incoming().id()))
+						.reduce(0L, Long::sum);
+		return H2Executor.update(c, "DELETE FROM tributary_projection")
+				.doOnNext(n -> nextSeq = -1)
+				.then(conflicts)
+				.then(H2Storage.putMeta(c, CHECKPOINT, "0"))
+				.then();
 	}
 
 	@Override

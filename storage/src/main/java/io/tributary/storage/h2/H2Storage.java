@@ -14,6 +14,7 @@ import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
 import io.tributary.spi.DeadLetterStore;
+import io.tributary.Event;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
@@ -85,6 +86,28 @@ public final class H2Storage implements Storage {
 	public Mono<String> origin(String candidate) {
 		return executor.inTransaction(c -> meta(c, "origin")
 				.switchIfEmpty(putMeta(c, "origin", candidate).thenReturn(candidate)));
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The events, folds and conflicts change in one transaction; then the database file is rewritten
+	 * ({@code SHUTDOWN COMPACT}, see {@code docs/STORAGE.md}), since H2 keeps old page versions in the file.
+	 * Reads wait while the file is rewritten.
+	 */
+	@Override
+	public Mono<Long> erase(String userId) {
+		return executor.inTransaction(c -> H2EventStore.erase(c, userId)
+				.flatMap(n -> projections.discard(c, userId)
+						.then(H2Executor.update(c, "DELETE FROM tributary_dead_letter WHERE user_id = $1", userId))
+						.thenReturn(n)))
+				.flatMap(n -> executor.rewrite().thenReturn(n));
+	}
+
+	@Override
+	public Mono<List<Event>> fill(List<Event> filling) {
+		return executor.inTransaction(c -> events.fill(c, filling)
+				.flatMap(filled -> filled.isEmpty() ? Mono.just(filled) : projections.discard(c, null).thenReturn(filled)));
 	}
 
 	@Override
@@ -252,7 +275,8 @@ public final class H2Storage implements Storage {
 				return mkdirs.then(lane(factory, writeThread))
 						.flatMap(w -> lane(factory, checkpointThread)
 								.flatMap(cp -> lane(factory, readThread)
-										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS))))
+										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS, factory,
+												name == null))))
 						.flatMap(executor -> migrate(executor)
 								.then(H2EventStore.load(executor))
 								.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey))

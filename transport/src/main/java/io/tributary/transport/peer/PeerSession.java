@@ -378,7 +378,7 @@ final class PeerSession {
 		List<Event> out = null;
 		for (int i = 0; i < events.size(); i++) {
 			Event e = events.get(i);
-			boolean drop = e.isStub() && !Rejections.isStub(e);
+			boolean drop = e.isStub() && !e.isBlank();
 			if (drop && out == null) {
 				out = new ArrayList<>(events.subList(0, i));
 			}
@@ -406,7 +406,7 @@ final class PeerSession {
 			if (!wantsType) {
 				out.add(e.stub());
 			}
-			else if (Rejections.isStub(e)) {
+			else if (e.isBlank()) {
 				// no replica holds content for a rejection stub: it travels as is
 				out.add(e);
 			}

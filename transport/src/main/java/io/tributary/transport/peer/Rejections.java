@@ -10,44 +10,18 @@ import reactor.core.publisher.Mono;
 
 /**
  * Per-event permanent rejections of protocol version 2: row-level security and validation. A refused
- * event is stored as a <em>rejection stub</em> at its {@code (origin, seq)}, so that the receiver's vector
+ * event is stored as a blank (<em>rejection stub</em>, {@link Event#blank()}) at its {@code (origin, seq)}, so that the receiver's vector
  * stays contiguous and the origin's later events still apply; the stub never projects and carries nothing
  * of the refused content (see {@code docs/PROTOCOL.md}).
  */
 final class Rejections {
 
-	/** The entity type of rejection stubs. */
-	static final String TYPE = "_rejected";
-
 	private Rejections() {
 	}
 
 	/**
-	 * Whether an event is a rejection stub.
-	 *
-	 * @param e the event
-	 * @return true for a payload-less event of the rejection type
-	 */
-	static boolean isStub(Event e) {
-		return e.isStub() && TYPE.equals(e.type());
-	}
-
-	/**
-	 * The rejection stub recorded in place of a refused event: its id, address and clock, with the entity
-	 * type {@code _rejected}, the event id as entity id, op PATCH and no payload, user or base. A refused
-	 * DELETE becomes such a PATCH stub too, so it deletes nothing.
-	 *
-	 * @param e the refused event
-	 * @return the stub
-	 */
-	static Event stubOf(Event e) {
-		return new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), TYPE, e.id().toString(), Op.PATCH, null, null, null,
-				0, 0);
-	}
-
-	/**
 	 * Applies a frame's events, refusing each event of another user than {@code user} ({@code FORBIDDEN}) and
-	 * each that fails validation ({@code INVALID_EVENT}); refused events are stored as rejection stubs, the
+	 * each that fails validation ({@code INVALID_EVENT}); refused events are stored as blanks, the
 	 * rest of the frame applies. Validation failures are found by halving the batch, so a frame with one bad
 	 * event costs about twice its binary logarithm in applies, in origin order.
 	 *
@@ -64,7 +38,7 @@ final class Rejections {
 			if (user != null && !user.equals(e.userId())) {
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.FORBIDDEN.name(),
 						"the event belongs to another user than the session's"));
-				screened.add(stubOf(e));
+				screened.add(e.blank());
 			}
 			else {
 				screened.add(e);
@@ -80,7 +54,7 @@ final class Rejections {
 				Event e = events.get(0);
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
 						ex.getMessage()));
-				return engine.apply(List.of(stubOf(e)));
+				return engine.apply(List.of(e.blank()));
 			}
 			int mid = events.size() / 2;
 			return applyValid(engine, events.subList(0, mid), rejections)
