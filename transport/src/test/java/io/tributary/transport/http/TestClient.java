@@ -9,6 +9,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -55,6 +56,17 @@ final class TestClient {
 		return c.request(method)
 				.uri(uri)
 				.send(body == null ? Mono.empty() : ByteBufFlux.fromString(Mono.just(body)))
+				.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+						.map(text -> new Response(res.status().code(), res.responseHeaders(), text)))
+				.block(TIMEOUT);
+	}
+
+	/** Sends a body of any bytes. */
+	Response postBytes(String uri, String contentType, byte[] body) {
+		return client.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, contentType))
+				.post()
+				.uri(uri)
+				.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
 				.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
 						.map(text -> new Response(res.status().code(), res.responseHeaders(), text)))
 				.block(TIMEOUT);
