@@ -193,6 +193,11 @@ final class FaultProxy implements AutoCloseable {
 
 	private static void reset(Connection c) {
 		Channel ch = c.channel();
+		if (!ch.isRegistered()) {
+			// closed already, and taken off its event loop
+			ch.close();
+			return;
+		}
 		ch.eventLoop().execute(() -> {
 			if (ch.isOpen()) {
 				// SO_LINGER 0: close sends RST instead of FIN
