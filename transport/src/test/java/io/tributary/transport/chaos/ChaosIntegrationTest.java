@@ -57,6 +57,7 @@ class ChaosIntegrationTest {
 		long started = System.nanoTime();
 		for (int i = 0; i < SCHEDULES; i++) {
 			long seed = first + i;
+			long t0 = System.nanoTime();
 			Outcome o;
 			try {
 				o = runSchedule(seed, dir.resolve("s" + i));
@@ -65,6 +66,8 @@ class ChaosIntegrationTest {
 				throw new AssertionError("chaos schedule with seed " + seed + " failed; replay it with -Dtributary.chaos.seed="
 						+ seed + " -Dtributary.chaos.schedules=1: " + e, e);
 			}
+			System.out.printf("chaos schedule %d/%d, seed %d: %d nodes, %d acknowledged writes, converged, %d ms%n", i + 1,
+					SCHEDULES, seed, o.nodes, o.acknowledged, (System.nanoTime() - t0) / 1_000_000);
 			o.steps.forEach((k, v) -> steps.merge(k, v, Integer::sum));
 			writes += o.acknowledged;
 			bytes += o.bytes;
@@ -74,7 +77,7 @@ class ChaosIntegrationTest {
 		assertTrue(writes > 0, "the schedules wrote");
 	}
 
-	private record Outcome(long acknowledged, long bytes, Map<Step, Integer> steps) {
+	private record Outcome(int nodes, long acknowledged, long bytes, Map<Step, Integer> steps) {
 	}
 
 	private Outcome runSchedule(long seed, Path root) {
@@ -144,7 +147,7 @@ class ChaosIntegrationTest {
 				assertEquals(acknowledged.size(), node.engine().vector().total(), context);
 			}
 			long bytes = proxies.stream().mapToLong(FaultProxy::forwarded).sum();
-			return new Outcome(acknowledged.size(), bytes, counts);
+			return new Outcome(n, acknowledged.size(), bytes, counts);
 		}
 		finally {
 			for (SyncNode node : nodes) {
