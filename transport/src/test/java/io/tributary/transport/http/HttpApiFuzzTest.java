@@ -41,7 +41,7 @@ class HttpApiFuzzTest {
 		fixture.close();
 	}
 
-	@FuzzTest(maxDuration = "10m")
+	@FuzzTest(maxDuration = "5m")
 	void anyRequestGetsADeclaredAnswer(FuzzedDataProvider data) {
 		int kind = data.consumeInt(0, 4);
 		String a = encode(data.consumeString(300));

@@ -31,7 +31,7 @@ class FrameCodecFuzzTest {
 	private final FrameCodec codec = new FrameCodec(MAX_FRAME);
 
 	/** One frame body (type byte and JSON), as the length-field decoder hands it over. */
-	@FuzzTest(maxDuration = "10m")
+	@FuzzTest(maxDuration = "5m")
 	void aFrameDecodesOrIsADeclaredError(byte[] frame) {
 		Frame decoded;
 		try {
@@ -51,7 +51,7 @@ class FrameCodecFuzzTest {
 	 * A byte stream cut into arbitrary reads, through the same length-field decoder a connection installs:
 	 * frames come out whole or the stream ends with {@code FRAME_TOO_LARGE}; every buffer is released.
 	 */
-	@FuzzTest(maxDuration = "10m")
+	@FuzzTest(maxDuration = "5m")
 	void aStreamSplitsIntoFramesOrADeclaredError(FuzzedDataProvider data) {
 		int cuts = data.consumeInt(0, 16);
 		int[] sizes = new int[cuts];
