@@ -1,22 +1,15 @@
 package io.tributary.transport.chaos;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.tributary.transport.SyncNode;
 import io.tributary.transport.cli.NodeCli;
+import io.tributary.transport.cli.NodeProcess;
 import io.tributary.transport.peer.Backoff;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -46,19 +40,19 @@ class NodeKillIntegrationTest {
 
 	private static final int ROUNDS = Integer.getInteger("tributary.nodekill.rounds", 2);
 	private static final String TOKEN = "kill-token";
-	private static final Pattern READY = Pattern.compile("ready: http=127\\.0\\.0\\.1:(\\d+) ");
 	private static final Duration CONVERGE = Duration.ofSeconds(90);
 
 	@TempDir
 	Path dir;
 
 	private SyncNode peer;
-	private Child child;
+	private NodeProcess child;
+	private NodeHttp childHttp;
 
 	@AfterEach
-	void stop() {
+	void stop() throws InterruptedException {
 		if (child != null) {
-			child.process.destroyForcibly();
+			child.close();
 		}
 		if (peer != null) {
 			peer.close(Duration.ofSeconds(2)).block(NodeHttp.T);
@@ -75,10 +69,10 @@ class NodeKillIntegrationTest {
 		NodeHttp peerHttp = new NodeHttp("peer", peer.httpPort(), TOKEN);
 		Set<String> acknowledged = ConcurrentHashMap.newKeySet();
 		long killedInFlight = 0;
-		child = Child.start(dir.resolve("child"), peer.peerPort());
+		child = startChild(0);
 		for (int round = 1; round <= ROUNDS; round++) {
 			String where = "round " + round + ", " + context;
-			NodeHttp childHttp = new NodeHttp("child", child.httpPort, TOKEN);
+			NodeHttp writeTo = childHttp;
 			int killAfter = 20 + random.nextInt(400);
 			AtomicInteger childAcked = new AtomicInteger();
 			AtomicBoolean killed = new AtomicBoolean();
@@ -87,7 +81,7 @@ class NodeKillIntegrationTest {
 			// four writers on the child, one on the peer: the kill lands while child writes are in flight
 			Flux<List<String>> childWriters = Flux.range(0, 4).flatMap(w -> {
 				Random r = new Random(random.nextLong());
-				return Mono.defer(() -> childHttp.write(NodeHttp.randomChanges(r, 20))).doOnNext(cids -> {
+				return Mono.defer(() -> writeTo.write(NodeHttp.randomChanges(r, 20))).doOnNext(cids -> {
 					acknowledged.addAll(cids);
 					if (childAcked.addAndGet(cids.size()) >= killAfter) {
 						enough.tryEmitEmpty();
@@ -113,8 +107,8 @@ class NodeKillIntegrationTest {
 			for (int i = random.nextInt(5); i > 0; i--) {
 				acknowledged.addAll(peerHttp.write(NodeHttp.randomChanges(random, 20)).block(NodeHttp.T));
 			}
-			child = Child.start(dir.resolve("child"), peer.peerPort());
-			List<NodeHttp> both = List.of(peerHttp, new NodeHttp("child", child.httpPort, TOKEN));
+			child = startChild(round);
+			List<NodeHttp> both = List.of(peerHttp, childHttp);
 			NodeHttp.awaitConvergence(both, total -> total >= acknowledged.size(), CONVERGE);
 			NodeHttp.assertLogsHoldEachOnce(both, acknowledged, false, where);
 			long stored = peer.engine().vector().total();
@@ -124,53 +118,12 @@ class NodeKillIntegrationTest {
 				+ " kill), %s%n", ROUNDS, acknowledged.size(), killedInFlight, context);
 	}
 
-	/** The node as a child process. */
-	private static final class Child {
-		final Process process;
-		final int httpPort;
-
-		private Child(Process process, int httpPort) {
-			this.process = process;
-			this.httpPort = httpPort;
-		}
-
-		static Child start(Path data, int peerPort) throws IOException, InterruptedException {
-			String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-			ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-					NodeCli.class.getName(), "node", "--data", data.toString(), "--node-id", "child", "--http-port", "0",
-					"--peer-port", "0", "--peer", "127.0.0.1:" + peerPort);
-			pb.environment().put("TRIBUTARY_TOKEN", TOKEN);
-			pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-			Process process = pb.start();
-			CountDownLatch ready = new CountDownLatch(1);
-			AtomicInteger port = new AtomicInteger();
-			Thread reader = new Thread(() -> {
-				try (BufferedReader in = new BufferedReader(
-						new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-					for (String line; (line = in.readLine()) != null;) {
-						Matcher m = READY.matcher(line);
-						if (m.find()) {
-							port.set(Integer.parseInt(m.group(1)));
-							ready.countDown();
-						}
-					}
-				}
-				catch (IOException e) {
-					// the pipe breaks when the child dies
-				}
-			}, "node-child-stdout");
-			reader.setDaemon(true);
-			reader.start();
-			if (!ready.await(60, TimeUnit.SECONDS)) {
-				process.destroyForcibly();
-				throw new AssertionError("the node did not start within 60 s");
-			}
-			return new Child(process, port.get());
-		}
-
-		void kill() throws InterruptedException {
-			process.destroyForcibly();
-			assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the node did not die");
-		}
+	/** Starts the node command as a child JVM on the same data directory each time. */
+	private NodeProcess startChild(int round) throws Exception {
+		NodeProcess p = NodeProcess.start(dir.resolve("child-" + round + ".err"), Map.of("TRIBUTARY_TOKEN", TOKEN),
+				"--data", dir.resolve("child").toString(), "--node-id", "child", "--http-port", "0", "--peer-port", "0",
+				"--peer", "127.0.0.1:" + peer.peerPort());
+		childHttp = new NodeHttp("child", p.awaitHttpPort(), TOKEN);
+		return p;
 	}
 }
