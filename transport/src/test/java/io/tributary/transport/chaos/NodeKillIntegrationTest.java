@@ -3,6 +3,7 @@ package io.tributary.transport.chaos;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -68,54 +69,63 @@ class NodeKillIntegrationTest {
 				.backoff(new Backoff(Duration.ofMillis(20), Duration.ofMillis(300), 0.5)).start().block(NodeHttp.T);
 		NodeHttp peerHttp = new NodeHttp("peer", peer.httpPort(), TOKEN);
 		Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-		long killedInFlight = 0;
 		child = startChild(0);
 		for (int round = 1; round <= ROUNDS; round++) {
 			String where = "round " + round + ", " + context;
-			NodeHttp writeTo = childHttp;
-			int killAfter = 20 + random.nextInt(400);
-			AtomicInteger childAcked = new AtomicInteger();
-			AtomicBoolean killed = new AtomicBoolean();
-			List<Throwable> failures = new ArrayList<>();
-			Sinks.Empty<Void> enough = Sinks.empty();
-			// four writers on the child, one on the peer: the kill lands while child writes are in flight
-			Flux<List<String>> childWriters = Flux.range(0, 4).flatMap(w -> {
-				Random r = new Random(random.nextLong());
-				return Mono.defer(() -> writeTo.write(NodeHttp.randomChanges(r, 20))).doOnNext(cids -> {
-					acknowledged.addAll(cids);
-					if (childAcked.addAndGet(cids.size()) >= killAfter) {
-						enough.tryEmitEmpty();
-					}
-				}).repeat(() -> !killed.get()).onErrorResume(e -> {
-					if (!killed.get()) {
-						failures.add(e);
-					}
-					return Mono.empty();
-				});
-			});
-			Random peerRandom = new Random(random.nextLong());
-			Mono<List<String>> peerWriter = Mono.defer(() -> peerHttp.write(NodeHttp.randomChanges(peerRandom, 20)))
-					.doOnNext(acknowledged::addAll).repeat(() -> !killed.get()).last();
-			Mono<Void> writing = Mono.when(childWriters, peerWriter).cache();
-			writing.subscribe(v -> { }, failures::add);
-			enough.asMono().block(NodeHttp.T);
-			killed.set(true);
-			child.kill();
-			writing.block(NodeHttp.T);
-			assertTrue(failures.isEmpty(), "writes failed before the kill: " + failures + ", " + where);
-			// more writes while the child is down: it must catch up after its restart
-			for (int i = random.nextInt(5); i > 0; i--) {
-				acknowledged.addAll(peerHttp.write(NodeHttp.randomChanges(random, 20)).block(NodeHttp.T));
+			try {
+				runRound(round, random, peerHttp, acknowledged, where);
 			}
-			child = startChild(round);
-			List<NodeHttp> both = List.of(peerHttp, childHttp);
-			NodeHttp.awaitConvergence(both, total -> total >= acknowledged.size(), CONVERGE);
-			NodeHttp.assertLogsHoldEachOnce(both, acknowledged, false, where);
-			long stored = peer.engine().vector().total();
-			killedInFlight += stored - acknowledged.size();
+			catch (RuntimeException | AssertionError e) {
+				throw new AssertionError(where + ": " + e, e);
+			}
 		}
+		long unacknowledged = peer.engine().vector().total() - acknowledged.size();
 		System.out.printf("node kill: %d rounds, %d acknowledged writes, %d stored but unacknowledged (cut off by the"
-				+ " kill), %s%n", ROUNDS, acknowledged.size(), killedInFlight, context);
+				+ " kill), %s%n", ROUNDS, acknowledged.size(), unacknowledged, context);
+	}
+
+	/** One round: writes to both nodes, SIGKILL of the child mid-write, writes to the peer, restart, checks. */
+	private void runRound(int round, Random random, NodeHttp peerHttp, Set<String> acknowledged, String where)
+			throws Exception {
+		NodeHttp writeTo = childHttp;
+		int killAfter = 20 + random.nextInt(400);
+		AtomicInteger childAcked = new AtomicInteger();
+		AtomicBoolean killed = new AtomicBoolean();
+		List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+		Sinks.Empty<Void> enough = Sinks.empty();
+		// four writers on the child, one on the peer: the kill lands while child writes are in flight
+		Flux<List<String>> childWriters = Flux.range(0, 4).flatMap(w -> {
+			Random r = new Random(random.nextLong());
+			return Mono.defer(() -> writeTo.write(NodeHttp.randomChanges(r, 20))).doOnNext(cids -> {
+				acknowledged.addAll(cids);
+				if (childAcked.addAndGet(cids.size()) >= killAfter) {
+					enough.tryEmitEmpty();
+				}
+			}).repeat(() -> !killed.get()).onErrorResume(e -> {
+				if (!killed.get()) {
+					failures.add(e);
+				}
+				return Mono.empty();
+			});
+		});
+		Random peerRandom = new Random(random.nextLong());
+		Mono<List<String>> peerWriter = Mono.defer(() -> peerHttp.write(NodeHttp.randomChanges(peerRandom, 20)))
+				.doOnNext(acknowledged::addAll).repeat(() -> !killed.get()).last();
+		Mono<Void> writing = Mono.when(childWriters, peerWriter).cache();
+		writing.subscribe(v -> { }, failures::add);
+		enough.asMono().block(NodeHttp.T);
+		killed.set(true);
+		child.kill();
+		writing.block(NodeHttp.T);
+		assertTrue(failures.isEmpty(), "writes failed before the kill: " + failures + ", " + where);
+		// more writes while the child is down: it must catch up after its restart
+		for (int i = random.nextInt(5); i > 0; i--) {
+			acknowledged.addAll(peerHttp.write(NodeHttp.randomChanges(random, 20)).block(NodeHttp.T));
+		}
+		child = startChild(round);
+		List<NodeHttp> both = List.of(peerHttp, childHttp);
+		NodeHttp.awaitConvergence(both, total -> total >= acknowledged.size(), CONVERGE);
+		NodeHttp.assertLogsHoldEachOnce(both, acknowledged, false, where);
 	}
 
 	/** Starts the node command as a child JVM on the same data directory each time. */
