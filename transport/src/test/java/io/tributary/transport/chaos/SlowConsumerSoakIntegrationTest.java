@@ -43,7 +43,7 @@ class SlowConsumerSoakIntegrationTest {
 	 */
 	private static final long HEAP_BOUND_MB = 64;
 	/** Memory of every Netty buffer in this JVM (the sockets' outbound queues among them). */
-	private static final long NETTY_BOUND_MB = 48;
+	private static final long NETTY_BOUND_MB = 64;
 	/** B must lag by more than this for the bounds to mean anything. */
 	private static final long MIN_LAG_MB = 80;
 
