@@ -9,6 +9,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -28,6 +29,11 @@ final class TestClient {
 
 	TestClient(DisposableServer server) {
 		this(HttpClient.create().baseUrl("http://127.0.0.1:" + server.port()));
+	}
+
+	/** A client that opens a new connection for every request instead of keeping connections alive. */
+	static TestClient unpooled(DisposableServer server) {
+		return new TestClient(HttpClient.newConnection().baseUrl("http://127.0.0.1:" + server.port()));
 	}
 
 	private TestClient(HttpClient client) {
@@ -55,6 +61,17 @@ final class TestClient {
 		return c.request(method)
 				.uri(uri)
 				.send(body == null ? Mono.empty() : ByteBufFlux.fromString(Mono.just(body)))
+				.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+						.map(text -> new Response(res.status().code(), res.responseHeaders(), text)))
+				.block(TIMEOUT);
+	}
+
+	/** Sends a body of any bytes. */
+	Response postBytes(String uri, String contentType, byte[] body) {
+		return client.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, contentType))
+				.post()
+				.uri(uri)
+				.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
 				.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
 						.map(text -> new Response(res.status().code(), res.responseHeaders(), text)))
 				.block(TIMEOUT);
