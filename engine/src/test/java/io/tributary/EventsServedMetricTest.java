@@ -44,6 +44,21 @@ class EventsServedMetricTest {
 		assertEquals(2.0, served(registry, "live"), "the two events written afterwards");
 	}
 
+	@Test
+	void eventsReadForAReplicaCountAsServedFromStore() {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		SyncEngine engine = await(SyncEngine.builder().storage(new InMemoryStorage()).meterRegistry(registry).open());
+		open.add(engine);
+		for (int i = 0; i < 4; i++) {
+			await(engine.put("doc", "k" + i, "{}"));
+		}
+
+		engine.lacking(VersionVector.empty(), 10).as(StepVerifier::create).expectNextCount(4).verifyComplete();
+
+		assertEquals(4.0, served(registry, "store"));
+		assertEquals(0.0, served(registry, "live"));
+	}
+
 	private static double served(SimpleMeterRegistry registry, String source) {
 		return registry.get("tributary.events.served").tag("source", source).counter().count();
 	}

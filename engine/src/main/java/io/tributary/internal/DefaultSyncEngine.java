@@ -66,6 +66,8 @@ import reactor.util.retry.Retry;
 public final class DefaultSyncEngine implements SyncEngine {
 
 	private static final int PAGE = 1024;
+	private static final String SERVED = "Events delivered by events(), eventBatches() (store pages or live tail) "
+			+ "and lacking() (store)";
 
 	/**
 	 * Validated configuration.
@@ -171,9 +173,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 		this.failedEmissions = Counter.builder("tributary.emissions.failed")
 				.description("Live emissions that failed for a reason other than no subscriber").register(registry);
 		this.servedFromStore = Counter.builder("tributary.events.served").tag("source", "store")
-				.description("Events delivered by events() and eventBatches()").baseUnit("events").register(registry);
+				.description(SERVED).baseUnit("events").register(registry);
 		this.servedLive = Counter.builder("tributary.events.served").tag("source", "live")
-				.description("Events delivered by events() and eventBatches()").baseUnit("events").register(registry);
+				.description(SERVED).baseUnit("events").register(registry);
 		this.batchSize = DistributionSummary.builder("tributary.commit.batch").description("Events per group commit")
 				.baseUnit("events").register(registry);
 		this.commitTimer = Timer.builder("tributary.commit.duration").description("Time the store took to commit a batch")
@@ -493,12 +495,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> lacking(VersionVector have, int limit) {
-		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, limit)));
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, limit)))
+				.doOnNext(e -> servedFromStore.increment());
 	}
 
 	@Override
 	public Flux<Event> lacking(VersionVector have, long afterPosition, int limit) {
-		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, afterPosition, limit)));
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, afterPosition, limit)))
+				.doOnNext(e -> servedFromStore.increment());
 	}
 
 	@Override
