@@ -26,8 +26,7 @@ class EventsServedMetricTest {
 	@Test
 	void storedEventsCountAsServedFromStoreAndLaterOnesAsLive() {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		SyncEngine engine = await(SyncEngine.builder().storage(new InMemoryStorage()).meterRegistry(registry).open());
-		open.add(engine);
+		SyncEngine engine = open(registry);
 		for (int i = 0; i < 3; i++) {
 			await(engine.put("doc", "k" + i, "{}"));
 		}
@@ -47,8 +46,7 @@ class EventsServedMetricTest {
 	@Test
 	void eventsReadForAReplicaCountAsServedFromStore() {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		SyncEngine engine = await(SyncEngine.builder().storage(new InMemoryStorage()).meterRegistry(registry).open());
-		open.add(engine);
+		SyncEngine engine = open(registry);
 		for (int i = 0; i < 4; i++) {
 			await(engine.put("doc", "k" + i, "{}"));
 		}
@@ -57,6 +55,12 @@ class EventsServedMetricTest {
 
 		assertEquals(4.0, served(registry, "store"));
 		assertEquals(0.0, served(registry, "live"));
+	}
+
+	private SyncEngine open(SimpleMeterRegistry registry) {
+		SyncEngine engine = await(SyncEngine.builder().storage(new InMemoryStorage()).meterRegistry(registry).open());
+		open.add(engine);
+		return engine;
 	}
 
 	private static double served(SimpleMeterRegistry registry, String source) {

@@ -47,8 +47,7 @@ final class AllCommand implements Callable<Integer> {
 	Duration slowConsumerDuration;
 
 	@Option(names = "--warmup", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "Warmup of the timed scenarios, and slow-consumer's baseline span is three times it. "
-					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "5s")
+			description = "Warmup of the timed scenarios. Default: ${DEFAULT-VALUE}.", defaultValue = "5s")
 	Duration warmup;
 
 	@Option(names = "--seed", paramLabel = "SEED", description = "Workload seed. Default: ${DEFAULT-VALUE}.",
@@ -94,7 +93,7 @@ final class AllCommand implements Callable<Integer> {
 		sized.put(CatchUpScenario.NAME, List.of("--events", Long.toString(events)));
 		sized.put(LiveLatencyScenario.NAME, List.of("--duration", span(duration), "--warmup", span(warmup)));
 		sized.put(SlowConsumerScenario.NAME, List.of("--duration", span(slowConsumerDuration), "--warmup",
-				span(warmup), "--baseline", span(warmup.multipliedBy(3))));
+				span(warmup)));
 		sized.put(FanOutScenario.NAME, List.of("--events", Long.toString(Math.max(1, events / 4))));
 		sized.put(MixedScenario.NAME, List.of("--duration", span(duration), "--warmup", span(warmup)));
 		List<Outcome> outcomes = new ArrayList<>();

@@ -34,18 +34,11 @@ final class FanOutCommand implements Callable<Integer> {
 			description = "Events A holds. Default: ${DEFAULT-VALUE}.", defaultValue = "100000")
 	long events;
 
-	@Option(names = "--writers", converter = Converters.Count.class, paramLabel = "N",
-			description = "Concurrent writers filling A. Default: ${DEFAULT-VALUE}.", defaultValue = "4096")
-	long writers;
+	@Mixin
+	PeerOptions.Framing framing;
 
-	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
-			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
-			defaultValue = "1000")
-	long batchEvents;
-
-	@Option(names = "--timeout", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "How long the fan-out may take. Default: ${DEFAULT-VALUE}.", defaultValue = "30m")
-	Duration timeout;
+	@Mixin
+	PeerOptions.Fill fill;
 
 	@Mixin
 	CommonOptions common;
@@ -54,9 +47,9 @@ final class FanOutCommand implements Callable<Integer> {
 	public Integer call() throws Exception {
 		FanOutScenario.Options options = new FanOutScenario.Options(Converters.toInt(spec, "--peers", peers), events,
 				Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), Converters.toInt(spec, "--writers", writers),
-				Converters.toInt(spec, "--batch-events", batchEvents), common.durability, common.seed, common.dir,
-				common.keepData, timeout);
+				Converters.toInt(spec, "--entities", common.entities), fill.writers(spec),
+				framing.batchEvents(spec), common.durability, common.seed, common.dir,
+				common.keepData, fill.timeout);
 		FanOutResult result = new FanOutScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), FanOutScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%d peers: %.0f ev/s in all vs raw TCP %.0f ev/s (ratio %.3f), %d lost",

@@ -34,13 +34,11 @@ final class LiveLatencyCommand implements Callable<Integer> {
 					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "1")
 	long peers;
 
-	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
-			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
-			defaultValue = "1000")
-	long batchEvents;
-
 	@Mixin
 	TimedOptions timed;
+
+	@Mixin
+	PeerOptions.Framing framing;
 
 	@Mixin
 	CommonOptions common;
@@ -49,7 +47,7 @@ final class LiveLatencyCommand implements Callable<Integer> {
 	public Integer call() throws Exception {
 		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, timed.duration, timed.warmup,
 				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), Converters.toInt(spec, "--batch-events", batchEvents),
+				Converters.toInt(spec, "--entities", common.entities), framing.batchEvents(spec),
 				timed.grace, common.durability, common.seed, common.dir, common.keepData);
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,

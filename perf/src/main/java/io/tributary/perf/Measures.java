@@ -21,10 +21,11 @@ import org.HdrHistogram.Histogram;
  * @param cpuSeconds CPU time of the whole process during the phase
  * @param bufferOccupancyMax the most writes that waited in an engine's ingress queue at once
  *        ({@code tributary.ingress.queued}, sampled every 50 ms, highest over the scenario's nodes)
- * @param servedLive events the nodes' {@code events()} streams and peer sessions delivered from the live
- *        tail during the phase
- * @param servedFromStore events delivered from the store during the phase: pages of {@code events()} (a
- *        subscriber catching up or fallen behind the live buffer) and peer catch-up reads ({@code lacking()})
+ * @param servedLive events the source node's {@code events()} streams and peer sessions delivered from the
+ *        live tail during the phase
+ * @param servedFromStore events the source node delivered from its store during the phase: pages of
+ *        {@code events()} (a subscriber catching up or fallen behind the live buffer) and peer catch-up reads
+ *        ({@code lacking()})
  * @param tapSignalsDropped signals the nodes dropped for slow {@code signals()} subscribers during the phase
  * @param errors failed writes, failed streams and failed sessions during the phase
  */

@@ -29,33 +29,29 @@ final class MixedCommand implements Callable<Integer> {
 			description = "Writes per second on A. Default: ${DEFAULT-VALUE}.", defaultValue = "2000")
 	long rate;
 
-	@Option(names = "--consumer-rate", paramLabel = "EVENTS",
-			description = "Events per second the slow consumer takes. Default: 1% of the write rate.")
-	Double consumerRate;
-
 	@Option(names = "--history", converter = Converters.Count.class, paramLabel = "N",
 			description = "Events A holds before the warmup, for C to catch up on. Default: ${DEFAULT-VALUE}.",
 			defaultValue = "50000")
 	long history;
 
-	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
-			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
-			defaultValue = "1000")
-	long batchEvents;
-
 	@Mixin
 	TimedOptions timed;
+
+	@Mixin
+	PeerOptions.Framing framing;
+
+	@Mixin
+	PeerOptions.Consumer consumer;
 
 	@Mixin
 	CommonOptions common;
 
 	@Override
 	public Integer call() throws Exception {
-		MixedScenario.Options options = new MixedScenario.Options(rate, consumerRate == null ? rate / 100.0
-				: consumerRate, history, timed.duration, timed.warmup, timed.grace,
+		MixedScenario.Options options = new MixedScenario.Options(rate, consumer.consumerRate(rate), history, timed.duration, timed.warmup, timed.grace,
 				Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
 				Converters.toInt(spec, "--entities", common.entities),
-				Converters.toInt(spec, "--batch-events", batchEvents), common.durability, common.seed, common.dir,
+				framing.batchEvents(spec), common.durability, common.seed, common.dir,
 				common.keepData);
 		MixedResult result = new MixedScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), MixedScenario.NAME, common.out, result,

@@ -1,6 +1,7 @@
 package io.tributary.perf;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.HdrHistogram.ConcurrentHistogram;
@@ -49,6 +50,7 @@ final class PacedWriter {
 	private final LongAdder measuredAcked = new LongAdder();
 	private final LongAdder writeErrors = new LongAdder();
 	private final Histogram ackLatency = new ConcurrentHistogram(3);
+	private final AtomicLong lastMeasuredAck = new AtomicLong();
 	// the pacer thread's own
 	private long next;
 	private long lastMeasuredSubmit;
@@ -106,7 +108,9 @@ final class PacedWriter {
 		}
 		engine.put(Workload.TYPE, workload.entityId(entity), workload.payload(payload)).subscribe(e -> {
 			if (measured) {
-				ackLatency.recordValue(Math.max(0, (System.nanoTime() - submitted) / 1000));
+				long now = System.nanoTime();
+				ackLatency.recordValue(Math.max(0, (now - submitted) / 1000));
+				lastMeasuredAck.accumulateAndGet(now, Math::max);
 			}
 			listener.acknowledged(e, i, submitted, intended, measured);
 			if (measured) {
@@ -151,8 +155,12 @@ final class PacedWriter {
 		return n < 1 || span <= 0 ? 0 : n / (span / 1e9);
 	}
 
-	/** When measured event {@code i} is due, {@link System#nanoTime()} clock. */
-	long dueNanos(long i) {
-		return t0 + (long) (i * nanosPerEvent);
+	/**
+	 * Measured acknowledgements over the time from when the first measured write was due to the last
+	 * measured acknowledgement: the rate the engine kept up with.
+	 */
+	double acknowledgedRate() {
+		long span = lastMeasuredAck.get() - (t0 + (long) (firstMeasured * nanosPerEvent));
+		return span <= 0 ? 0 : Figures.rate(measuredAcked(), span);
 	}
 }

@@ -9,8 +9,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Records a scenario's measured phase: the progress line and throughput series ({@link Progress}), the
- * JVM's figures ({@link JvmStats#window()}), the highest ingress queue of the scenario's nodes, and their
- * served and dropped-signal counters from the phase's start. Blocking parts: none; start and stop it from
+ * JVM's figures ({@link JvmStats#window()}), the highest ingress queue of the scenario's nodes, their
+ * dropped-signal counters and the source node's served counters from the phase's start. Blocking parts: none; start and stop it from
  * the scenario's thread.
  */
 final class Recorder {
@@ -34,8 +34,8 @@ final class Recorder {
 
 	private Recorder(String phase, long total, LongSupplier done, PrintWriter err, List<Node> nodes) {
 		this.nodes = List.copyOf(nodes);
-		this.live0 = sum(n -> n.served("live"));
-		this.store0 = sum(n -> n.served("store"));
+		this.live0 = source().served("live");
+		this.store0 = source().served("store");
 		this.dropped0 = sum(Node::tapSignalsDropped);
 		this.occupancy = new JvmStats.MaxSampler(() -> this.nodes.stream().mapToLong(Node::ingressQueued).max().orElse(0));
 		this.window = JvmStats.window();
@@ -49,7 +49,8 @@ final class Recorder {
 	 * @param total events the phase is to do (for the progress line)
 	 * @param done events done so far
 	 * @param err where the progress lines go
-	 * @param nodes the scenario's nodes, whose meters are read
+	 * @param nodes the scenario's nodes, whose meters are read, the source (the node that serves the others)
+	 *        first
 	 * @return the running recorder
 	 */
 	static Recorder start(String phase, long total, LongSupplier done, PrintWriter err, List<Node> nodes) {
@@ -77,8 +78,8 @@ final class Recorder {
 		nanos = System.nanoTime() - start;
 		usage = window.stop();
 		occupancyMax = occupancy.stop();
-		live = sum(n -> n.served("live")) - live0;
-		store = sum(n -> n.served("store")) - store0;
+		live = source().served("live") - live0;
+		store = source().served("store") - store0;
 		dropped = sum(Node::tapSignalsDropped) - dropped0;
 	}
 
@@ -104,6 +105,14 @@ final class Recorder {
 	/** What the JVM did during the phase; valid after {@link #end()}. */
 	JvmStats.Usage usage() {
 		return usage;
+	}
+
+	/**
+	 * The node whose served counts are reported: the scenario's source. A receiving node serves too, but
+	 * only to its own session back to the source, which skips what the source holds.
+	 */
+	private Node source() {
+		return nodes.get(0);
 	}
 
 	private long sum(ToLongFunction<Node> meter) {

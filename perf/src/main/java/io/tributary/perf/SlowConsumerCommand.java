@@ -16,10 +16,11 @@ import picocli.CommandLine.Spec;
  * result as the last line of standard output, and writes it to {@code <out>/slow-consumer.json}.
  */
 @Command(name = SlowConsumerScenario.NAME, mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "One node on a fresh H2 file store takes writes at the producer rate: a warmup, a baseline "
-				+ "span with no consumer, then the measured span with a consumer of the engine's events() stream "
-				+ "that takes events at the consumer rate, one request per event. Reports the writer's speed with "
-				+ "the consumer against without, the heap's growth, and whether anything was lost.",
+		description = { "A node on a fresh H2 file store takes writes at the producer rate for a warmup and the "
+				+ "measured span, twice: first alone (the baseline), then, on another fresh node, with a consumer "
+				+ "of the engine's events() stream that takes events at the consumer rate, one request per event. "
+				+ "Reports the writer's speed with the consumer against without, the heap's growth, and whether "
+				+ "anything was lost.",
 				"Counts accept 1_000_000, 1,000,000, 200k or 1m; spans 500ms, 30s, 2m or PT30S." })
 final class SlowConsumerCommand implements Callable<Integer> {
 
@@ -27,20 +28,14 @@ final class SlowConsumerCommand implements Callable<Integer> {
 	CommandSpec spec;
 
 	@Option(names = "--producer-rate", converter = Converters.Count.class, paramLabel = "EVENTS",
-			description = "Writes per second. Default: ${DEFAULT-VALUE}.", defaultValue = "10000")
+			description = "Writes per second. Default: ${DEFAULT-VALUE}.", defaultValue = "5000")
 	long producerRate;
-
-	@Option(names = "--consumer-rate", paramLabel = "EVENTS",
-			description = "Events per second the consumer takes. Default: 1% of the producer rate.")
-	Double consumerRate;
-
-	@Option(names = "--baseline", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "The span before the measured one, without the consumer. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "15s")
-	Duration baseline;
 
 	@Mixin
 	TimedOptions timed;
+
+	@Mixin
+	PeerOptions.Consumer consumer;
 
 	@Mixin
 	CommonOptions common;
@@ -50,7 +45,7 @@ final class SlowConsumerCommand implements Callable<Integer> {
 		Duration duration = spec.commandLine().getParseResult().hasMatchedOption("--duration") ? timed.duration
 				: Duration.ofSeconds(60);
 		SlowConsumerScenario.Options options = new SlowConsumerScenario.Options(producerRate,
-				consumerRate == null ? producerRate / 100.0 : consumerRate, duration, baseline, timed.warmup,
+				consumer.consumerRate(producerRate), duration, timed.warmup,
 				timed.grace, Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
 				Converters.toInt(spec, "--entities", common.entities), common.durability, common.seed, common.dir,
 				common.keepData);

@@ -2,58 +2,59 @@ package io.tributary.perf;
 
 /**
  * The result of one {@code slow-consumer} run, serialized as the run's JSON line in this order. "The
- * measured span" has the slow consumer subscribed; "the baseline" is the span before it, the same writer
- * alone.
+ * measured run" has the slow consumer subscribed; "the baseline" is the same writer on a fresh node without
+ * it, run first with the same warmup and span.
  *
  * @param scenario always {@code slow-consumer}
  * @param producerRate requested writes per second, throughout
  * @param consumerRate events per second the consumer asks for
- * @param warmupSeconds written first, unmeasured
- * @param baselineSeconds the span without the consumer
- * @param durationSeconds the measured span
+ * @param warmupSeconds written first in each run, unmeasured
+ * @param durationSeconds each run's measured span
  * @param payloadBytes requested payload size
  * @param entities entity key space
  * @param durability what an acknowledged write survives
  * @param seed the workload's seed
- * @param heapGrowthMb heap in use after a full collection at the end of the measured span (consumer still
- *        subscribed and behind) minus the same at its start; target below 32
+ * @param heapGrowthMb heap in use after a full collection at the end of the measured run's span (consumer
+ *        still subscribed and far behind) minus the same at its start; target below 32
  * @param lost acknowledged events missing or different in the store, plus the consumer's gaps, duplicates
  *        and events that differ from those acknowledged at their positions; target 0
  * @param writerSpeedRatio {@code writerEventsPerSecond / baselineWriterEventsPerSecond}; target at least 0.9
  * @param withinTargets whether all three targets above were met
- * @param writerEventsPerSecond the measured span's acknowledged writes over the time from when its first
+ * @param writerEventsPerSecond the measured run's acknowledged writes over the time from when its first
  *        was due to its last acknowledgement
  * @param baselineWriterEventsPerSecond the same for the baseline
  * @param writerP99Millis the 99th percentile of write latency (submission to durable acknowledgement) in
- *        the measured span
+ *        the measured run
  * @param baselineWriterP99Millis the same in the baseline
- * @param events writes acknowledged in the measured span
- * @param baselineEvents writes acknowledged in the baseline
- * @param acknowledged writes acknowledged, warmup included
- * @param storeVerified acknowledged events found in the store identical, field by field
- * @param writeErrors writes refused or failed
+ * @param events writes acknowledged in the measured run's span
+ * @param baselineEvents writes acknowledged in the baseline's span
+ * @param acknowledged writes acknowledged, both runs, warmups included
+ * @param storeVerified acknowledged events found in their store identical, field by field, both runs
+ * @param writeErrors writes refused or failed, both runs (for example refused as overload when the
+ *        machine cannot keep the rate): not lost, their writers were told
  * @param maxSubmitLagMillis the latest a measured write was submitted behind its schedule
  * @param consumed events the consumer took
- * @param consumerEventsPerSecond {@code consumed} over the measured span
+ * @param consumerEventsPerSecond {@code consumed} over the measured run's span
  * @param consumerLagEvents how far behind the store's last position the consumer was at the end
  * @param consumerGaps positions the consumer never saw between its first and its last
  * @param consumerDuplicates events the consumer saw twice
  * @param consumerMismatched events the consumer saw that differ from those acknowledged at their positions
  * @param consumerError why the consumer's stream failed, {@code null} when it did not
- * @param heapBeforeMb heap in use after the collection at the start of the measured span
+ * @param heapBeforeMb heap in use after the collection at the start of the measured run's span
  * @param heapAfterMb heap in use after the collection at its end
- * @param measures the measured span's common measures (throughput and latency are the writer's; served
+ * @param baselineHeapGrowthMb the same growth in the baseline: what the writer alone leaves behind
+ * @param measures the measured run's common measures (throughput and latency are the writer's; served
  *        counts are the consumer's)
  * @param baselineMeasures the baseline's
  * @param environment where it ran
  */
 record SlowConsumerResult(String scenario, long producerRate, double consumerRate, double warmupSeconds,
-		double baselineSeconds, double durationSeconds, int payloadBytes, int entities, String durability, long seed,
+		double durationSeconds, int payloadBytes, int entities, String durability, long seed,
 		double heapGrowthMb, long lost, double writerSpeedRatio, boolean withinTargets, double writerEventsPerSecond,
 		double baselineWriterEventsPerSecond, double writerP99Millis, double baselineWriterP99Millis, long events,
 		long baselineEvents, long acknowledged, long storeVerified, long writeErrors, double maxSubmitLagMillis,
 		long consumed, double consumerEventsPerSecond, long consumerLagEvents, long consumerGaps,
 		long consumerDuplicates, long consumerMismatched, String consumerError, double heapBeforeMb,
-		double heapAfterMb, Measures measures, Measures baselineMeasures, Environment environment)
+		double heapAfterMb, double baselineHeapGrowthMb, Measures measures, Measures baselineMeasures, Environment environment)
 		implements Measures.Carrier {
 }

@@ -6,11 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
-
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 
 import io.tributary.storage.h2.Durability;
 import reactor.core.publisher.Flux;
@@ -20,17 +15,19 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@code slow-consumer} scenario: a writer at a steady rate while a consumer of the engine's
- * {@code events()} stream takes a small fraction of that rate, against the same writer alone.
+ * {@code events()} stream takes a hundredth of that rate, against the same writer without the consumer.
  * <p>
- * One node on a fresh H2 file store. A paced writer ({@link PacedWriter}) writes at the producer rate
- * throughout: first a warmup, then the baseline span with no consumer, then the measured span, during which
- * a {@link SlowConsumer} follows {@code events()} from the node's last position at the consumer rate. The
- * consumer soon falls behind the engine's live buffer and is served from the store at its own pace: the
- * writer should not notice, and the heap should not grow with what the consumer has not taken. The heap is
- * measured after a full collection at the end of the baseline and again at the end of the measured span,
- * the consumer still subscribed; the harness's own ledger is allocated beforehand. Then every acknowledged
- * event is checked in the store, and the consumer's events against what was acknowledged at their
- * positions. Blocking: run from a {@code main} method or a test, never on a Reactor thread.
+ * Two runs, each on a fresh node and H2 file store, each a warmup then the measured span at the producer
+ * rate from a paced writer ({@link PacedWriter}): first the baseline with no consumer, then the measured
+ * run, in which a {@link SlowConsumer} follows {@code events()} from the node's last position after the
+ * warmup, one request per event at the consumer rate. Both runs see the same store growth, the same
+ * checkpoints and the same collector, so their writer rates compare like for like. The consumer soon has
+ * more events waiting than the engine's live buffer holds; the engine then stops buffering for it and
+ * serves it from the store at its own pace once it has taken what the buffer held. The heap is measured
+ * after a full collection right after the warmup and again at the end of the span, the consumer still
+ * subscribed and far behind; the harness's own ledger is allocated before. Then every acknowledged event
+ * is checked in the store, and the consumer's events against what was acknowledged at their positions.
+ * Blocking: run from a {@code main} method or a test, never on a Reactor thread.
  */
 final class SlowConsumerScenario {
 
@@ -47,35 +44,32 @@ final class SlowConsumerScenario {
 	 *
 	 * @param producerRate writes per second
 	 * @param consumerRate events per second the consumer takes
-	 * @param duration the measured span, with the consumer
-	 * @param baseline the span before it, without the consumer
-	 * @param warmup written first, unmeasured
+	 * @param duration each run's measured span
+	 * @param warmup each run's warmup, written first at the same rate
 	 * @param grace how long to wait for the last acknowledgements
 	 * @param payloadBytes payload size
 	 * @param entities entity key space
-	 * @param durability the store's durability
+	 * @param durability the stores' durability
 	 * @param seed workload seed
 	 * @param dataParent directory under which a fresh data directory is made; {@code null} for the system's
 	 *        temporary directory
 	 * @param keepData keep the data directory afterwards
 	 */
-	record Options(long producerRate, double consumerRate, Duration duration, Duration baseline, Duration warmup,
-			Duration grace, int payloadBytes, int entities, Durability durability, long seed, Path dataParent,
-			boolean keepData) {
+	record Options(long producerRate, double consumerRate, Duration duration, Duration warmup, Duration grace,
+			int payloadBytes, int entities, Durability durability, long seed, Path dataParent, boolean keepData) {
 
 		Options {
 			Objects.requireNonNull(duration, "duration");
-			Objects.requireNonNull(baseline, "baseline");
 			Objects.requireNonNull(warmup, "warmup");
 			Objects.requireNonNull(grace, "grace");
 			Objects.requireNonNull(durability, "durability");
 			if (producerRate < 1 || !(consumerRate > 0) || payloadBytes < 1 || entities < 1) {
 				throw new IllegalArgumentException("rates, payload bytes and entities must be positive");
 			}
-			if (duration.isZero() || duration.isNegative() || baseline.isZero() || baseline.isNegative()) {
-				throw new IllegalArgumentException("duration and baseline must be positive");
+			if (duration.isZero() || duration.isNegative()) {
+				throw new IllegalArgumentException("duration must be positive: " + duration);
 			}
-			if (events(warmup) + events(baseline) + events(duration) > Integer.MAX_VALUE - 8) {
+			if (events(warmup) + events(duration) > Integer.MAX_VALUE - 8) {
 				throw new IllegalArgumentException("too many events for one run: lower the rate or the spans");
 			}
 		}
@@ -102,124 +96,104 @@ final class SlowConsumerScenario {
 	SlowConsumerResult run() throws IOException {
 		Workload workload = new Workload(options.entities(), options.payloadBytes(), options.seed());
 		Scheduler pacer = Schedulers.newSingle("tributary-perf-pacer", true);
-		try (DataDirectory data = DataDirectory.create(options.dataParent(), options.keepData(), NAME, err);
-				Nodes nodes = new Nodes()) {
-			return run(workload, nodes.open(data.resolve("a"), options.durability(), "a"), pacer);
+		try (DataDirectory data = DataDirectory.create(options.dataParent(), options.keepData(), NAME, err)) {
+			double loadStart = JvmStats.loadAverage();
+			Run alone = run(workload, data.resolve("alone"), pacer, false);
+			Run with = run(workload, data.resolve("consumer"), pacer, true);
+			return result(alone, with, loadStart);
 		}
 		finally {
 			pacer.dispose();
 		}
 	}
 
-	/** Per-phase figures the writer's acknowledgements fill in: index 0 the baseline, 1 the measured span. */
-	private static final class Phases {
-		final long[] first = new long[3];
-		final Histogram[] ackLatency = { new ConcurrentHistogram(3), new ConcurrentHistogram(3) };
-		final LongAdder[] acked = { new LongAdder(), new LongAdder() };
-		final AtomicLongArray lastAck = new AtomicLongArray(2);
+	/** What one run measured. */
+	private record Run(double rate, Measures measures, long measuredAcked, long acknowledged, long verified,
+			long writeErrors, double maxSubmitLagMillis, long heapBefore, long heapAfter, SlowConsumer.Check seen,
+			long consumerLag) {
 
-		int of(long index) {
-			return index < first[0] ? -1 : index < first[1] ? 0 : index < first[2] ? 1 : -1;
+		double heapGrowthMb() {
+			return Figures.megabytes(heapAfter - heapBefore);
+		}
+
+		long lost() {
+			return acknowledged - verified + (seen == null ? 0 : seen.lost());
 		}
 	}
 
-	private SlowConsumerResult run(Workload workload, Node a, Scheduler pacer) {
-		double loadStart = JvmStats.loadAverage();
+	private Run run(Workload workload, Path dir, Scheduler pacer, boolean consume) {
 		long warmupEvents = options.events(options.warmup());
-		long baselineEvents = Math.max(1, options.events(options.baseline()));
 		long measuredEvents = Math.max(1, options.events(options.duration()));
-		long total = warmupEvents + baselineEvents + measuredEvents;
-		EventLedger ledger = new EventLedger(a.engine().origin(), (int) total);
-		Phases phases = new Phases();
-		phases.first[0] = warmupEvents;
-		phases.first[1] = warmupEvents + baselineEvents;
-		phases.first[2] = total;
-		PacedWriter writer = new PacedWriter(a.engine(), workload, options.producerRate(), warmupEvents, pacer,
-				(e, i, submitted, intended, measured) -> {
-					ledger.record(e, workload.entityOf(i), workload.payloadOf(i));
-					int phase = phases.of(i);
-					if (phase >= 0) {
-						long now = System.nanoTime();
-						phases.ackLatency[phase].recordValue(Math.max(0, (now - submitted) / 1000));
-						phases.acked[phase].increment();
-						phases.lastAck.accumulateAndGet(phase, now, Math::max);
-					}
-				});
-
-		Progress warmup = Progress.start("writer warmup", warmupEvents, writer::acked, err);
-		try {
-			writer.submitUntil(warmupEvents).block();
-		}
-		finally {
-			warmup.stop();
-		}
-
-		List<Node> all = List.of(a);
-		Recorder alone = Recorder.start("writer alone", baselineEvents, phases.acked[0]::sum, err, all);
-		try {
-			writer.submitUntil(phases.first[1]).block();
-		}
-		finally {
-			alone.end();
-		}
-		long baselineErrors = writer.writeErrors();
-
-		// the pacer keeps its schedule through the collection: the measured span starts by catching up on it
-		System.gc();
-		long heapBefore = JvmStats.heapUsed();
-		SlowConsumer consumer = new SlowConsumer(a.engine(), a.engine().lastPosition(), options.consumerRate(),
-				JvmStats.MONITOR);
-		Recorder withConsumer = Recorder.start(NAME, measuredEvents, phases.acked[1]::sum, err, all);
-		long heapAfter;
-		SlowConsumer.Check seen;
-		try {
+		long total = warmupEvents + measuredEvents;
+		try (Node a = Node.open(dir, options.durability(), "a")) {
+			EventLedger ledger = new EventLedger(a.engine().origin(), (int) total);
+			PacedWriter writer = new PacedWriter(a.engine(), workload, options.producerRate(), warmupEvents, pacer,
+					(e, i, submitted, intended, measured) -> ledger.record(e, workload.entityOf(i), workload.payloadOf(i)));
+			String phase = consume ? NAME : "writer alone";
+			Progress warmup = Progress.start(phase + " warmup", warmupEvents, writer::acked, err);
 			try {
-				writer.submitUntil(total).block();
-				awaitAcknowledged(writer, total);
+				writer.submitUntil(warmupEvents).block();
 			}
 			finally {
-				withConsumer.end();
+				warmup.stop();
 			}
-			System.gc();
-			heapAfter = JvmStats.heapUsed();
-		}
-		finally {
-			consumer.stop();
-		}
-		seen = consumer.check(ledger);
-		// every write was answered by now: the latency histograms are complete
-		Measures baselineMeasures = alone.measures(phases.ackLatency[0], baselineErrors);
-		Measures measures = withConsumer.measures(phases.ackLatency[1], writer.writeErrors() - baselineErrors);
-		long lag = a.engine().lastPosition() - seen.lastPosition();
 
-		long acknowledged = ledger.acknowledged();
-		long verified = ledger.verifiedOn(a, workload);
-		long lost = (acknowledged - verified) + seen.lost();
-		double baselineRate = phaseRate(phases, writer, 0, baselineEvents);
-		double rate = phaseRate(phases, writer, 1, measuredEvents);
-		double ratio = baselineRate == 0 ? 0 : Figures.round(rate / baselineRate);
-		double growthMb = Figures.megabytes(heapAfter - heapBefore);
-		Latency ack = measures.latencyMillis();
-		Latency baselineAck = baselineMeasures.latencyMillis();
-		double consumerRate = Figures.rate(seen.consumed(), (long) (measures.seconds() * 1e9));
-		boolean withinTargets = growthMb < HEAP_GROWTH_TARGET_MB && lost == 0 && ratio >= WRITER_RATIO_TARGET;
-		err.printf("[%s] writer %,.0f ev/s with the consumer, %,.0f ev/s alone (ratio %.3f); consumer took %,d events "
-				+ "(%,d behind); heap growth %.1f MB; %,d lost%n", NAME, rate, baselineRate, ratio, seen.consumed(), lag,
-				growthMb, lost);
-		return new SlowConsumerResult(NAME, options.producerRate(), Figures.round(options.consumerRate()),
-				Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.baseline().toNanos()),
-				Figures.seconds(options.duration().toNanos()), options.payloadBytes(), options.entities(),
-				options.durability().name(), options.seed(), growthMb, lost, ratio, withinTargets, rate,
-				baselineRate, ack.p99(), baselineAck.p99(), phases.acked[1].sum(), phases.acked[0].sum(), acknowledged,
-				verified, writer.writeErrors(), Figures.round(writer.maxLagNanos() / 1e6), seen.consumed(), consumerRate,
-				lag, seen.gaps(), seen.duplicates(), seen.mismatched(), seen.error(), Figures.megabytes(heapBefore),
-				Figures.megabytes(heapAfter), measures, baselineMeasures, Environment.now(loadStart));
+			// the pacer keeps its schedule through the collection: the span starts by catching up on it
+			System.gc();
+			long heapBefore = JvmStats.heapUsed();
+			SlowConsumer consumer = consume
+					? new SlowConsumer(a.engine(), a.engine().lastPosition(), options.consumerRate(), JvmStats.MONITOR)
+					: null;
+			long heapAfter;
+			Recorder recorder = Recorder.start(phase, measuredEvents, writer::measuredAcked, err, List.of(a));
+			try {
+				try {
+					writer.submitUntil(total).block();
+					awaitAcknowledged(writer, total);
+				}
+				finally {
+					recorder.end();
+				}
+				System.gc();
+				heapAfter = JvmStats.heapUsed();
+			}
+			finally {
+				if (consumer != null) {
+					consumer.stop();
+				}
+			}
+			SlowConsumer.Check seen = consumer == null ? null : consumer.check(ledger);
+			long lag = seen == null ? 0 : a.engine().lastPosition() - seen.lastPosition();
+			Measures measures = recorder.measures(writer.ackLatency(), writer.writeErrors());
+			err.printf("[%s] %s: writer %,.0f ev/s, heap growth %.1f MB%s%n", NAME, consume ? "with the consumer" : "alone",
+					writer.acknowledgedRate(), Figures.megabytes(heapAfter - heapBefore),
+					seen == null ? "" : String.format(", consumer took %,d events (%,d behind)", seen.consumed(), lag));
+			return new Run(writer.acknowledgedRate(), measures, writer.measuredAcked(), ledger.acknowledged(),
+					ledger.verifiedOn(a, workload), writer.writeErrors(), Figures.round(writer.maxLagNanos() / 1e6),
+					heapBefore, heapAfter, seen, lag);
+		}
 	}
 
-	/** A phase's acknowledged events over the time from when its first write was due to its last acknowledgement. */
-	private static double phaseRate(Phases phases, PacedWriter writer, int phase, long events) {
-		long span = phases.lastAck.get(phase) - writer.dueNanos(phases.first[phase]);
-		return span <= 0 ? 0 : Figures.rate(Math.min(events, phases.acked[phase].sum()), span);
+	private SlowConsumerResult result(Run alone, Run with, double loadStart) {
+		SlowConsumer.Check seen = with.seen();
+		long lost = alone.lost() + with.lost();
+		double ratio = alone.rate() == 0 ? 0 : Figures.round(with.rate() / alone.rate());
+		double growthMb = with.heapGrowthMb();
+		boolean withinTargets = growthMb < HEAP_GROWTH_TARGET_MB && lost == 0 && ratio >= WRITER_RATIO_TARGET;
+		Measures measures = with.measures();
+		double consumerRate = Figures.rate(seen.consumed(), (long) (measures.seconds() * 1e9));
+		err.printf("[%s] writer ratio %.3f; heap growth %.1f MB (%.1f MB without the consumer); %,d lost%n", NAME, ratio,
+				growthMb, alone.heapGrowthMb(), lost);
+		return new SlowConsumerResult(NAME, options.producerRate(), Figures.round(options.consumerRate()),
+				Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
+				options.payloadBytes(), options.entities(), options.durability().name(), options.seed(), growthMb, lost,
+				ratio, withinTargets, with.rate(), alone.rate(), measures.latencyMillis().p99(),
+				alone.measures().latencyMillis().p99(), with.measuredAcked(), alone.measuredAcked(),
+				with.acknowledged() + alone.acknowledged(), with.verified() + alone.verified(),
+				with.writeErrors() + alone.writeErrors(), with.maxSubmitLagMillis(), seen.consumed(), consumerRate,
+				with.consumerLag(), seen.gaps(), seen.duplicates(), seen.mismatched(), seen.error(),
+				Figures.megabytes(with.heapBefore()), Figures.megabytes(with.heapAfter()), alone.heapGrowthMb(), measures,
+				alone.measures(), Environment.now(loadStart));
 	}
 
 	private void awaitAcknowledged(PacedWriter writer, long total) {
