@@ -14,8 +14,8 @@ package io.tributary.perf;
  * @param entities entity key space
  * @param durability what an acknowledged write survives
  * @param seed the workload's seed
- * @param heapGrowthMb heap in use after a full collection at the end of the measured run's span (consumer
- *        still subscribed and far behind) minus the same at its start; target below 32
+ * @param heapGrowthMb what the consumer added to the heap: {@code heapGrowthWithConsumerMb} minus
+ *        {@code baselineHeapGrowthMb}; target below 32
  * @param lost acknowledged events missing or different in the store, plus the consumer's gaps, duplicates
  *        and events that differ from those acknowledged at their positions; target 0
  * @param writerSpeedRatio {@code writerEventsPerSecond / baselineWriterEventsPerSecond}; target at least 0.9
@@ -40,9 +40,12 @@ package io.tributary.perf;
  * @param consumerDuplicates events the consumer saw twice
  * @param consumerMismatched events the consumer saw that differ from those acknowledged at their positions
  * @param consumerError why the consumer's stream failed, {@code null} when it did not
+ * @param heapGrowthWithConsumerMb heap in use after a projection checkpoint and a full collection at the end
+ *        of the measured run's span (consumer still subscribed and far behind) minus the same at its start
+ * @param baselineHeapGrowthMb the same in the baseline: what the writes alone leave behind (a larger
+ *        projection, the store's caches)
  * @param heapBeforeMb heap in use after the collection at the start of the measured run's span
  * @param heapAfterMb heap in use after the collection at its end
- * @param baselineHeapGrowthMb the same growth in the baseline: what the writer alone leaves behind
  * @param measures the measured run's common measures (throughput and latency are the writer's; served
  *        counts are the consumer's)
  * @param baselineMeasures the baseline's
@@ -54,7 +57,7 @@ record SlowConsumerResult(String scenario, long producerRate, double consumerRat
 		double baselineWriterEventsPerSecond, double writerP99Millis, double baselineWriterP99Millis, long events,
 		long baselineEvents, long acknowledged, long storeVerified, long writeErrors, double maxSubmitLagMillis,
 		long consumed, double consumerEventsPerSecond, long consumerLagEvents, long consumerGaps,
-		long consumerDuplicates, long consumerMismatched, String consumerError, double heapBeforeMb,
-		double heapAfterMb, double baselineHeapGrowthMb, Measures measures, Measures baselineMeasures, Environment environment)
-		implements Measures.Carrier {
+		long consumerDuplicates, long consumerMismatched, String consumerError, double heapGrowthWithConsumerMb,
+		double baselineHeapGrowthMb, double heapBeforeMb, double heapAfterMb, Measures measures,
+		Measures baselineMeasures, Environment environment) implements Measures.Carrier {
 }

@@ -16,7 +16,7 @@ class SlowConsumerScenarioTest {
 	private static final List<String> FIELDS = List.of("heapGrowthMb", "lost", "writerSpeedRatio", "withinTargets",
 			"writerEventsPerSecond", "baselineWriterEventsPerSecond", "writerP99Millis", "events", "baselineEvents",
 			"acknowledged", "storeVerified", "consumed", "consumerLagEvents", "consumerGaps", "consumerDuplicates",
-			"consumerMismatched", "consumerError", "heapBeforeMb", "heapAfterMb", "baselineHeapGrowthMb",
+			"consumerMismatched", "consumerError", "heapGrowthWithConsumerMb", "heapBeforeMb", "heapAfterMb", "baselineHeapGrowthMb",
 			"baselineMeasures", "environment");
 
 	@Test
