@@ -14,11 +14,7 @@ import io.tributary.EntityState;
 import io.tributary.VersionVector;
 import io.tributary.storage.h2.Durability;
 import io.tributary.transport.SyncReport;
-import io.tributary.transport.peer.Backoff;
-import io.tributary.transport.peer.PeerAddress;
-import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerConnector;
-import io.tributary.transport.peer.PeerServer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
@@ -39,8 +35,6 @@ final class CatchUpScenario {
 	/** Stable name, used in the result and the output file. */
 	static final String NAME = "catch-up";
 
-	private static final String HOST = "127.0.0.1";
-	private static final Duration SERVER_TIMEOUT = Duration.ofSeconds(10);
 
 	/**
 	 * The scenario's settings.
@@ -197,15 +191,10 @@ final class CatchUpScenario {
 	}
 
 	private CatchUp catchUp(Node a, Node b) {
-		PeerConfig defaults = PeerConfig.defaults();
-		PeerConfig config = defaults.withBatching(options.batchEvents());
-		PeerServer server = Objects.requireNonNull(PeerServer.bind(a.engine(), config, HOST, 0).block(SERVER_TIMEOUT),
-				"server");
-		try {
+		try (PeerLinks links = PeerLinks.serve(a, options.batchEvents())) {
 			VersionVector target = a.engine().vector();
 			String origin = a.engine().origin();
-			PeerConnector connector = new PeerConnector(b.engine(), config, new PeerAddress(HOST, server.port()),
-					Backoff.defaults());
+			PeerConnector connector = links.connector(b);
 			Node.Commits commits0 = b.commits();
 			Recorder recorder = Recorder.start("catch-up B", options.events(), () -> b.engine().vector().get(origin), err,
 					List.of(a, b));
@@ -231,9 +220,6 @@ final class CatchUpScenario {
 			}
 			long end = coveredAt.get() == 0 ? System.nanoTime() : coveredAt.get();
 			return new CatchUp(end - start, report, recorder.usage(), b.commits().since(commits0), measures);
-		}
-		finally {
-			server.close(SERVER_TIMEOUT).block(SERVER_TIMEOUT.multipliedBy(2));
 		}
 	}
 
