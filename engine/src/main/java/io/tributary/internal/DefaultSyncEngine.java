@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -69,6 +70,8 @@ import reactor.util.retry.Retry;
 public final class DefaultSyncEngine implements SyncEngine {
 
 	private static final int PAGE = 1024;
+	private static final String SERVED = "Events delivered by events(), eventBatches() (store pages or live tail) "
+			+ "and lacking() (store)";
 
 	/**
 	 * Validated configuration.
@@ -152,6 +155,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final Counter conflicts;
 	private final Counter tapDropped;
 	private final Counter failedEmissions;
+	private final Counter servedFromStore;
+	private final Counter servedLive;
 	private final DistributionSummary batchSize;
 	private final Timer commitTimer;
 	private final MeterRegistry registry;
@@ -178,6 +183,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.description("Signals dropped for slow tap subscribers").baseUnit("signals").register(registry);
 		this.failedEmissions = Counter.builder("tributary.emissions.failed")
 				.description("Live emissions that failed for a reason other than no subscriber").register(registry);
+		this.servedFromStore = Counter.builder("tributary.events.served").tag("source", "store")
+				.description(SERVED).baseUnit("events").register(registry);
+		this.servedLive = Counter.builder("tributary.events.served").tag("source", "live")
+				.description(SERVED).baseUnit("events").register(registry);
 		this.batchSize = DistributionSummary.builder("tributary.commit.batch").description("Events per group commit")
 				.baseUnit("events").register(registry);
 		this.commitTimer = Timer.builder("tributary.commit.duration").description("Time the store took to commit a batch")
@@ -549,7 +558,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 		Flux<List<Event>> tail = buffer.asFlux()
 				.publishOn(delivery, 1)
 				.doOnNext(batch -> buffered.addAndGet(-batch.size()));
-		return Flux.concat(pages(last.get()), tail)
+		// concat subscribes to the tail only after the last page went downstream: batches after that are live
+		AtomicBoolean onTail = new AtomicBoolean();
+		return Flux.concat(pages(last.get()), Flux.defer(() -> {
+					onTail.set(true);
+					return tail;
+				}))
 				// handle only sees a batch when the subscriber wants one, so the cursor moves exactly when a
 				// batch is delivered: a switch back to the store (LiveOverflow) then resumes right after it
 				.<List<Event>>handle((batch, sink) -> {
@@ -562,6 +576,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 					if (from < batch.size()) {
 						List<Event> fresh = from == 0 ? batch : batch.subList(from, batch.size());
 						last.set(fresh.get(fresh.size() - 1).position());
+						(onTail.get() ? servedLive : servedFromStore).increment(fresh.size());
 						sink.next(fresh);
 					}
 				})
@@ -578,12 +593,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Flux<Event> lacking(VersionVector have, int limit) {
-		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, limit)));
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, limit)))
+				.doOnNext(e -> servedFromStore.increment());
 	}
 
 	@Override
 	public Flux<Event> lacking(VersionVector have, long afterPosition, int limit) {
-		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, afterPosition, limit)));
+		return whileOpen(Flux.defer(() -> storage.events().readLacking(have, afterPosition, limit)))
+				.doOnNext(e -> servedFromStore.increment());
 	}
 
 	@Override

@@ -31,19 +31,11 @@ final class CatchUpCommand implements Callable<Integer> {
 			description = "Events A holds and B catches up on. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
 	long events;
 
-	@Option(names = "--writers", converter = Converters.Count.class, paramLabel = "N",
-			description = "Concurrent writers filling A and the local store, each with one write outstanding. "
-					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "4096")
-	long writers;
+	@Mixin
+	PeerOptions.Framing framing;
 
-	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
-			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
-			defaultValue = "1000")
-	long batchEvents;
-
-	@Option(names = "--timeout", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "How long the sync session may take. Default: ${DEFAULT-VALUE}.", defaultValue = "30m")
-	Duration timeout;
+	@Mixin
+	PeerOptions.Fill fill;
 
 	@Mixin
 	CommonOptions common;
@@ -52,8 +44,8 @@ final class CatchUpCommand implements Callable<Integer> {
 	public Integer call() throws Exception {
 		CatchUpScenario.Options options = new CatchUpScenario.Options(events,
 				Converters.toInt(spec, "--payload-bytes", common.payloadBytes), Converters.toInt(spec, "--entities", common.entities),
-				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--batch-events", batchEvents),
-				common.durability, common.seed, common.dir, common.keepData, timeout);
+				fill.writers(spec), framing.batchEvents(spec),
+				common.durability, common.seed, common.dir, common.keepData, fill.timeout);
 		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), CatchUpScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "catch-up %.0f ev/s vs local %.0f ev/s (ratio %.3f), %d lost",

@@ -56,6 +56,11 @@ import java.util.List;
  * @param loadAverageEnd the same when the run ended
  * @param javaVersion the runtime's version
  * @param jvmArgs the JVM's arguments
+ * @param rawTcpEventsPerSecond the same events' EVENTS frames streamed over loopback by plain Reactor
+ *        Netty TCP, no engine on either side ({@link TcpBaseline}), in events per second
+ * @param rawTcpRatio {@code eventsPerSecond / rawTcpEventsPerSecond}
+ * @param measures the catch-up in the common form: B's progress over time, events A served from its store
+ *        and live, dropped tap signals, whether the session failed; no latency (a catch-up has none per event)
  */
 record CatchUpResult(String scenario, long events, int payloadBytes, double payloadBytesMean, int entities,
 		int writers, int batchEvents, String durability, long seed, double eventsPerSecond,
@@ -67,5 +72,5 @@ record CatchUpResult(String scenario, long events, int payloadBytes, double payl
 		long gcCount, double cpuSeconds, long localGcMillis, double localCpuSeconds, double cpuMicrosPerEvent,
 		double localCpuMicrosPerEvent, double storeMbA,
 		double storeMbB, int cores, double loadAverageStart, double loadAverageEnd, String javaVersion,
-		List<String> jvmArgs) {
+		List<String> jvmArgs, double rawTcpEventsPerSecond, double rawTcpRatio, Measures measures) implements Measures.Carrier {
 }

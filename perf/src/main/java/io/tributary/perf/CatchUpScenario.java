@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,11 +14,7 @@ import io.tributary.EntityState;
 import io.tributary.VersionVector;
 import io.tributary.storage.h2.Durability;
 import io.tributary.transport.SyncReport;
-import io.tributary.transport.peer.Backoff;
-import io.tributary.transport.peer.PeerAddress;
-import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerConnector;
-import io.tributary.transport.peer.PeerServer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
@@ -30,7 +26,8 @@ import reactor.core.publisher.Flux;
  * (untimed) and its projection checkpointed; (2) the same events are written into a third fresh store the
  * way {@code local-write} writes them, timed: the local rate; (3) an empty node B on its own store dials A
  * over loopback TCP for one sync session ({@link PeerConnector#syncOnce(Duration)}), timed from the connect
- * until B's vector covers A's; (4) B's events are read back and compared with what A acknowledged, and every
+ * until B's vector covers A's, after the raw TCP baseline streamed the same events' frames without an engine
+ * ({@link TcpBaseline}); (4) B's events are read back and compared with what A acknowledged, and every
  * entity state of B with A's. Blocking: run from a {@code main} method or a test, never on a Reactor thread.
  */
 final class CatchUpScenario {
@@ -38,8 +35,6 @@ final class CatchUpScenario {
 	/** Stable name, used in the result and the output file. */
 	static final String NAME = "catch-up";
 
-	private static final String HOST = "127.0.0.1";
-	private static final Duration SERVER_TIMEOUT = Duration.ofSeconds(10);
 
 	/**
 	 * The scenario's settings.
@@ -113,7 +108,14 @@ final class CatchUpScenario {
 		err.printf("[%s] local writes: %,.0f ev/s%n", NAME, n / (local.nanos() / 1e9));
 		System.gc();
 
-		// (3) B catches up
+		// (3) the raw TCP baseline: the same events' frames streamed without an engine
+		TcpBaseline.Run raw = TcpBaseline.stream(TcpBaseline.frames(a, options.batchEvents()), 1, options.timeout());
+		double rawRate = Figures.rate(n, raw.nanos());
+		err.printf("[%s] raw TCP stream of the same frames: %,.0f ev/s (%,d bytes)%n", NAME, rawRate,
+				raw.bytesPerReceiver());
+		System.gc();
+
+		// (4) B catches up
 		Node b = nodes.open(data.resolve("b"), options.durability(), "b");
 		CatchUp catchUp = catchUp(a, b);
 		double rate = Figures.rate(n, catchUp.nanos());
@@ -121,7 +123,7 @@ final class CatchUpScenario {
 		err.printf("[%s] B caught up in %,.3f s: %,.0f ev/s (%s)%n", NAME, catchUp.nanos() / 1e9, rate,
 				catchUp.report().ok() ? "session ok" : "session failed: " + catchUp.report().error());
 
-		// (4) what B holds
+		// (5) what B holds
 		Check check = check(a, b, workload, ledger);
 		err.printf("[%s] B verified: %,d of %,d events, %,d lost, vectors %s, %,d of %,d entity states differ%n", NAME,
 				check.verified(), n, check.lost(), check.vectorsEqual() ? "equal" : "DIFFER",
@@ -143,7 +145,8 @@ final class CatchUpScenario {
 				Figures.round(local.usage().cpuNanos() / 1e3 / n),
 				Figures.megabytes(DataDirectory.sizeOf(data.resolve("a"))),
 				Figures.megabytes(DataDirectory.sizeOf(data.resolve("b"))), JvmStats.cores(), loadStart,
-				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs());
+				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs(), rawRate,
+				rawRate == 0 ? 0 : Figures.round(rate / rawRate), catchUp.measures());
 	}
 
 	/**
@@ -183,22 +186,18 @@ final class CatchUpScenario {
 	}
 
 	/** Figures of B's catch-up. */
-	private record CatchUp(long nanos, SyncReport report, JvmStats.Usage usage, Node.Commits commits) {
+	private record CatchUp(long nanos, SyncReport report, JvmStats.Usage usage, Node.Commits commits,
+			Measures measures) {
 	}
 
 	private CatchUp catchUp(Node a, Node b) {
-		PeerConfig defaults = PeerConfig.defaults();
-		PeerConfig config = defaults.withBatching(options.batchEvents());
-		PeerServer server = Objects.requireNonNull(PeerServer.bind(a.engine(), config, HOST, 0).block(SERVER_TIMEOUT),
-				"server");
-		try {
+		try (PeerLinks links = PeerLinks.serve(a, options.batchEvents())) {
 			VersionVector target = a.engine().vector();
 			String origin = a.engine().origin();
-			PeerConnector connector = new PeerConnector(b.engine(), config, new PeerAddress(HOST, server.port()),
-					Backoff.defaults());
+			PeerConnector connector = links.connector(b);
 			Node.Commits commits0 = b.commits();
-			JvmStats.Window window = JvmStats.window();
-			Progress progress = Progress.start("catch-up B", options.events(), () -> b.engine().vector().get(origin), err);
+			Recorder recorder = Recorder.start("catch-up B", options.events(), () -> b.engine().vector().get(origin), err,
+					List.of(a, b));
 			AtomicLong coveredAt = new AtomicLong();
 			long start = System.nanoTime();
 			// the moment B holds everything, to the millisecond: the session itself ends later, after its own
@@ -207,23 +206,20 @@ final class CatchUpScenario {
 					.filter(t -> b.engine().vector().covers(target))
 					.next()
 					.subscribe(t -> coveredAt.compareAndSet(0, System.nanoTime()));
-			SyncReport report;
+			SyncReport report = null;
+			Measures measures;
 			try {
 				report = Objects.requireNonNull(connector.syncOnce(options.timeout()).block(), "report");
 			}
 			finally {
 				watch.dispose();
-				progress.stop();
+				measures = recorder.stop(null, report != null && report.ok() ? 0 : 1);
 			}
 			if (b.engine().vector().covers(target)) {
 				coveredAt.compareAndSet(0, System.nanoTime());
 			}
 			long end = coveredAt.get() == 0 ? System.nanoTime() : coveredAt.get();
-			JvmStats.Usage usage = window.stop();
-			return new CatchUp(end - start, report, usage, b.commits().since(commits0));
-		}
-		finally {
-			server.close(SERVER_TIMEOUT).block(SERVER_TIMEOUT.multipliedBy(2));
+			return new CatchUp(end - start, report, recorder.usage(), b.commits().since(commits0), measures);
 		}
 	}
 
@@ -232,14 +228,7 @@ final class CatchUpScenario {
 	}
 
 	private Check check(Node a, Node b, Workload workload, EventLedger ledger) {
-		BitSet matched = new BitSet(ledger.capacity());
-		b.forEachEvent(e -> {
-			long index = e.originSeq() - 1;
-			if (index < ledger.capacity() && ledger.matchesAt((int) index, e, workload)) {
-				matched.set((int) index);
-			}
-		});
-		long verified = matched.cardinality();
+		long verified = ledger.verifiedOn(b, workload);
 		boolean vectorsEqual = a.engine().vector().equals(b.engine().vector());
 
 		Map<String, EntityState> onA = new HashMap<>();

@@ -134,6 +134,25 @@ final class EventLedger {
 				&& Arrays.equals(workload.payload(payload[i]), e.payload());
 	}
 
+	/**
+	 * How many of the acknowledged events a replica holds identically, found by origin sequence (on this
+	 * ledger's fresh single-writer store, sequence and position are the same). Blocking.
+	 *
+	 * @param replica a node that synced from the ledger's store
+	 * @param workload the workload the entity and payload indexes refer to
+	 * @return the events held field by field as acknowledged, each counted once
+	 */
+	long verifiedOn(Node replica, Workload workload) {
+		BitSet matched = new BitSet(capacity());
+		replica.forEachEvent(e -> {
+			long index = e.originSeq() - 1;
+			if (origin.equals(e.origin()) && index < capacity() && matchesAt((int) index, e, workload)) {
+				matched.set((int) index);
+			}
+		});
+		return matched.cardinality();
+	}
+
 	/** How many distinct entities the acknowledged events wrote. */
 	int distinctEntities(int keySpace) {
 		BitSet seen = new BitSet(keySpace);

@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -80,18 +81,33 @@ final class JvmStats {
 	 * Samples the heap in use every 50 ms, keeping the highest value, until stopped.
 	 */
 	static final class HeapSampler {
-		private final AtomicLong max = new AtomicLong(heapUsed());
-		private final Disposable ticker;
-
-		HeapSampler() {
-			ticker = Flux.interval(Duration.ofMillis(50), MONITOR)
-					.subscribe(tick -> max.accumulateAndGet(heapUsed(), Math::max));
-		}
+		private final MaxSampler sampler = new MaxSampler(JvmStats::heapUsed);
 
 		/** Stops sampling. @return the highest heap in use seen, in bytes */
 		long stop() {
+			return sampler.stop();
+		}
+	}
+
+	/**
+	 * Samples a value every 50 ms, keeping the highest, until stopped.
+	 */
+	static final class MaxSampler {
+		private final LongSupplier value;
+		private final AtomicLong max;
+		private final Disposable ticker;
+
+		MaxSampler(LongSupplier value) {
+			this.value = value;
+			this.max = new AtomicLong(value.getAsLong());
+			this.ticker = Flux.interval(Duration.ofMillis(50), MONITOR)
+					.subscribe(tick -> max.accumulateAndGet(value.getAsLong(), Math::max));
+		}
+
+		/** Stops sampling. @return the highest value seen */
+		long stop() {
 			ticker.dispose();
-			return max.accumulateAndGet(heapUsed(), Math::max);
+			return max.accumulateAndGet(value.getAsLong(), Math::max);
 		}
 	}
 

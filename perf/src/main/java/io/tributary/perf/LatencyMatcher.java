@@ -1,10 +1,18 @@
 package io.tributary.perf;
 
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.HdrHistogram.Histogram;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Pairs each event the source acknowledged with its arrival on one receiving node, by event id, and records
@@ -80,6 +88,55 @@ final class LatencyMatcher {
 			measuredMatched.increment();
 		}
 		matched.increment();
+	}
+
+	/**
+	 * Watches a receiving node's entity changes and matches each as it arrives.
+	 *
+	 * @param receiver the node
+	 * @param streamError where the stream's failure goes, the first one kept
+	 * @return the subscription
+	 */
+	Disposable watch(Node receiver, AtomicReference<Throwable> streamError) {
+		return receiver.engine().changes(Workload.TYPE)
+				.subscribe(c -> arrived(c.event().id(), System.nanoTime()), e -> streamError.compareAndSet(null, e));
+	}
+
+	/**
+	 * A writer's listener that starts each acknowledged event on every matcher.
+	 *
+	 * @param matchers one per receiving node
+	 * @return the listener
+	 */
+	static PacedWriter.Acknowledged starter(List<LatencyMatcher> matchers) {
+		return (e, index, submitted, intended, measured) -> {
+			for (LatencyMatcher m : matchers) {
+				m.started(e.id(), submitted, intended, measured);
+			}
+		};
+	}
+
+	/**
+	 * Waits until every write was answered and every acknowledged event reached every matcher's node, or
+	 * the grace period ends, and says how long that took. Blocking.
+	 *
+	 * @param matchers one per receiving node
+	 * @param writer the writer
+	 * @param total writes the writer submitted
+	 * @param grace the longest wait
+	 * @param scenario for the message
+	 * @param err where the message goes
+	 */
+	static void awaitAll(List<LatencyMatcher> matchers, PacedWriter writer, long total, Duration grace,
+			String scenario, PrintWriter err) {
+		long start = System.nanoTime();
+		Flux.interval(Duration.ofMillis(5), JvmStats.MONITOR)
+				.filter(t -> writer.acked() + writer.writeErrors() == total
+						&& matchers.stream().allMatch(m -> m.matched() == writer.acked()))
+				.next()
+				.timeout(grace, Mono.just(-1L))
+				.block();
+		err.printf("[%s] last deliveries after %,d ms%n", scenario, (System.nanoTime() - start) / 1_000_000);
 	}
 
 	/** Events matched so far, warmup included. */

@@ -1,6 +1,5 @@
 package io.tributary.perf;
 
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -30,39 +29,26 @@ final class LiveLatencyCommand implements Callable<Integer> {
 			description = "Writes per second on A. Default: ${DEFAULT-VALUE}.", defaultValue = "5000")
 	long rate;
 
-	@Option(names = "--duration", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "The measured span. Default: ${DEFAULT-VALUE}.", defaultValue = "30s")
-	Duration duration;
-
-	@Option(names = "--warmup", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "Written first at the same rate, not measured. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "5s")
-	Duration warmup;
-
 	@Option(names = "--peers", converter = Converters.Count.class, paramLabel = "N",
 			description = "Receiving nodes, each dialling A; latencies are over all of them. "
 					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "1")
 	long peers;
 
-	@Option(names = "--batch-events", converter = Converters.Count.class, paramLabel = "N",
-			description = "Most events per EVENTS frame. Default: the peer protocol's default, ${DEFAULT-VALUE}.",
-			defaultValue = "1000")
-	long batchEvents;
+	@Mixin
+	TimedOptions timed;
 
-	@Option(names = "--grace", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "How long to wait for the last deliveries after the measured span; events not seen by "
-					+ "then are lost. Default: ${DEFAULT-VALUE}.", defaultValue = "10s")
-	Duration grace;
+	@Mixin
+	PeerOptions.Framing framing;
 
 	@Mixin
 	CommonOptions common;
 
 	@Override
 	public Integer call() throws Exception {
-		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, duration, warmup,
+		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, timed.duration, timed.warmup,
 				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), Converters.toInt(spec, "--batch-events", batchEvents),
-				grace, common.durability, common.seed, common.dir, common.keepData);
+				Converters.toInt(spec, "--entities", common.entities), framing.batchEvents(spec),
+				timed.grace, common.durability, common.seed, common.dir, common.keepData);
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%.0f ev/s achieved; p50 %.3f ms, p99 %.3f ms, max %.3f ms; %d lost",

@@ -55,6 +55,8 @@ import java.util.List;
  * @param loadAverageEnd the same when the run ended
  * @param javaVersion the runtime's version
  * @param jvmArgs the JVM's arguments
+ * @param measures the measured span's common measures: throughput over time, the end-to-end latency as
+ *        above, ingress occupancy, events served live and from the store by A to its peers
  */
 record LiveLatencyResult(String scenario, long rate, double achievedRate, double warmupSeconds,
 		double durationSeconds, int peers, int payloadBytes, double payloadBytesMean, int entities, int batchEvents,
@@ -64,5 +66,6 @@ record LiveLatencyResult(String scenario, long rate, double achievedRate, double
 		double ackP99Millis, double sourceCommitBatchMean, double receiverCommitEventsMean, boolean vectorsCovered,
 		String error, long heapMaxUsedMb, long heapMaxMb, long gcMillis, long gcCount, double cpuSeconds,
 		double cpuMicrosPerEvent, int cores,
-		double loadAverageStart, double loadAverageEnd, String javaVersion, List<String> jvmArgs) {
+		double loadAverageStart, double loadAverageEnd, String javaVersion, List<String> jvmArgs,
+		Measures measures) implements Measures.Carrier {
 }

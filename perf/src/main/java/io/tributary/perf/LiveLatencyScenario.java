@@ -8,23 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import io.tributary.SyncEngine;
 import io.tributary.VersionVector;
 import io.tributary.storage.h2.Durability;
-import io.tributary.transport.peer.Backoff;
-import io.tributary.transport.peer.PeerAddress;
-import io.tributary.transport.peer.PeerConfig;
-import io.tributary.transport.peer.PeerConnector;
-import io.tributary.transport.peer.PeerServer;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -45,10 +36,6 @@ final class LiveLatencyScenario {
 	/** Stable name, used in the result and the output file. */
 	static final String NAME = "live-latency";
 
-	private static final String HOST = "127.0.0.1";
-	private static final Duration TICK = Duration.ofMillis(1);
-	private static final Duration SERVER_TIMEOUT = Duration.ofSeconds(10);
-	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
 	/**
 	 * The scenario's settings.
@@ -127,21 +114,10 @@ final class LiveLatencyScenario {
 		for (int i = 1; i <= options.peers(); i++) {
 			receivers.add(nodes.open(data.resolve("b" + i), options.durability(), "b" + i));
 		}
-		PeerConfig config = PeerConfig.defaults().withBatching(options.batchEvents());
-		PeerServer server = Objects.requireNonNull(PeerServer.bind(a.engine(), config, HOST, 0).block(SERVER_TIMEOUT),
-				"server");
-		List<PeerConnector> connectors = new ArrayList<>();
 		List<Disposable> watches = new ArrayList<>();
 		Scheduler pacer = Schedulers.newSingle("tributary-perf-pacer", true);
-		try {
-			for (Node b : receivers) {
-				PeerConnector connector = new PeerConnector(b.engine(), config, new PeerAddress(HOST, server.port()),
-						Backoff.defaults());
-				connectors.add(connector);
-				connector.start();
-			}
-			awaitConnected(server, connectors);
-
+		try (PeerLinks links = PeerLinks.serve(a, options.batchEvents())) {
+			links.awaitConnected(receivers.stream().map(links::live).toList());
 			Histogram latency = new ConcurrentHistogram(3);
 			Histogram fromSchedule = new ConcurrentHistogram(3);
 			List<LatencyMatcher> matchers = new ArrayList<>();
@@ -149,27 +125,14 @@ final class LiveLatencyScenario {
 			for (Node b : receivers) {
 				LatencyMatcher matcher = new LatencyMatcher(latency, fromSchedule);
 				matchers.add(matcher);
-				watches.add(b.engine().changes(Workload.TYPE)
-						.subscribe(c -> matcher.arrived(c.event().id(), System.nanoTime()),
-								e -> streamError.compareAndSet(null, e)));
+				watches.add(matcher.watch(b, streamError));
 			}
 			return measure(workload, a, receivers, matchers, latency, fromSchedule, streamError, pacer, loadStart);
 		}
 		finally {
 			pacer.dispose();
 			watches.forEach(Disposable::dispose);
-			connectors.forEach(PeerConnector::stop);
-			server.close(SERVER_TIMEOUT).block(SERVER_TIMEOUT.multipliedBy(2));
 		}
-	}
-
-	private static void awaitConnected(PeerServer server, List<PeerConnector> connectors) {
-		Flux.interval(Duration.ofMillis(5), JvmStats.MONITOR)
-				.filter(t -> server.links().size() == connectors.size()
-						&& connectors.stream().allMatch(c -> c.link().isConnected()))
-				.next()
-				.timeout(CONNECT_TIMEOUT)
-				.block();
 	}
 
 	private LiveLatencyResult measure(Workload workload, Node a, List<Node> receivers, List<LatencyMatcher> matchers,
@@ -178,7 +141,8 @@ final class LiveLatencyScenario {
 		long warmupEvents = options.warmupEvents();
 		long total = warmupEvents + options.measuredEvents();
 		LongSupplier slowestMatched = () -> matchers.stream().mapToLong(LatencyMatcher::matched).min().orElse(0);
-		Generator generator = new Generator(a.engine(), workload, matchers, warmupEvents, pacer);
+		PacedWriter generator = new PacedWriter(a.engine(), workload, options.rate(), warmupEvents, pacer,
+				LatencyMatcher.starter(matchers));
 
 		Progress warmup = Progress.start("live warmup", warmupEvents, slowestMatched, err);
 		try {
@@ -190,17 +154,18 @@ final class LiveLatencyScenario {
 
 		Node.Commits sourceCommits0 = a.commits();
 		List<Node.Commits> frames0 = receivers.stream().map(Node::commits).toList();
-		JvmStats.Window window = JvmStats.window();
+		List<Node> all = new ArrayList<>(receivers);
+		all.add(0, a);
 		LongSupplier slowestMeasured = () -> matchers.stream().mapToLong(LatencyMatcher::measuredMatched).min()
 				.orElse(0);
-		Progress measured = Progress.start("live-latency", options.measuredEvents(), slowestMeasured, err);
+		Recorder recorder = Recorder.start(NAME, options.measuredEvents(), slowestMeasured, err, all);
 		try {
 			generator.submitUntil(total).block();
 		}
 		finally {
-			measured.stop();
+			recorder.end();
 		}
-		JvmStats.Usage usage = window.stop();
+		JvmStats.Usage usage = recorder.usage();
 		Node.Commits sourceCommits = a.commits().since(sourceCommits0);
 		Node.Commits received = new Node.Commits(0, 0, 0);
 		for (int i = 0; i < receivers.size(); i++) {
@@ -210,14 +175,8 @@ final class LiveLatencyScenario {
 		}
 
 		// the last deliveries: until every acknowledged event reached every receiver, or the grace ends
-		long graceStart = System.nanoTime();
-		Flux.interval(Duration.ofMillis(5), JvmStats.MONITOR)
-				.filter(t -> generator.acked() + generator.writeErrors() == total
-						&& matchers.stream().allMatch(m -> m.matched() == generator.acked()))
-				.next()
-				.timeout(options.grace(), Mono.just(-1L))
-				.block();
-		err.printf("[%s] last deliveries after %,d ms%n", NAME, (System.nanoTime() - graceStart) / 1_000_000);
+		LatencyMatcher.awaitAll(matchers, generator, total, options.grace(), NAME, err);
+		Measures measures = recorder.measures(latency, generator.writeErrors() + (streamError.get() == null ? 0 : 1));
 
 		VersionVector source = a.engine().vector();
 		boolean covered = receivers.stream().allMatch(b -> b.engine().vector().covers(source));
@@ -240,112 +199,6 @@ final class LiveLatencyScenario {
 				error == null ? null : error.toString(), usage.heapMaxUsedMb(), JvmStats.heapMax() >> 20,
 				usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
 				events == 0 ? 0 : Figures.round(usage.cpuNanos() / 1e3 / events), JvmStats.cores(), loadStart,
-				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs());
-	}
-
-	/**
-	 * Submits writes to the source on schedule: event {@code i} is due at {@code t0 + i / rate}. Its
-	 * counters are written on the pacer thread and by the source's acknowledgements; read them after a
-	 * {@link #submitUntil(long)} completed.
-	 */
-	private final class Generator {
-
-		private final SyncEngine engine;
-		private final Workload workload;
-		private final List<LatencyMatcher> matchers;
-		private final long firstMeasured;
-		private final Scheduler pacer;
-		private final double nanosPerEvent;
-		private final long t0;
-		private final LongAdder acked = new LongAdder();
-		private final LongAdder measuredAcked = new LongAdder();
-		private final LongAdder writeErrors = new LongAdder();
-		private final Histogram ackLatency = new ConcurrentHistogram(3);
-		// the pacer thread's own
-		private long next;
-		private long lastMeasuredSubmit;
-		private long maxLagNanos;
-
-		Generator(SyncEngine engine, Workload workload, List<LatencyMatcher> matchers, long firstMeasured,
-				Scheduler pacer) {
-			this.engine = engine;
-			this.workload = workload;
-			this.matchers = matchers;
-			this.firstMeasured = firstMeasured;
-			this.pacer = pacer;
-			this.nanosPerEvent = 1e9 / options.rate();
-			this.t0 = System.nanoTime();
-		}
-
-		/** Submits events up to (excluding) {@code end} as they fall due; completes after the last submit. */
-		Mono<Void> submitUntil(long end) {
-			return Mono.create(sink -> {
-				Disposable ticks = Flux.interval(Duration.ZERO, TICK, pacer).subscribe(t -> {
-					long due = Math.min(end, Math.max(0, (long) ((System.nanoTime() - t0) / nanosPerEvent) + 1));
-					while (next < due) {
-						submit(next++);
-					}
-					if (next >= end) {
-						sink.success();
-					}
-				}, sink::error);
-				sink.onDispose(ticks);
-			});
-		}
-
-		private void submit(long i) {
-			boolean measured = i >= firstMeasured;
-			int entity = workload.entityOf(i);
-			int payload = workload.payloadOf(i);
-			long intended = t0 + (long) (i * nanosPerEvent);
-			long submitted = System.nanoTime();
-			if (measured) {
-				lastMeasuredSubmit = submitted;
-				maxLagNanos = Math.max(maxLagNanos, submitted - intended);
-			}
-			engine.put(Workload.TYPE, workload.entityId(entity), workload.payload(payload)).subscribe(e -> {
-				if (measured) {
-					ackLatency.recordValue(Math.max(0, (System.nanoTime() - submitted) / 1000));
-				}
-				for (LatencyMatcher m : matchers) {
-					m.started(e.id(), submitted, intended, measured);
-				}
-				if (measured) {
-					measuredAcked.increment();
-				}
-				acked.increment();
-			}, error -> writeErrors.increment());
-		}
-
-		long acked() {
-			return acked.sum();
-		}
-
-		long measuredAcked() {
-			return measuredAcked.sum();
-		}
-
-		long writeErrors() {
-			return writeErrors.sum();
-		}
-
-		Histogram ackLatency() {
-			return ackLatency;
-		}
-
-		long maxLagNanos() {
-			return maxLagNanos;
-		}
-
-		/**
-		 * Measured submissions over the time from when the first was due to when the last was submitted
-		 * (plus one event's interval): the requested rate when the generator kept its schedule, lower when
-		 * it fell behind.
-		 */
-		double achievedRate() {
-			long n = next - firstMeasured;
-			long span = lastMeasuredSubmit - (t0 + (long) (firstMeasured * nanosPerEvent)) + (long) nanosPerEvent;
-			return n < 1 || span <= 0 ? 0 : n / (span / 1e9);
-		}
+				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs(), measures);
 	}
 }

@@ -50,6 +50,8 @@ import java.util.List;
  * @param loadAverageEnd the same when the run ended
  * @param javaVersion the runtime's version
  * @param jvmArgs the JVM's arguments
+ * @param measures Tributary's measured phase in the common form: throughput over time, the write latency
+ *        as above, the ingress queue's occupancy, dropped tap signals, writes not acknowledged
  */
 record LocalWriteResult(String scenario, long events, int writers, int payloadBytes, double payloadBytesMean,
 		int entities, String durability, long warmup, long seed, double eventsPerSecond,
@@ -59,5 +61,5 @@ record LocalWriteResult(String scenario, long events, int writers, int payloadBy
 		double commitMillisMean, long checkpoints, long warmupCheckpointMillis, double storeMb, double baselineStoreMb, long heapMaxUsedMb, long heapMaxMb,
 		long gcMillis, long gcCount, long baselineGcMillis, double cpuSeconds,
 		double baselineCpuSeconds, int cores, double loadAverageStart, double loadAverageEnd,
-		String javaVersion, List<String> jvmArgs) {
+		String javaVersion, List<String> jvmArgs, Measures measures) implements Measures.Carrier {
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -159,12 +160,12 @@ final class LocalWriteScenario {
 				Figures.megabytes(DataDirectory.sizeOf(dir, "baseline")), heapMax >> 20, JvmStats.heapMax() >> 20,
 				measured.usage().gcMillis(), measured.usage().gcCount(), baselineGcMillis, measured.usage().cpuSeconds(),
 				Figures.seconds(baselineCpu), JvmStats.cores(), loadStart, JvmStats.loadAverage(),
-				System.getProperty("java.version"), JvmStats.jvmArgs());
+				System.getProperty("java.version"), JvmStats.jvmArgs(), measured.measures());
 	}
 
 	/** Figures of Tributary's measured phase. */
 	private record Measured(long nanos, Histogram latency, JvmStats.Usage usage, Node.Commits commits,
-			long checkpoints, long warmupCheckpointMillis) {
+			long checkpoints, long warmupCheckpointMillis, Measures measures) {
 	}
 
 	/** Tributary's warmup, then its measured writes with their latency, commit and JVM figures. */
@@ -179,17 +180,25 @@ final class LocalWriteScenario {
 		err.printf("[%s] projection checkpoint after the warmup: %,d ms%n", NAME, warmupCheckpointMillis);
 
 		Node.Commits commits0 = node.commits();
-		JvmStats.Window window = JvmStats.window();
 		Histogram latency = new ConcurrentHistogram(3);
 		LongAdder checkpoints = new LongAdder();
 		Disposable checkpointCounter = engine.signals()
 				.filter(SyncSignal.ProjectionCheckpointed.class::isInstance)
 				.subscribe(s -> checkpoints.increment());
-		long nanos = writers.write(engine, workload, ledger, options.warmup(), options.events(), latency, "tributary");
-		checkpointCounter.dispose();
-		JvmStats.Usage usage = window.stop();
+		LongAdder done = new LongAdder();
+		Recorder recorder = Recorder.start("tributary", options.events(), done::sum, err, List.of(node));
+		long nanos;
+		Measures measures;
+		try {
+			nanos = writers.write(engine, workload, ledger, options.warmup(), options.events(), latency, done);
+		}
+		finally {
+			measures = recorder.stop(latency, options.events() - done.sum());
+			checkpointCounter.dispose();
+		}
 		Node.Commits commits = node.commits().since(commits0);
-		return new Measured(nanos, latency, usage, commits, checkpoints.sum(), warmupCheckpointMillis);
+		return new Measured(nanos, latency, recorder.usage(), commits, checkpoints.sum(), warmupCheckpointMillis,
+				measures);
 	}
 
 	private long baselinePhase(JdbcBaseline baseline, EventLedger ledger, Workload workload, int from, int to,

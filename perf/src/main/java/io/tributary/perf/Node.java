@@ -6,7 +6,9 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Event;
@@ -79,6 +81,30 @@ final class Node implements AutoCloseable {
 		DistributionSummary batch = registry.find("tributary.commit.batch").summary();
 		return new Commits(timer == null ? 0 : timer.count(),
 				timer == null ? 0 : timer.totalTime(TimeUnit.MILLISECONDS), batch == null ? 0 : batch.totalAmount());
+	}
+
+	/**
+	 * Events {@code events()} and {@code eventBatches()} delivered so far (peer sessions included), from the
+	 * engine's {@code tributary.events.served} counter.
+	 *
+	 * @param source {@code store} or {@code live}
+	 * @return the count
+	 */
+	long served(String source) {
+		Counter c = registry.find("tributary.events.served").tag("source", source).counter();
+		return c == null ? 0 : (long) c.count();
+	}
+
+	/** Signals dropped for slow tap subscribers so far, from {@code tributary.taps.dropped}. */
+	long tapSignalsDropped() {
+		Counter c = registry.find("tributary.taps.dropped").counter();
+		return c == null ? 0 : (long) c.count();
+	}
+
+	/** Writes waiting for a commit now, from the {@code tributary.ingress.queued} gauge. */
+	long ingressQueued() {
+		Gauge g = registry.find("tributary.ingress.queued").gauge();
+		return g == null ? 0 : (long) g.value();
 	}
 
 	/**

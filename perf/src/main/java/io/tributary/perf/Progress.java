@@ -2,6 +2,8 @@ package io.tributary.perf;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -11,7 +13,7 @@ import reactor.core.publisher.Flux;
 /**
  * Prints one progress line a second while a phase runs: events done, the rate over the last second and
  * over the whole phase, and the heap in use. Lines go to the error writer so that standard output ends
- * with the result alone.
+ * with the result alone. Each second's rate is also kept: the phase's throughput over time.
  */
 final class Progress {
 
@@ -22,6 +24,7 @@ final class Progress {
 	private final long startNanos;
 	private long lastNanos;
 	private long lastDone;
+	private final List<Sample> samples = new ArrayList<>();
 	private Disposable ticker;
 
 	private Progress(String phase, long total, LongSupplier done, PrintWriter err) {
@@ -48,10 +51,29 @@ final class Progress {
 		return p;
 	}
 
-	/** Stops the report and prints the phase's last line. */
-	void stop() {
+	/**
+	 * Stops the report and prints the phase's last line.
+	 *
+	 * @return the phase's throughput, one sample a second and one for the last part second
+	 */
+	List<Sample> stop() {
 		ticker.dispose();
 		print(true);
+		return samples();
+	}
+
+	/** The samples so far. */
+	synchronized List<Sample> samples() {
+		return List.copyOf(samples);
+	}
+
+	/**
+	 * The throughput of one interval of a phase.
+	 *
+	 * @param second seconds from the phase's start to the end of the interval
+	 * @param eventsPerSecond events done in the interval over its length
+	 */
+	record Sample(double second, double eventsPerSecond) {
 	}
 
 	private synchronized void print(boolean last) {
@@ -59,6 +81,10 @@ final class Progress {
 		long n = done.getAsLong();
 		double seconds = (now - startNanos) / 1e9;
 		double recent = (n - lastDone) / Math.max(1e-9, (now - lastNanos) / 1e9);
+		if (now - lastNanos > 100_000_000L || samples.isEmpty()) {
+			// a last part second shorter than a tenth would show as noise
+			samples.add(new Sample(Figures.round(seconds), Figures.round(recent)));
+		}
 		lastNanos = now;
 		lastDone = n;
 		Runtime rt = Runtime.getRuntime();

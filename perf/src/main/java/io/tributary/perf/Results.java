@@ -11,8 +11,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine;
 
 /**
- * How a scenario hands back its result: {@code <out>/<scenario>.json}, a summary line on standard error,
- * and the result as one JSON object on the last line of standard output.
+ * How a scenario hands back its result: {@code <out>/<scenario>.json}, its charts beside it (when the
+ * result carries {@link Measures}), a summary line on standard error, and the result as one JSON object on
+ * the last line of standard output.
  */
 final class Results {
 
@@ -37,8 +38,12 @@ final class Results {
 		Files.createDirectories(out);
 		Path file = out.resolve(scenario + ".json");
 		JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), result);
+		String charts = "";
+		if (result instanceof Measures.Carrier carrier) {
+			charts = " and " + String.join(", ", Charts.write(out, scenario, carrier.measures()));
+		}
 		PrintWriter stderr = commandLine.getErr();
-		stderr.println("[" + scenario + "] " + summary + "; written to " + file);
+		stderr.println("[" + scenario + "] " + summary + "; written to " + file + charts);
 		stderr.flush();
 		PrintWriter stdout = commandLine.getOut();
 		stdout.println(JSON.writeValueAsString(result));

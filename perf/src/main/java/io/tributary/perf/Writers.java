@@ -55,25 +55,37 @@ final class Writers {
 	 */
 	long write(SyncEngine engine, Workload workload, EventLedger ledger, long first, long count, Histogram latency,
 			String phase) {
-		if (count == 0) {
-			return 0;
-		}
-		int lanes = (int) Math.min(writers, count);
 		LongAdder done = new LongAdder();
 		Progress progress = Progress.start(phase, count, done::sum, err);
 		try {
-			long start = System.nanoTime();
-			Long end = Flux.range(0, lanes)
-					.flatMap(lane -> Flux.range(0, (int) (count / lanes + (lane < count % lanes ? 1 : 0)))
-							.concatMap(k -> write(engine, workload, ledger, first + lane + (long) k * lanes, latency, done), 1),
-							lanes, 1)
-					.then(Mono.fromSupplier(System::nanoTime))
-					.block();
-			return Objects.requireNonNull(end, "end") - start;
+			return write(engine, workload, ledger, first, count, latency, done);
 		}
 		finally {
 			progress.stop();
 		}
+	}
+
+	/**
+	 * Writes events {@code [first, first + count)} of the workload as {@link #write(SyncEngine, Workload,
+	 * EventLedger, long, long, Histogram, String)} does, counting them for the caller's own progress lines.
+	 *
+	 * @param done incremented by each acknowledged write
+	 * @return nanoseconds from the first submit to the last acknowledgement
+	 */
+	long write(SyncEngine engine, Workload workload, EventLedger ledger, long first, long count, Histogram latency,
+			LongAdder done) {
+		if (count == 0) {
+			return 0;
+		}
+		int lanes = (int) Math.min(writers, count);
+		long start = System.nanoTime();
+		Long end = Flux.range(0, lanes)
+				.flatMap(lane -> Flux.range(0, (int) (count / lanes + (lane < count % lanes ? 1 : 0)))
+						.concatMap(k -> write(engine, workload, ledger, first + lane + (long) k * lanes, latency, done), 1),
+						lanes, 1)
+				.then(Mono.fromSupplier(System::nanoTime))
+				.block();
+		return Objects.requireNonNull(end, "end") - start;
 	}
 
 	/** One write of event {@code i}; its latency runs from subscription to the engine's acknowledgement. */

@@ -53,6 +53,9 @@ class CatchUpScenarioTest {
 		assertTrue(printed.get("commitEventsMean").asDouble() <= 3_000, () -> "events per commit " + printed);
 		assertTrue(printed.get("eventsPerSecond").asDouble() > 0, "catch-up rate");
 		assertTrue(printed.get("localEventsPerSecond").asDouble() > 0, "local rate");
+		assertTrue(printed.get("rawTcpEventsPerSecond").asDouble() > 0, "raw TCP baseline rate");
+		assertTrue(printed.get("rawTcpRatio").asDouble() > 0, "ratio to raw TCP");
+		ScenarioRun.assertMeasures(tmp, printed, false);
 		try (var left = Files.list(tmp.resolve("data"))) {
 			assertEquals(0, left.count(), "the data directory is removed afterwards");
 		}

@@ -49,6 +49,7 @@ class LiveLatencyScenarioTest {
 		assertTrue(printed.get("vectorsCovered").asBoolean(), "both peers hold everything A holds");
 		assertTrue(printed.get("achievedRate").asDouble() > 0, "achieved rate");
 		assertTrue(printed.get("maxMillis").asDouble() >= printed.get("p50Millis").asDouble(), "percentiles ordered");
+		ScenarioRun.assertMeasures(tmp, printed, true);
 		try (var left = Files.list(tmp.resolve("data"))) {
 			assertEquals(0, left.count(), "the data directory is removed afterwards");
 		}

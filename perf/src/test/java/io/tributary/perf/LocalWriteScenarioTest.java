@@ -56,6 +56,7 @@ class LocalWriteScenarioTest {
 		assertTrue(printed.get("eventsPerSecond").asDouble() > 0, "Tributary rate");
 		assertTrue(printed.get("baselineEventsPerSecond").asDouble() > 0, "baseline rate");
 		assertTrue(printed.get("ratio").asDouble() > 0, "ratio");
+		ScenarioRun.assertMeasures(tmp, printed, true);
 		try (var left = Files.list(tmp.resolve("data"))) {
 			assertEquals(0, left.count(), "the data directory is removed afterwards");
 		}
