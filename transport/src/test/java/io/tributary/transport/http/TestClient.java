@@ -31,11 +31,6 @@ final class TestClient {
 		this(HttpClient.create().baseUrl("http://127.0.0.1:" + server.port()));
 	}
 
-	/** A client that opens a new connection for every request instead of keeping connections alive. */
-	static TestClient unpooled(DisposableServer server) {
-		return new TestClient(HttpClient.newConnection().baseUrl("http://127.0.0.1:" + server.port()));
-	}
-
 	private TestClient(HttpClient client) {
 		this.client = client;
 	}
