@@ -14,6 +14,7 @@ import io.tributary.Event;
 import io.tributary.VersionVector;
 import io.tributary.internal.Bytes;
 import io.tributary.spi.Erasure;
+import io.tributary.spi.Fills;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.SequenceGapException;
@@ -204,10 +205,10 @@ final class H2EventStore implements EventStore {
 	 */
 	Mono<List<Event>> fill(Connection c, List<Event> events) {
 		return Flux.fromIterable(events)
-				.filter(e -> !e.isBlank() && e.originSeq() <= vector.get(e.origin()))
+				.filter(e -> !e.isStub() && e.originSeq() <= vector.get(e.origin()))
 				.concatMap(e -> at(c, e.origin(), e.originSeq())
-						.filter(Event::isBlank)
-						.map(blank -> e.withPosition(blank.position())))
+						.filter(held -> Fills.fillable(held, e))
+						.map(held -> e.withPosition(held.position())))
 				// one replacement per address, even when the same event is given twice
 				.distinct(Event::position)
 				.collectSortedList(java.util.Comparator.comparingLong(Event::position))
