@@ -199,6 +199,60 @@ public final class UpstreamCalls {
 		});
 	}
 
+	/**
+	 * Pulls the upstream's whole log for this replica and puts what it sends with content in the place of the
+	 * blanks and stubs this replica holds at those addresses ({@link SyncEngine#fill}): how a client gets back
+	 * the content of a type it starts syncing, or a user's data after logging in again. The session asks from
+	 * an empty vector, so the upstream sends every event (those of types not in {@code types} as stubs, which
+	 * are not filled); events this replica lacks are left to {@link #pull}. Each frame is filled, a type at a
+	 * time, before the next is read.
+	 *
+	 * @param engine this replica
+	 * @param token the token to present, {@code null} for none
+	 * @param types entity types wanted, {@code null} for all
+	 * @param onVector called with the upstream's vector at the handshake and at the end of its catch-up
+	 * @return the result: {@code byType} and {@code applied} count the events filled; errors as {@link #push}
+	 */
+	public Mono<PullResult> refill(SyncEngine engine, String token, Set<String> types, Consumer<VersionVector> onVector) {
+		return Mono.defer(() -> {
+			Map<String, Integer> byType = new java.util.TreeMap<>();
+			int[] filled = new int[1];
+			// what this session received: acknowledging the local vector would make the upstream skip the rest
+			Map<String, Long> received = new HashMap<>();
+			return session(new Frame.Hello(V2, engine.origin(), token, VersionVector.empty(), types, Frame.Hello.PULL),
+					(frame, out) -> {
+						switch (frame.type()) {
+							case WELCOME:
+								onVector.accept(((Frame.Welcome) frame).vector());
+								return Mono.empty();
+							case EVENTS:
+								Map<String, List<Event>> content = new java.util.TreeMap<>();
+								for (Event e : ((Frame.Events) frame).events()) {
+									received.merge(e.origin(), e.originSeq(), Math::max);
+									if (!e.isStub()) {
+										content.computeIfAbsent(e.type(), t -> new java.util.ArrayList<>()).add(e);
+									}
+								}
+								return Flux.fromIterable(content.entrySet())
+										.concatMap(t -> engine.fill(t.getValue()).doOnNext(n -> {
+											if (n > 0) {
+												byType.merge(t.getKey(), n, Integer::sum);
+												filled[0] += n;
+											}
+										}))
+										.then(Mono.<PullResult>fromRunnable(() -> out.accept(new Frame.Ack(VersionVector.of(received)))));
+							case CAUGHT_UP:
+								VersionVector v = ((Frame.CaughtUp) frame).vector();
+								onVector.accept(v);
+								return Mono.just(new PullResult(Map.copyOf(byType), filled[0], v));
+							default:
+								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+										frame.type() + " in a pull session", false));
+						}
+					});
+		});
+	}
+
 	/** Handles one inbound frame; emits the session's result when it is done. */
 	private interface Handler<T> {
 		Mono<T> on(Frame frame, Consumer<Frame> out);
