@@ -632,4 +632,25 @@ public abstract class StorageContract {
 		storage = reopen();
 		assertEquals(expected, readAll(), "the fill is durable");
 	}
+
+	@Test
+	void fillFindsEveryAddressOfLongInterleavedSegments() {
+		List<Event> mixed = new ArrayList<>();
+		for (int seq = 1; seq <= 700; seq++) {
+			mixed.add(owned("a", seq, seq % 3 == 0 ? "bob" : "alice"));
+			mixed.add(owned("b", seq, seq % 5 == 0 ? "alice" : "bob"));
+		}
+		List<Event> stored = append(mixed.subList(0, 600));
+		stored = new ArrayList<>(stored);
+		stored.addAll(append(mixed.subList(600, mixed.size())));
+		List<Event> alices = stored.stream().filter(e -> "alice".equals(e.userId())).toList();
+		storage.erase("alice").block(TIMEOUT);
+
+		List<Event> shuffled = new ArrayList<>(alices);
+		java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+		List<Event> filled = storage.fill(shuffled).block(TIMEOUT);
+
+		assertEquals(alices, filled, "every blank of two long segments per origin, in position order");
+		assertEquals(stored, readAll());
+	}
 }
