@@ -43,7 +43,8 @@ import reactor.core.publisher.Sinks;
  * {@link ClientSignal.RetryScheduled}. A refused token stops the drain with {@link AuthRequiredException}
  * and {@link ClientSignal.AuthRequired}; the outbox is kept, and {@link #resume(String)} with a new token
  * drains it. Events the upstream refuses permanently become dead letters ({@link ClientSignal.PoisonPill}),
- * never dropped silently.
+ * never dropped silently. {@link #login(String, String)} and {@link #logout()} switch the device between users:
+ * logout erases the user's data, login pulls it back and fills the blanks it left.
  * <p>
  * Thread-safe. Publishers are cold: nothing is sent until subscription.
  */
