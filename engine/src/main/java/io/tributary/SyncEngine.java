@@ -287,17 +287,18 @@ public interface SyncEngine {
 	Mono<Long> erase(String userId);
 
 	/**
-	 * Puts peer events in the place of blanks this replica holds at their addresses ({@link Event#blank()}): how
-	 * a replica gets back content it erased, refused or was withheld, since its vector already covers those
-	 * addresses and {@link #apply(List)} drops them as duplicates. A user who logs in again on a device that
-	 * erased their data pulls it from the upstream from an empty vector and fills with what comes back. Events
-	 * at addresses that hold no blank here, blanks, events above the vector and events row-level security
-	 * refuses are ignored; the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
+	 * Puts peer events in the place of blanks this replica holds at their addresses ({@link Event#blank()}), and
+	 * of stubs of the same events that it holds because it did not sync their type ({@link Event#stub()}): how
+	 * a replica gets back content it erased, refused, was withheld or did not ask for, since its vector already
+	 * covers those addresses and {@link #apply(List)} drops them as duplicates. A user who logs in again on a
+	 * device that erased their data pulls it from the upstream from an empty vector and fills with what comes
+	 * back; so does a client that starts syncing a type. Events at addresses that hold neither a blank nor a stub
+	 * of them here, stubs and blanks, events above the vector and events row-level security refuses are ignored; the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
 	 * events keep their old positions, so they do not appear again on {@link #events(long)}; their entities
 	 * change on {@link #changes(String)}. Writes wait while a fill runs.
 	 *
 	 * @param events events in any order, typically a page of what the upstream holds for the user
-	 * @return how many blanks were filled, once durable; errors with {@link ValidationException} when an event
+	 * @return how many blanks and stubs were filled, once durable; errors with {@link ValidationException} when an event
 	 *         is invalid (nothing is filled then)
 	 */
 	Mono<Integer> fill(List<Event> events);

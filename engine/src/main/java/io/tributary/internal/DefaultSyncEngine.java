@@ -710,7 +710,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			List<Event> candidates = new ArrayList<>();
 			for (Event e : copy) {
 				validateRemote(e);
-				if (!e.isBlank() && Rls.admits(user, e) && committedVector.covers(e.origin(), e.originSeq())) {
+				if (!e.isStub() && Rls.admits(user, e) && committedVector.covers(e.origin(), e.originSeq())) {
 					candidates.add(redact(e));
 				}
 			}

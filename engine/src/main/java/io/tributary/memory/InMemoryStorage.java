@@ -14,6 +14,7 @@ import io.tributary.VersionVector;
 import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.Erasure;
+import io.tributary.spi.Fills;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.SequenceGapException;
@@ -102,11 +103,11 @@ public final class InMemoryStorage implements Storage {
 				List<Event> filled = new ArrayList<>();
 				for (Event e : events) {
 					List<Long> at = positionsByOrigin.get(e.origin());
-					if (e.isBlank() || at == null || e.originSeq() > at.size()) {
+					if (e.isStub() || at == null || e.originSeq() > at.size()) {
 						continue;
 					}
 					long position = at.get((int) e.originSeq() - 1);
-					if (log.get((int) position - 1).isBlank()) {
+					if (Fills.fillable(log.get((int) position - 1), e)) {
 						Event placed = e.withPosition(position);
 						log.set((int) position - 1, placed);
 						filled.add(placed);

@@ -63,14 +63,16 @@ public interface Storage {
 	}
 
 	/**
-	 * Puts events in the place of the blanks ({@link Event#blank()}) at their addresses, each at the blank's
-	 * position, in one step. An event whose address holds no blank (a real event, or an address above the vector)
-	 * is ignored; the vector and the last position do not change. Since filled events sit at old positions, below
+	 * Puts events in the place of the blanks ({@link Event#blank()}) and of the stubs of withheld types
+	 * ({@link Event#stub()} of the same event) at their addresses, each at the held event's position, in one step
+	 * ({@link Fills#fillable}). An event whose address holds neither (a real event, or an address above the
+	 * vector), and an event that is itself a stub, is ignored; the vector and the last position do not change.
+	 * Since filled events sit at old positions, below
 	 * the projection checkpoint, the saved projection is discarded as by {@link #erase(String)} when anything was
 	 * filled. The engine calls it while no append or save runs.
 	 *
-	 * @param events full events (not blanks)
-	 * @return the events that replaced a blank, with their positions, in position order
+	 * @param events full events (stubs among them are ignored)
+	 * @return the events that replaced a blank or a stub, with their positions, in position order
 	 */
 	default Mono<java.util.List<Event>> fill(java.util.List<Event> events) {
 		return Mono.error(new UnsupportedOperationException(getClass().getSimpleName() + " cannot fill blanks"));

@@ -608,4 +608,49 @@ public abstract class StorageContract {
 		storage = reopen();
 		assertEquals(expected, readAll());
 	}
+
+	@Test
+	void fillPutsEventsInThePlaceOfStubsOfTheSameEventsOnly() {
+		Event put = owned("a", 1, "alice");
+		Event other = owned("b", 1, "alice");
+		Event kept = owned("a", 2, "alice");
+		List<Event> stored = append(List.of(put.stub(), other.stub(), kept));
+		storage.projections().save(3, List.of(fold(kept)), List.of(), true).block(TIMEOUT);
+		Event impostor = new Event(java.util.UUID.randomUUID(), "b", 1, other.hlc(), other.type(), other.entityId(),
+				other.op(), other.payload(), null, "alice", 0, 0);
+
+		List<Event> filled = storage.fill(List.of(impostor, put.stub(), put, kept)).block(TIMEOUT);
+
+		assertEquals(List.of(put.withPosition(stored.get(0).position())), filled,
+				"only the stub of the same event is filled; a stub offered and a held full event are left alone");
+		assertEquals(0L, storage.projections().checkpoint().block(TIMEOUT), "filled events are below the checkpoint");
+		List<Event> expected = List.of(put.withPosition(stored.get(0).position()), stored.get(1), stored.get(2));
+		assertEquals(expected, readAll());
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+		assertEquals(expected, readAll(), "the fill is durable");
+	}
+
+	@Test
+	void fillFindsEveryAddressOfLongInterleavedSegments() {
+		List<Event> mixed = new ArrayList<>();
+		for (int seq = 1; seq <= 700; seq++) {
+			mixed.add(owned("a", seq, seq % 3 == 0 ? "bob" : "alice"));
+			mixed.add(owned("b", seq, seq % 5 == 0 ? "alice" : "bob"));
+		}
+		List<Event> stored = append(mixed.subList(0, 600));
+		stored = new ArrayList<>(stored);
+		stored.addAll(append(mixed.subList(600, mixed.size())));
+		List<Event> alices = stored.stream().filter(e -> "alice".equals(e.userId())).toList();
+		storage.erase("alice").block(TIMEOUT);
+
+		List<Event> shuffled = new ArrayList<>(alices);
+		java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+		List<Event> filled = storage.fill(shuffled).block(TIMEOUT);
+
+		assertEquals(alices, filled, "every blank of two long segments per origin, in position order");
+		assertEquals(stored, readAll());
+	}
 }

@@ -333,8 +333,9 @@ public final class SyncNode {
 		}
 
 		/**
-		 * Tokens that each admit one user's clients, restricted to pushing that user's events (row-level
-		 * security). They work beside the shared {@link #token(String)}. Default none.
+		 * Tokens that each admit one user's clients, on the peer port and the HTTP API, restricted to that user
+		 * (row-level security): they push and write that user's events only, and read other users' events as
+		 * blanks. They work beside the shared {@link #token(String)}. Default none.
 		 *
 		 * @param value the tokens, {@code null} for none
 		 * @return this builder
@@ -406,7 +407,7 @@ public final class SyncNode {
 					return PeerServer.bind(engine, pc, host, peerPort)
 							.flatMap(peerServer -> {
 								directory.server = peerServer;
-								return HttpApi.builder(engine).token(token).peers(directory).upstreams(ups).meterRegistry(metrics)
+								return HttpApi.builder(engine).token(token).users(users).peers(directory).upstreams(ups).meterRegistry(metrics)
 										.maxBodyBytes(maxBodyBytes).build().bind(host, httpPort)
 										.onErrorResume(e -> peerServer.close(Duration.ofSeconds(1)).then(Mono.error(e)))
 										.map(http -> {

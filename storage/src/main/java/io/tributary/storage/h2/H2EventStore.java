@@ -14,6 +14,7 @@ import io.tributary.Event;
 import io.tributary.VersionVector;
 import io.tributary.internal.Bytes;
 import io.tributary.spi.Erasure;
+import io.tributary.spi.Fills;
 import io.tributary.spi.EventCodec;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.SequenceGapException;
@@ -34,7 +35,7 @@ final class H2EventStore implements EventStore {
 			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
 	/** The most elements of one bound H2 array. */
 	static final int H2_ARRAY_LIMIT = 65_536;
-	/** Rows read at a time while looking for one address from the start of its segment. */
+	/** Rows read at a time while looking for addresses from the start of their segment. */
 	private static final int FIND_PAGE = 256;
 	private static final String INSERT_SEGMENT = "INSERT INTO tributary_segment (origin, first_seq, last_seq, first_position) "
 			+ "VALUES ($1, $2, $3, $4)";
@@ -195,48 +196,75 @@ final class H2EventStore implements EventStore {
 	}
 
 	/**
-	 * Puts events in the place of the blanks at their addresses (see {@link io.tributary.spi.Storage#fill}).
-	 * Runs inside the caller's transaction on the writer connection.
+	 * Puts events in the place of the blanks and stubs at their addresses (see
+	 * {@link io.tributary.spi.Storage#fill}). Runs inside the caller's transaction on the writer connection.
+	 * The addresses are grouped by the segment that holds them, and each segment is read once, from its start,
+	 * until all of its addresses were seen: a pulled frame of a thousand events costs one scan, not a thousand.
 	 *
 	 * @param c the writer connection
 	 * @param events the events
-	 * @return the events that replaced a blank, with their positions
+	 * @return the events that replaced a blank or a stub, with their positions
 	 */
 	Mono<List<Event>> fill(Connection c, List<Event> events) {
-		return Flux.fromIterable(events)
-				.filter(e -> !e.isBlank() && e.originSeq() <= vector.get(e.origin()))
-				.concatMap(e -> at(c, e.origin(), e.originSeq())
-						.filter(Event::isBlank)
-						.map(blank -> e.withPosition(blank.position())))
+		Map<String, java.util.TreeMap<Long, Event>> wanted = new HashMap<>();
+		for (Event e : events) {
+			if (!e.isStub() && e.originSeq() <= vector.get(e.origin())) {
 				// one replacement per address, even when the same event is given twice
-				.distinct(Event::position)
+				wanted.computeIfAbsent(e.origin(), o -> new java.util.TreeMap<>()).putIfAbsent(e.originSeq(), e);
+			}
+		}
+		return Flux.fromIterable(wanted.entrySet())
+				.concatMap(o -> segments(c, o.getKey(), o.getValue().firstKey(), o.getValue().lastKey())
+						.concatMap(seg -> {
+							Map<Long, Event> inSegment = new HashMap<>(o.getValue().subMap(seg.firstSeq(), true,
+									seg.lastSeq(), true));
+							return inSegment.isEmpty() ? Flux.<Event>empty()
+									: fillFrom(c, o.getKey(), inSegment, seg.firstPosition() - 1);
+						}))
 				.collectSortedList(java.util.Comparator.comparingLong(Event::position))
 				.flatMap(filled -> replace(c, filled).thenReturn(filled));
 	}
 
-	/** The event at an address: from the start of its segment, forward, a page at a time. */
-	private static Mono<Event> at(Connection c, String origin, long seq) {
-		return Flux.from(c.createStatement("SELECT first_position FROM tributary_segment "
-				+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
-				.bind(0, origin).bind(1, seq).execute())
-				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class)))
-				.next()
-				.flatMap(first -> find(c, origin, seq, first - 1));
+	private record Segment(long firstSeq, long lastSeq, long firstPosition) {
 	}
 
-	private static Mono<Event> find(Connection c, String origin, long seq, long after) {
+	/** The segments of an origin that hold any sequence from {@code from} to {@code to}, in order. */
+	private static Flux<Segment> segments(Connection c, String origin, long from, long to) {
+		return Flux.from(c.createStatement("SELECT first_seq FROM tributary_segment "
+				+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
+				.bind(0, origin).bind(1, from).execute())
+				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class)))
+				.next()
+				// the whole list first: no statement runs on the connection while its rows are read
+				.flatMap(first -> Flux.from(c.createStatement("SELECT first_seq, last_seq, first_position FROM "
+						+ "tributary_segment WHERE origin = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq")
+						.bind(0, origin).bind(1, first).bind(2, to).execute())
+						.flatMap(r -> r.map((row, meta) -> new Segment(row.get(0, Long.class), row.get(1, Long.class),
+								row.get(2, Long.class))))
+						.collectList())
+				.flatMapIterable(l -> l);
+	}
+
+	/**
+	 * Reads forward from a position a page at a time until every address in {@code wanted} was seen, and emits
+	 * the events that replace a blank or a stub there.
+	 */
+	private static Flux<Event> fillFrom(Connection c, String origin, Map<Long, Event> wanted, long after) {
 		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event WHERE position > $1 "
 				+ "ORDER BY position LIMIT $2").bind(0, after).bind(1, FIND_PAGE).execute())
 				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class))))
 				.collectList()
-				.flatMap(page -> {
-					for (Event e : page) {
-						if (e.origin().equals(origin) && e.originSeq() == seq) {
-							return Mono.just(e);
+				.flatMapMany(page -> {
+					List<Event> out = new ArrayList<>();
+					for (Event held : page) {
+						Event full = held.origin().equals(origin) ? wanted.remove(held.originSeq()) : null;
+						if (full != null && Fills.fillable(held, full)) {
+							out.add(full.withPosition(held.position()));
 						}
 					}
-					return page.size() < FIND_PAGE ? Mono.<Event>empty()
-							: find(c, origin, seq, page.get(page.size() - 1).position());
+					Flux<Event> found = Flux.fromIterable(out);
+					return wanted.isEmpty() || page.size() < FIND_PAGE ? found
+							: found.concatWith(fillFrom(c, origin, wanted, page.get(page.size() - 1).position()));
 				});
 	}
 

@@ -14,6 +14,7 @@ import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.Hlc;
 import io.tributary.Op;
+import io.tributary.StoreFiles;
 import io.tributary.SyncEngine;
 import io.tributary.Uuid7;
 import io.tributary.VersionVector;

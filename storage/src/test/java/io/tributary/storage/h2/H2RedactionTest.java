@@ -21,6 +21,7 @@ import io.tributary.Event;
 import io.tributary.Hlc;
 import io.tributary.Op;
 import io.tributary.Redaction;
+import io.tributary.StoreFiles;
 import io.tributary.SyncEngine;
 import io.tributary.SyncSignal;
 import io.tributary.Uuid7;

@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +43,8 @@ import reactor.core.publisher.Sinks;
  * {@link ClientSignal.RetryScheduled}. A refused token stops the drain with {@link AuthRequiredException}
  * and {@link ClientSignal.AuthRequired}; the outbox is kept, and {@link #resume(String)} with a new token
  * drains it. Events the upstream refuses permanently become dead letters ({@link ClientSignal.PoisonPill}),
- * never dropped silently.
+ * never dropped silently. {@link #login(String, String)} and {@link #logout()} switch the device between users:
+ * logout erases the user's data, login pulls it back and fills the blanks it left.
  * <p>
  * Thread-safe. Publishers are cold: nothing is sent until subscription.
  */
@@ -136,13 +139,35 @@ public final class SyncClient {
 	 * @return the report; errors as {@link #outsync()}
 	 */
 	public Mono<PullReport> downsync() {
-		return withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(), this::heard)))
-				.doOnNext(r -> {
-					lastDownsync = clock.instant();
-					lastError = null;
-					r.byType().forEach((type, count) -> emit(new ClientSignal.PullComplete(type, count)));
-				})
-				.map(r -> new PullReport(r.byType(), r.applied(), r.upstream()));
+		return pulled(withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(), this::heard))));
+	}
+
+	/**
+	 * A downsync, then a second pull from the upstream's whole log that puts content in the place of the blanks
+	 * and stubs this replica holds for the given types ({@link SyncEngine#fill}): the events of a type that
+	 * arrived as stubs before it was synced, or a user's events that are blanks here (erased at logout, or
+	 * withheld while another user was logged in). Emits one {@link ClientSignal.PullComplete} per type, counting
+	 * the events pulled and filled.
+	 *
+	 * @param fillTypes the types whose blanks and stubs to fill, {@code null} for all
+	 * @return the report: {@code byType} counts pulled and filled events, {@code applied} counts both
+	 */
+	private Mono<PullReport> downsyncAndFill(Set<String> fillTypes) {
+		Mono<UpstreamCalls.PullResult> both = withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(),
+				this::heard).flatMap(pull -> calls.refill(engine, t, fillTypes, this::heard).map(fill -> {
+					Map<String, Integer> byType = new TreeMap<>(pull.byType());
+					fill.byType().forEach((type, n) -> byType.merge(type, n, Integer::sum));
+					return new UpstreamCalls.PullResult(Map.copyOf(byType), pull.applied() + fill.applied(), fill.upstream());
+				}))));
+		return pulled(both);
+	}
+
+	private Mono<PullReport> pulled(Mono<UpstreamCalls.PullResult> pull) {
+		return pull.doOnNext(r -> {
+			lastDownsync = clock.instant();
+			lastError = null;
+			r.byType().forEach((type, count) -> emit(new ClientSignal.PullComplete(type, count)));
+		}).map(r -> new PullReport(r.byType(), r.applied(), r.upstream()));
 	}
 
 	/**
@@ -195,6 +220,56 @@ public final class SyncClient {
 	}
 
 	/**
+	 * Logs a user in on this device: the engine works for {@code userId} from now on
+	 * ({@link SyncEngine#switchUser}: local writes are stamped with the user, other users' events are refused),
+	 * sessions present {@code token}, and the user's data comes back from the upstream: a downsync of what this
+	 * replica lacks, then a fill of the user's events that are blanks here (erased at an earlier
+	 * {@link #logout()}, or withheld while another user was logged in) and of the stubs of synced types. The
+	 * upstream must serve this token as the user's (a node with {@code --user-token}), so that other users'
+	 * events arrive as blanks.
+	 *
+	 * @param userId the user
+	 * @param token the user's token for the upstream
+	 * @return the pull's report (pulled and filled events per type); errors as {@link #downsync()}, the user
+	 *         staying logged in
+	 */
+	public Mono<PullReport> login(String userId, String token) {
+		Objects.requireNonNull(userId, "userId");
+		Objects.requireNonNull(token, "token");
+		return Mono.defer(() -> {
+			engine.switchUser(userId);
+			tokens.set(() -> Mono.just(token));
+			authRequired = false;
+			return downsyncAndFill(types.get());
+		});
+	}
+
+	/**
+	 * Logs the current user out and removes everything of them from this device (right to erasure): their
+	 * events become blanks ({@link SyncEngine#erase}), their entities are folded again without them, their
+	 * conflicts and dead letters are deleted, and the store's files keep no byte of them. The engine then works
+	 * for no user, and sessions present no token until the next {@link #login}. Nothing is pushed first: events
+	 * the upstream does not hold yet are lost (the upstream receives their blanks), so run {@link #outsync()}
+	 * before when the device is online.
+	 *
+	 * @return how many events were erased; errors with {@link IllegalStateException} when no user is logged in
+	 */
+	public Mono<Long> logout() {
+		return Mono.defer(() -> {
+			String user = engine.currentUser();
+			if (user == null) {
+				return Mono.error(new IllegalStateException("no user is logged in"));
+			}
+			return engine.erase(user).doOnNext(n -> {
+				engine.switchUser(null);
+				tokens.set(Mono::empty);
+				authRequired = false;
+				lastError = null;
+			});
+		});
+	}
+
+	/**
 	 * Replaces the token supplier; it is asked for a token at the start of every session.
 	 *
 	 * @param supplier the supplier
@@ -204,12 +279,15 @@ public final class SyncClient {
 	}
 
 	/**
-	 * Starts pulling a type. Events of it that this replica already holds as stubs keep their stubs; what it
-	 * lacks arrives with content from now on.
+	 * Starts pulling a type. With {@code pullNow} it pulls at once what this replica lacks, then fills in the
+	 * events of the type that it holds as stubs (they arrived while the type was not synced) with their content
+	 * from the upstream's log; {@link ClientSignal.PullComplete} for the type counts both. Without, the next
+	 * {@link #downsync()} brings what is lacking with content and the stubs stay until a pull with
+	 * {@code pullNow}.
 	 *
 	 * @param type the entity type
-	 * @param pullNow whether to pull at once
-	 * @return the pull's report when {@code pullNow}, else empty
+	 * @param pullNow whether to pull and fill at once
+	 * @return the pull's report when {@code pullNow}, else empty; errors as {@link #downsync()}
 	 */
 	public Mono<PullReport> addType(String type, boolean pullNow) {
 		Objects.requireNonNull(type, "type");
@@ -222,7 +300,7 @@ public final class SyncClient {
 				n.add(type);
 				return Set.copyOf(n);
 			});
-			return pullNow ? downsync() : Mono.empty();
+			return pullNow ? downsyncAndFill(Set.of(type)) : Mono.empty();
 		});
 	}
 

@@ -58,6 +58,9 @@ final class ApiException extends RuntimeException {
 		if (error instanceof PayloadTooLargeException) {
 			return new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large", error.getMessage());
 		}
+		if (error instanceof io.tributary.RowLevelSecurityException) {
+			return new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", error.getMessage());
+		}
 		if (error instanceof ValidationException) {
 			return badRequest("invalid_change", error.getMessage());
 		}

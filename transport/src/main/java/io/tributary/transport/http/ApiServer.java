@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.tributary.transport.peer.UserTokens;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
@@ -29,6 +30,7 @@ final class ApiServer implements Disposable {
 	private static final String BEARER = "Bearer ";
 
 	private final byte[] token;
+	private final UserTokens users;
 	private final ApiJson json;
 	private final OperationCounts counts;
 	private final List<Route> routes;
@@ -36,6 +38,7 @@ final class ApiServer implements Disposable {
 
 	ApiServer(HttpApi config) {
 		this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
+		this.users = config.users();
 		this.json = new ApiJson(config.maxBodyBytes());
 		this.counts = new OperationCounts(config.engine());
 		this.routes = new Endpoints(config, json, counts).routes();
@@ -73,7 +76,8 @@ final class ApiServer implements Disposable {
 				allowed.add(r.method().name());
 			}
 			// unknown paths are not told apart from known ones before authentication
-			if ((matched == null || !matched.isOpen()) && !authorized(request)) {
+			Caller caller = matched != null && matched.isOpen() ? Caller.NODE : authenticate(request);
+			if (caller == null) {
 				return Mono.error(new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
 						"this endpoint needs 'Authorization: Bearer <token>'", Map.of("WWW-Authenticate",
 								"Bearer realm=\"tributary\"")));
@@ -87,7 +91,7 @@ final class ApiServer implements Disposable {
 						request.method().name() + " is not allowed on " + route[0] + "; use " + String.join(" or ", allowed),
 						Map.of("Allow", String.join(", ", allowed))));
 			}
-			return matched.handler().handle(new Exchange(request, response, vars, uri, json));
+			return matched.handler().handle(new Exchange(request, response, vars, uri, json, caller.user()));
 		})
 				.onErrorResume(error -> answerError(request, response, error))
 				// metrics are recorded when the response ended, was cancelled or failed
@@ -95,18 +99,33 @@ final class ApiServer implements Disposable {
 						System.nanoTime() - start));
 	}
 
-	private boolean authorized(HttpServerRequest request) {
-		if (token == null) {
-			return true;
+	/**
+	 * Who a request acts for: the node's token (or no token where none is configured) is unrestricted, a user's
+	 * token acts for that user; {@code null} when the request is not admitted. Tokens are compared in constant
+	 * time.
+	 */
+	private Caller authenticate(HttpServerRequest request) {
+		boolean noUsers = users == null || users.isEmpty();
+		if (token == null && noUsers) {
+			return Caller.NODE;
 		}
 		String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
 		if (header == null || header.length() <= BEARER.length()
 				|| !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-			return false;
+			return null;
 		}
-		byte[] given = header.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);
+		String offered = header.substring(BEARER.length()).trim();
 		// constant time in the content: the comparison does not tell how much of a guess was right
-		return MessageDigest.isEqual(token, given);
+		if (token != null && MessageDigest.isEqual(token, offered.getBytes(StandardCharsets.UTF_8))) {
+			return Caller.NODE;
+		}
+		String user = noUsers ? null : users.userOf(offered);
+		return user == null ? null : new Caller(user);
+	}
+
+	/** Who a request acts for: a user, or nobody in particular ({@code user} null: the node's token). */
+	private record Caller(String user) {
+		static final Caller NODE = new Caller(null);
 	}
 
 	private Mono<Void> answerError(HttpServerRequest request, HttpServerResponse response, Throwable error) {

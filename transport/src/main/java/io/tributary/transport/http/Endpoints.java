@@ -134,27 +134,35 @@ final class Endpoints {
 				Route.of(HttpMethod.GET, "/api/convergence", "{vector, hash, entities}: a SHA-256 of the projected "
 						+ "state (per type sorted, per live entity sorted by id: type, id, version and document, each "
 						+ "length-prefixed). Replicas that hold the same events have the same hash; compare hashes of "
-						+ "equal vectors while no events arrive.", List.of(), this::convergence),
+						+ "equal vectors while no events arrive.", List.of(), nodeOnly(this::convergence)),
 				Route.of(HttpMethod.POST, "/api/sync", "Syncs with a peer now and answers the report; 502 when the "
-						+ "sync fails.", List.of(new Route.Param("peer", "query", "the peer's host:port")), this::sync),
+						+ "sync fails.", List.of(new Route.Param("peer", "query", "the peer's host:port")), nodeOnly(this::sync)),
 				Route.of(HttpMethod.POST, "/api/sync/outsync", "Pushes this node's own events that its upstream lacks "
 						+ "and answers the drain report {pushed, rejected, pending, upstream, stoppedOnRejection}; 409 "
 						+ "when no upstream is configured or given, 502 when the upstream fails or refuses the token "
-						+ "(error upstream_auth_required).", List.of(UPSTREAM), this::outsync),
+						+ "(error upstream_auth_required).", List.of(UPSTREAM), nodeOnly(this::outsync)),
 				Route.of(HttpMethod.POST, "/api/sync/downsync", "Pulls what this node lacks from its upstream and "
-						+ "answers {byType, applied, upstream}; errors as outsync.", List.of(UPSTREAM), this::downsync),
+						+ "answers {byType, applied, upstream}; errors as outsync.", List.of(UPSTREAM), nodeOnly(this::downsync)),
 				Route.of(HttpMethod.POST, "/api/sync/sync", "An outsync, then a downsync: {outsync, downsync, "
 						+ "errors}; 502 with the outcome as report when a step failed.", List.of(UPSTREAM),
-						this::upstreamSync),
+						nodeOnly(this::upstreamSync)),
 				Route.of(HttpMethod.GET, "/api/sync/status", "The upstream sync status: {upstream, pending, "
 						+ "lastOutsync, lastDownsync, upstreamVector, lastError, authRequired, syncedTypes, "
 						+ "deadLetters}; pending counts this node's events the upstream is not known to hold.",
-						List.of(UPSTREAM), this::syncStatus),
-				Route.of(HttpMethod.GET, "/metrics", "Metrics in the Prometheus text format.", List.of(), this::metrics));
+						List.of(UPSTREAM), nodeOnly(this::syncStatus)),
+				Route.of(HttpMethod.GET, "/metrics", "Metrics in the Prometheus text format.", List.of(), nodeOnly(this::metrics)));
 	}
 
 	List<Route> routes() {
 		return routes;
+	}
+
+	/** A handler of the node's own endpoints: a user's token gets 403. */
+	private static Route.Handler nodeOnly(Route.Handler handler) {
+		return x -> x.user() != null
+				? Mono.error(new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden",
+						"this endpoint needs the node's token, not a user's"))
+				: handler.handle(x);
 	}
 
 	private Mono<Void> health(Exchange x) {
@@ -172,7 +180,9 @@ final class Endpoints {
 			g.writeStartObject();
 			g.writeStringField("name", "Tributary HTTP API");
 			g.writeStringField("auth", "when the node has a token, every endpoint but GET /health needs "
-					+ "'Authorization: Bearer <token>'");
+					+ "'Authorization: Bearer <token>'; a user's token reads other users' changes as blanks, their "
+					+ "entities not at all, and writes as that user only; the node's own endpoints (syncs, "
+					+ "convergence, metrics) need the node's token");
 			g.writeStringField("errors", "4xx for client mistakes, 5xx for server failures, with a body "
 					+ "{error, message}");
 			g.writeArrayFieldStart("endpoints");
@@ -203,7 +213,7 @@ final class Endpoints {
 	private Mono<Void> changes(Exchange x) {
 		long cursor = x.longQuery("cursor", 0, 0, Long.MAX_VALUE);
 		int limit = (int) x.longQuery("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-		return page(cursor, limit).flatMap(page -> x.send(HttpResponseStatus.OK, g -> {
+		return page(x, cursor, limit).flatMap(page -> x.send(HttpResponseStatus.OK, g -> {
 			g.writeStartObject();
 			g.writeArrayFieldStart("changes");
 			for (Event e : page.events()) {
@@ -222,7 +232,7 @@ final class Endpoints {
 	/**
 	 * The events after a cursor, up to the log's end as it is now: never waits on the live tail.
 	 */
-	private Mono<Page> page(long cursor, int limit) {
+	private Mono<Page> page(Exchange x, long cursor, int limit) {
 		return Mono.defer(() -> {
 			long last = engine.lastPosition();
 			if (cursor >= last) {
@@ -232,7 +242,7 @@ final class Endpoints {
 			// the event at `last` is stored, so the first takeUntil ends the read there even if a store
 			// left gaps in its positions; the second ends it at limit + 1 (to learn whether more exist)
 			// a plain store read of at most limit + 1 events (to learn whether more exist)
-			return engine.read(cursor, limit + 1)
+			return (x.user() == null ? engine.read(cursor, limit + 1) : engine.forUser(x.user()).read(cursor, limit + 1))
 					.takeUntil(e -> e.position() >= last)
 					.takeUntil(budget::full)
 					.collectList()
@@ -288,7 +298,8 @@ final class Endpoints {
 		catch (NumberFormatException e) {
 			return Mono.error(unknown);
 		}
-		return engine.event(cid.substring(0, colon), seq)
+		String origin = cid.substring(0, colon);
+		return (x.user() == null ? engine.event(origin, seq) : engine.forUser(x.user()).event(origin, seq))
 				.switchIfEmpty(Mono.error(unknown))
 				.flatMap(e -> x.send(HttpResponseStatus.OK, g -> ApiJson.writeChange(g, e)));
 	}
@@ -302,7 +313,8 @@ final class Endpoints {
 				.flatMap(requests -> Flux.fromIterable(requests)
 						// subscribed in order, so the engine stamps them in order; errors are kept per write to
 						// tell the client exactly which changes were stored
-						.flatMapSequential(r -> engine.write(r).map(Outcome::stored)
+						.flatMapSequential(r -> (x.user() == null ? engine.write(r) : engine.forUser(x.user()).write(r))
+								.map(Outcome::stored)
 								.onErrorResume(error -> Mono.just(Outcome.failed(error))), WRITE_CONCURRENCY)
 						.collectList())
 				.flatMap(outcomes -> answerWrites(x, outcomes));
@@ -423,7 +435,8 @@ final class Endpoints {
 				.map(tick -> ": keep-alive\n\n");
 		// engine.events() serves a slow client from the store at its own pace: Netty's writability
 		// is the only demand, nothing is buffered here beyond the operators' small prefetch
-		Flux<String> frames = engine.events(cursor).map(this::sseFrame)
+		Flux<Event> events = x.user() == null ? engine.events(cursor) : engine.forUser(x.user()).events(cursor);
+		Flux<String> frames = events.map(this::sseFrame)
 				// the heartbeats never end by themselves: the marker ends the stream with the events
 				.concatWith(Mono.just(END_OF_STREAM))
 				.mergeWith(heartbeats)
@@ -463,7 +476,7 @@ final class Endpoints {
 						"counting the log failed: " + e.getMessage()))
 				.then(Mono.defer(() -> {
 					long position = counts.position();
-					Map<String, long[]> byType = counts.snapshot();
+					Map<String, long[]> byType = counts.snapshot(x.user());
 					VersionVector vector = engine.vector();
 					long lastPosition = engine.lastPosition();
 					return x.send(HttpResponseStatus.OK, g -> {
@@ -484,8 +497,10 @@ final class Endpoints {
 						g.writeFieldName("vector");
 						ApiJson.writeVector(g, vector);
 						g.writeNumberField("lastPosition", lastPosition);
-						g.writeFieldName("peers");
-						g.writeObject(peers.peers());
+						if (x.user() == null) {
+							g.writeFieldName("peers");
+							g.writeObject(peers.peers());
+						}
 						g.writeEndObject();
 					});
 				}));
@@ -494,7 +509,7 @@ final class Endpoints {
 	private Mono<Void> entity(Exchange x) {
 		String type = x.var("type");
 		String id = x.var("id");
-		return engine.get(type, id)
+		return (x.user() == null ? engine.get(type, id) : engine.forUser(x.user()).get(type, id))
 				.switchIfEmpty(Mono.error(() -> ApiException.notFound("no entity " + Exchange.abbreviate(type) + "/"
 						+ Exchange.abbreviate(id))))
 				.flatMap(state -> x.send(HttpResponseStatus.OK, g -> ApiJson.writeEntity(g, state)));
@@ -506,7 +521,7 @@ final class Endpoints {
 		int limit = (int) x.longQuery("limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
 		// query() copies a sorted snapshot of the type's entities, and skipping to `after` walks it: work
 		// proportional to the type's size, done off the event loop
-		return engine.query(type)
+		return (x.user() == null ? engine.query(type) : engine.forUser(x.user()).query(type))
 				.subscribeOn(Schedulers.parallel())
 				.skipWhile(s -> after != null && s.entityId().compareTo(after) <= 0)
 				.take(limit + 1L)

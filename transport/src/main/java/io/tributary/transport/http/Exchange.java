@@ -24,14 +24,21 @@ final class Exchange {
 	private final Map<String, String> vars;
 	private final Map<String, List<String>> query;
 	private final ApiJson json;
+	private final String user;
 
 	Exchange(HttpServerRequest request, HttpServerResponse response, Map<String, String> vars,
-			QueryStringDecoder uri, ApiJson json) {
+			QueryStringDecoder uri, ApiJson json, String user) {
+		this.user = user;
 		this.request = request;
 		this.response = response;
 		this.vars = vars;
 		this.query = uri.parameters();
 		this.json = json;
+	}
+
+	/** The user whose token the request presented, {@code null} for the node's token or none. */
+	String user() {
+		return user;
 	}
 
 	HttpServerRequest request() {

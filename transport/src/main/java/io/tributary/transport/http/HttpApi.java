@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.SyncEngine;
 import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.client.Upstreams;
+import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -26,8 +27,9 @@ import reactor.netty.http.server.HttpServer;
  * response is written from there.
  * <p>
  * Every client mistake is answered with a 4xx status and a body {@code {"error","message"}}; an
- * unexpected failure with a 500 of the same shape and an ERROR log line. When a token is configured every
- * endpoint but {@code GET /health} requires {@code Authorization: Bearer <token>}.
+ * unexpected failure with a 500 of the same shape and an ERROR log line. When a token (or users' tokens,
+ * {@link Builder#users}) is configured every endpoint but {@code GET /health} requires
+ * {@code Authorization: Bearer <token>}.
  */
 public final class HttpApi {
 
@@ -42,6 +44,7 @@ public final class HttpApi {
 
 	private final SyncEngine engine;
 	private final String token;
+	private final UserTokens users;
 	private final PeerDirectory peers;
 	private final Upstreams upstreams;
 	private final PrometheusMeterRegistry meterRegistry;
@@ -51,6 +54,7 @@ public final class HttpApi {
 	private HttpApi(Builder b, PrometheusMeterRegistry registry) {
 		this.engine = b.engine;
 		this.token = b.token;
+		this.users = b.users;
 		this.peers = b.peers;
 		this.upstreams = b.upstreams;
 		this.meterRegistry = registry;
@@ -106,6 +110,10 @@ public final class HttpApi {
 		return token;
 	}
 
+	UserTokens users() {
+		return users;
+	}
+
 	PeerDirectory peers() {
 		return peers;
 	}
@@ -143,6 +151,7 @@ public final class HttpApi {
 	public static final class Builder {
 		private final SyncEngine engine;
 		private String token;
+		private UserTokens users;
 		private PeerDirectory peers = PeerDirectory.none();
 		private Upstreams upstreams = Upstreams.none();
 		private PrometheusMeterRegistry meterRegistry;
@@ -161,6 +170,22 @@ public final class HttpApi {
 		 */
 		public Builder token(String token) {
 			this.token = token;
+			return this;
+		}
+
+		/**
+		 * Tokens that each act for one user (the same {@link UserTokens} as the peer port's, so a grant or a
+		 * revocation holds for both). A request with a user's token reads and writes through
+		 * {@link SyncEngine#forUser(String)}: the change log and the stream show other users' events as blanks,
+		 * entity reads and stats show the user's own, writes are stamped with the user and refused (403
+		 * {@code forbidden}) for another user or another user's entity; the node's own endpoints (syncs,
+		 * convergence, metrics) answer 403. Default: none.
+		 *
+		 * @param tokens the tokens, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder users(UserTokens tokens) {
+			this.users = tokens;
 			return this;
 		}
 

@@ -32,6 +32,8 @@ final class OperationCounts implements Disposable {
 
 	private final SyncEngine engine;
 	private final Map<String, AtomicLongArray> counts = new ConcurrentHashMap<>();
+	/** The same counts per owner: what a user's token sees. */
+	private final Map<String, Map<String, AtomicLongArray>> byUser = new ConcurrentHashMap<>();
 	private final AtomicBoolean started = new AtomicBoolean();
 	private final Disposable.Swap subscription = Disposables.swap();
 	private final Sinks.Empty<Void> caughtUp = Sinks.empty();
@@ -79,8 +81,10 @@ final class OperationCounts implements Disposable {
 	}
 
 	private void count(Event e) {
-		counts.computeIfAbsent(e.type(), t -> new AtomicLongArray(ApiJson.OPERATIONS.length))
-				.incrementAndGet(ApiJson.operationIndex(e));
+		increment(counts, e);
+		if (e.userId() != null) {
+			increment(byUser.computeIfAbsent(e.userId(), u -> new ConcurrentHashMap<>()), e);
+		}
 		position = e.position();
 		if (!reachedTarget && e.position() >= target) {
 			reachedTarget = true;
@@ -110,10 +114,20 @@ final class OperationCounts implements Disposable {
 		return position;
 	}
 
-	/** A snapshot: type (sorted) to counts in the order of {@link ApiJson#OPERATIONS}. */
-	Map<String, long[]> snapshot() {
+	private static void increment(Map<String, AtomicLongArray> into, Event e) {
+		into.computeIfAbsent(e.type(), t -> new AtomicLongArray(ApiJson.OPERATIONS.length))
+				.incrementAndGet(ApiJson.operationIndex(e));
+	}
+
+	/**
+	 * A snapshot: type (sorted) to counts in the order of {@link ApiJson#OPERATIONS}.
+	 *
+	 * @param user {@code null} for every event, else the user's own events only
+	 */
+	Map<String, long[]> snapshot(String user) {
 		Map<String, long[]> out = new TreeMap<>();
-		counts.forEach((type, array) -> {
+		Map<String, AtomicLongArray> source = user == null ? counts : byUser.getOrDefault(user, Map.of());
+		source.forEach((type, array) -> {
 			long[] copy = new long[array.length()];
 			for (int i = 0; i < copy.length; i++) {
 				copy[i] = array.get(i);

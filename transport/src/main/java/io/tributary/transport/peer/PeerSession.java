@@ -347,9 +347,13 @@ final class PeerSession {
 	/** What this side sends once the session is established. */
 	private Flux<Frame> sender(Established remote) {
 		long livePosition = engine.lastPosition();
+		// a peer admitted by a user's token reads through that user's view: other users' events as blanks
+		io.tributary.UserView view = remote.user() == null ? null : engine.forUser(remote.user());
 		// each page continues after the last one: everything the peer lacks up to there was in a page
 		java.util.concurrent.atomic.AtomicLong pagedTo = new java.util.concurrent.atomic.AtomicLong();
-		Flux<Frame> catchUp = Mono.defer(() -> engine.lacking(catchUpVector(), pagedTo.get(), config.batchEvents())
+		Flux<Frame> catchUp = Mono.defer(() -> (view == null
+				? engine.lacking(catchUpVector(), pagedTo.get(), config.batchEvents())
+				: view.lacking(catchUpVector(), pagedTo.get(), config.batchEvents()))
 				.collectList())
 				.repeat()
 				.takeWhile(page -> !page.isEmpty())
@@ -369,7 +373,8 @@ final class PeerSession {
 			// a pull session ends with the catch-up: the dialler closes once it applied it
 			return Flux.concat(catchUp, caughtUp);
 		}
-		Flux<Frame> live = engine.eventBatches(livePosition).concatMapIterable(this::toFrames);
+		Flux<Frame> live = (view == null ? engine.eventBatches(livePosition) : view.eventBatches(livePosition))
+				.concatMapIterable(this::toFrames);
 		return Flux.concat(catchUp, caughtUp, live);
 	}
 

@@ -163,39 +163,89 @@ public final class UpstreamCalls {
 	 * @return the result; errors as {@link #push}
 	 */
 	public Mono<PullResult> pull(SyncEngine engine, String token, Set<String> types, Consumer<VersionVector> onVector) {
-		return Mono.defer(() -> {
-			Map<String, Integer> byType = new java.util.TreeMap<>();
-			int[] applied = new int[1];
-			return session(new Frame.Hello(V2, engine.origin(), token, engine.vector(), types, Frame.Hello.PULL),
-					(frame, out) -> {
-						switch (frame.type()) {
-							case WELCOME:
-								onVector.accept(((Frame.Welcome) frame).vector());
-								return Mono.empty();
-							case EVENTS:
-								List<Event> events = ((Frame.Events) frame).events();
-								if (types == null) {
-									events = PeerSession.withoutStubs(events);
-								}
-								for (Event e : events) {
-									if (!e.isStub()) {
-										byType.merge(e.type(), 1, Integer::sum);
-									}
-								}
-								return engine.apply(events).flatMap(r -> {
-									applied[0] += r.applied();
-									out.accept(new Frame.Ack(engine.vector()));
-									return Mono.<PullResult>empty();
-								});
-							case CAUGHT_UP:
-								VersionVector v = ((Frame.CaughtUp) frame).vector();
-								onVector.accept(v);
-								return Mono.just(new PullResult(Map.copyOf(byType), applied[0], v));
-							default:
-								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
-										frame.type() + " in a pull session", false));
-						}
+		return Mono.defer(() -> pullSession(engine, token, engine.vector(), types, onVector, (frame, tally) -> {
+			List<Event> events = types == null ? PeerSession.withoutStubs(frame) : frame;
+			for (Event e : events) {
+				if (!e.isStub()) {
+					tally.byType.merge(e.type(), 1, Integer::sum);
+				}
+			}
+			return engine.apply(events).map(r -> {
+				tally.count += r.applied();
+				return engine.vector();
+			});
+		}));
+	}
+
+	/** What a pull counted: events per type, and in all. */
+	private static final class Tally {
+		final Map<String, Integer> byType = new java.util.TreeMap<>();
+		int count;
+	}
+
+	/**
+	 * One pull session from a vector: each EVENTS frame goes to {@code onEvents}, whose vector is acknowledged
+	 * before the next frame is read; the result comes at CAUGHT_UP.
+	 */
+	private Mono<PullResult> pullSession(SyncEngine engine, String token, VersionVector from, Set<String> types,
+			Consumer<VersionVector> onVector, java.util.function.BiFunction<List<Event>, Tally, Mono<VersionVector>> onEvents) {
+		Tally tally = new Tally();
+		return session(new Frame.Hello(V2, engine.origin(), token, from, types, Frame.Hello.PULL), (frame, out) -> {
+			switch (frame.type()) {
+				case WELCOME:
+					onVector.accept(((Frame.Welcome) frame).vector());
+					return Mono.empty();
+				case EVENTS:
+					return onEvents.apply(((Frame.Events) frame).events(), tally).flatMap(ack -> {
+						out.accept(new Frame.Ack(ack));
+						return Mono.<PullResult>empty();
 					});
+				case CAUGHT_UP:
+					VersionVector v = ((Frame.CaughtUp) frame).vector();
+					onVector.accept(v);
+					return Mono.just(new PullResult(Map.copyOf(tally.byType), tally.count, v));
+				default:
+					return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+							frame.type() + " in a pull session", false));
+			}
+		});
+	}
+
+	/**
+	 * Pulls the upstream's whole log for this replica and puts what it sends with content in the place of the
+	 * blanks and stubs this replica holds at those addresses ({@link SyncEngine#fill}): how a client gets back
+	 * the content of a type it starts syncing, or a user's data after logging in again. The session asks from
+	 * an empty vector, so the upstream sends every event (those of types not in {@code types} as stubs, which
+	 * are not filled); events this replica lacks are left to {@link #pull}. Each frame is filled, a type at a
+	 * time, before the next is read.
+	 *
+	 * @param engine this replica
+	 * @param token the token to present, {@code null} for none
+	 * @param types entity types wanted, {@code null} for all
+	 * @param onVector called with the upstream's vector at the handshake and at the end of its catch-up
+	 * @return the result: {@code byType} and {@code applied} count the events filled; errors as {@link #push}
+	 */
+	public Mono<PullResult> refill(SyncEngine engine, String token, Set<String> types, Consumer<VersionVector> onVector) {
+		return Mono.defer(() -> {
+			// what this session received: acknowledging the local vector would make the upstream skip the rest
+			Map<String, Long> received = new HashMap<>();
+			return pullSession(engine, token, VersionVector.empty(), types, onVector, (frame, tally) -> {
+				Map<String, List<Event>> content = new java.util.TreeMap<>();
+				for (Event e : frame) {
+					received.merge(e.origin(), e.originSeq(), Math::max);
+					if (!e.isStub()) {
+						content.computeIfAbsent(e.type(), t -> new java.util.ArrayList<>()).add(e);
+					}
+				}
+				return Flux.fromIterable(content.entrySet())
+						.concatMap(t -> engine.fill(t.getValue()).doOnNext(n -> {
+							if (n > 0) {
+								tally.byType.merge(t.getKey(), n, Integer::sum);
+								tally.count += n;
+							}
+						}))
+						.then(Mono.fromSupplier(() -> VersionVector.of(received)));
+			});
 		});
 	}
 

@@ -101,10 +101,19 @@ class SyncClientIntegrationTest extends ClientTestBase {
 		assertEquals(List.of(new ClientSignal.PullComplete("todo", 60)), ofType(signals, ClientSignal.PullComplete.class));
 		assertNotNull(client.status().block(T).lastDownsync());
 
-		// types at runtime: adding notes pulls the new ones at once, removing todos stops their content
+		// types at runtime: adding notes pulls the new one at once and fills the 30 stubs held since the first pull
 		upstream.put("note", "fresh", "{\"new\":true}").block(T);
-		assertEquals(Map.of("note", 1), client.addType("note", true).block(T).byType());
+		long positionBefore = device.lastPosition();
+		PullReport added = client.addType("note", true).block(T);
+		assertEquals(Map.of("note", 31), added.byType(), "1 pulled, 30 filled");
+		assertEquals(31, added.applied());
+		assertEquals(new ClientSignal.PullComplete("note", 31), ofType(signals, ClientSignal.PullComplete.class).get(1));
 		assertEquals("{\"new\":true}", device.get("note", "fresh").block(T).json());
+		assertEquals(upstream.query("note").collectList().block(T), device.query("note").collectList().block(T),
+				"the old notes have their content now");
+		assertEquals(positionBefore + 1, device.lastPosition(), "filled events keep their places in the log");
+		assertEquals(List.of(), stubsOf(device, "note"));
+		assertEquals(0, client.addType("note", true).block(T).applied(), "nothing is left to pull or fill");
 		client.removeType("todo").block(T);
 		assertEquals(Set.of("note"), client.syncedTypes());
 		upstream.put("todo", "later", "{\"x\":1}").block(T);
@@ -112,6 +121,10 @@ class SyncClientIntegrationTest extends ClientTestBase {
 		assertEquals(Map.of("note", 1), client.downsync().block(T).byType());
 		assertNull(device.get("todo", "later").block(T), "a removed type arrives as a stub only");
 		assertEquals(upstream.vector(), device.vector());
+	}
+
+	private static List<Event> stubsOf(SyncEngine e, String type) {
+		return log(e).stream().filter(ev -> ev.type().equals(type) && ev.isStub()).toList();
 	}
 
 	@Test

@@ -63,6 +63,48 @@ class PeerUsersTest extends PeerTestBase {
 	}
 
 	@Test
+	void sessionsOpenedWithAUsersTokenReceiveOtherUsersEventsAsBlanksThatALaterFillCompletes() {
+		SyncEngine node = engine("node");
+		PeerServer server = server(node, PeerConfig.defaults().withUsers(USERS).withToken("shared"));
+		List<Event> written = mixedUsers(node, 24);
+		UpstreamCalls calls = new UpstreamCalls(PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()));
+		SyncEngine device = engine("device");
+
+		UpstreamCalls.PullResult pulled = calls.pull(device, "alice-token", null, v -> { }).block(T);
+
+		assertEquals(24, pulled.applied());
+		assertEquals(Map.of("todo", 18), pulled.byType(), "only alice's events come with content");
+		assertEquals(node.vector(), device.vector(), "blanks keep the vector gapless");
+		for (Event e : written) {
+			Event held = device.event("node", e.originSeq()).block(T);
+			assertEquals("bob".equals(e.userId()) ? e.blank() : e, held, "same address, same position");
+		}
+		assertEquals(List.of(), device.query("todo").filter(s -> "bob".equals(s.userId())).collectList().block(T));
+
+		// a symmetric session with alice's token: the live tail is filtered the same way
+		SyncEngine live = engine("live");
+		PeerConnector connector = new PeerConnector(live, PeerConfig.defaults().withToken("alice-token"),
+				new PeerAddress("127.0.0.1", server.port()), Backoff.defaults());
+		assertTrue(connector.syncOnce(T).block(T).ok());
+		node.write(WriteRequest.put("todo", "late", "{\"secret\":\"of bob\"}").withUserId("bob")).block(T);
+		node.write(WriteRequest.put("todo", "late-a", "{\"of\":\"alice\"}").withUserId("alice")).block(T);
+		assertTrue(connector.syncOnce(T).block(T).ok());
+		assertEquals(node.vector(), live.vector());
+		assertTrue(live.event("node", 25).block(T).isBlank());
+		assertNull(live.get("todo", "late").block(T));
+		assertEquals("{\"of\":\"alice\"}", live.get("todo", "late-a").block(T).json());
+
+		// bob's token fills in what alice's withheld: the device ends with the node's log, address for address
+		UpstreamCalls.PullResult filled = calls.refill(device, "bob-token", null, v -> { }).block(T);
+		assertEquals(Map.of("todo", 6), filled.byType());
+		assertEquals(6, filled.applied());
+		assertEquals(node.read(0, 100).filter(e -> e.originSeq() <= 24).collectList().block(T),
+				device.read(0, 100).collectList().block(T));
+		assertEquals(node.query("todo").filter(s -> !s.entityId().startsWith("late")).collectList().block(T),
+				device.query("todo").collectList().block(T));
+	}
+
+	@Test
 	void aRefusedDeleteDeletesNothing() {
 		SyncEngine node = engine("node");
 		PeerServer server = server(node, PeerConfig.defaults().withUsers(USERS));

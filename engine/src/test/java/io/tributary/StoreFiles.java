@@ -1,4 +1,4 @@
-package io.tributary.storage.h2;
+package io.tributary;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,9 +14,10 @@ import java.util.stream.Stream;
 import io.tributary.internal.Bytes;
 
 /**
- * Reads every byte of every file under a store's directory, to prove what is, and is not, in them.
+ * Reads every byte of every file under a store's directory, to prove what is, and is not, in them. Shared by
+ * the storage and transport tests through the engine's test jar.
  */
-final class StoreFiles {
+public final class StoreFiles {
 
 	private StoreFiles() {
 	}
@@ -29,7 +30,7 @@ final class StoreFiles {
 	 * @param markers the strings to look for
 	 * @return the markers found, each with the file it was found in
 	 */
-	static List<String> find(Path dir, Iterable<String> markers) {
+	public static List<String> find(Path dir, Iterable<String> markers) {
 		List<String> found = new ArrayList<>();
 		try (Stream<Path> files = Files.walk(dir)) {
 			for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
@@ -56,7 +57,7 @@ final class StoreFiles {
 	 * @param dir the directory
 	 * @return one line per file
 	 */
-	static List<String> list(Path dir) {
+	public static List<String> list(Path dir) {
 		try (Stream<Path> files = Files.walk(dir)) {
 			List<String> out = new ArrayList<>();
 			for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
