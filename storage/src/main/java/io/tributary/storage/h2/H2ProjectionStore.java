@@ -34,8 +34,8 @@ final class H2ProjectionStore implements ProjectionStore {
 	static final String CHECKPOINT = "projection.checkpoint";
 
 	/** Folds per chunk row, and a soft cap of a chunk's bytes. */
-	private static final int CHUNK_RECORDS = 4096;
-	private static final int CHUNK_BYTES = 4 * 1024 * 1024;
+	private static final int CHUNK_RECORDS = 1024;
+	private static final int CHUNK_BYTES = 256 * 1024;
 
 	private static final String INSERT_CHUNKS = "INSERT INTO tributary_projection (seq, chunk) "
 			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
