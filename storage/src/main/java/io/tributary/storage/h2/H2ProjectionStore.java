@@ -32,6 +32,12 @@ import reactor.core.publisher.Mono;
 final class H2ProjectionStore implements ProjectionStore {
 
 	static final String CHECKPOINT = "projection.checkpoint";
+	/** Meta key: the highest chunk sequence number a completed save covers; chunks above it are ignored. */
+	static final String HIGH = "projection.high_seq";
+	/** Meta key: the first chunk of the last full snapshot; chunks below it are obsolete and ignored. */
+	static final String LOW = "projection.low_seq";
+	/** Chunks per transaction when a full snapshot is written in pieces. */
+	static final int PIECE_CHUNKS = 4;
 
 	/** Folds per chunk row, and a soft cap of a chunk's bytes. */
 	private static final int CHUNK_RECORDS = 1024;
@@ -56,8 +62,12 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	@Override
 	public Flux<EntityRecord> entities() {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT chunk FROM tributary_projection ORDER BY seq")
-				.execute())
+		// chunks above the high-water mark belong to a snapshot that never completed, chunks below the low-water
+		// mark to one a full snapshot replaced and that were not removed yet
+		return executor.read(c -> Flux.from(c.createStatement("SELECT chunk FROM tributary_projection WHERE seq BETWEEN "
+				+ "COALESCE((SELECT CAST(val AS BIGINT) FROM tributary_meta WHERE name = '" + LOW + "'), 0) AND "
+				+ "COALESCE((SELECT CAST(val AS BIGINT) FROM tributary_meta WHERE name = '" + HIGH + "'), "
+				+ Long.MAX_VALUE + ") ORDER BY seq").execute())
 				.flatMap(r -> r.map((row, meta) -> row.get(0, byte[].class))))
 				.reduce(new LinkedHashMap<String, EntityRecord>(), (latest, chunk) -> {
 					for (EntityRecord record : decodeChunk(chunk)) {
@@ -70,36 +80,100 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	@Override
 	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll) {
-		return executor.inCheckpointTransaction(c -> {
-			Mono<Long> seqStart = nextSeq >= 0 ? Mono.just(nextSeq)
-					: H2Executor.scalar(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection");
-			return seqStart.flatMap(first -> {
-				List<byte[]> chunks = encodeChunks(entities);
-				Long[] seqs = new Long[chunks.size()];
-				for (int i = 0; i < seqs.length; i++) {
-					seqs[i] = first + i;
-				}
-				Mono<Long> insert = chunks.isEmpty() ? Mono.just(0L)
-						: Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][]))
-								.execute()).flatMap(Result::getRowsUpdated).reduce(0L, (a, b) -> a + b);
-				Mono<Long> compact = replaceAll
-						? H2Executor.update(c, "DELETE FROM tributary_projection WHERE seq < $1", first)
-						: Mono.just(0L);
-				Mono<Long> recordConflicts = Flux.fromIterable(conflicts)
-						.concatMap(conflict -> {
-							Statement s = c.createStatement(MERGE_CONFLICT)
-									.bind(0, conflict.incoming().id())
-									.bind(1, conflict.type())
-									.bind(2, conflict.incoming().position())
-									.bind(3, EventCodec.encodeConflict(conflict));
-							return Flux.from(s.execute()).flatMap(Result::getRowsUpdated);
-						})
-						.reduce(0L, (a, b) -> a + b);
-				return insert.then(compact).then(recordConflicts)
-						.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
-						.thenReturn(first + chunks.size());
-			});
-		}).doOnNext(next -> nextSeq = next).then();
+		return Mono.defer(() -> {
+			List<byte[]> chunks = encodeChunks(entities);
+			// a full snapshot goes in pieces, each its own short transaction, so that H2's store lock (which every
+			// commit of the event log needs too) is never held for the whole snapshot; the pieces stay invisible
+			// until the last transaction moves the high-water mark past them
+			int head = replaceAll ? Math.max(0, chunks.size() - PIECE_CHUNKS) : 0;
+			return firstSeq()
+					.flatMap(first -> writePieces(chunks.subList(0, head), first)
+							.then(executor.inCheckpointTransaction(c -> insertChunks(c, chunks.subList(head, chunks.size()),
+									first + head)
+									.then(recordConflicts(c, conflicts))
+									.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
+									.then(H2Storage.putMeta(c, HIGH, Long.toString(first + chunks.size() - 1)))
+									// a full snapshot makes everything below it obsolete at once: the low-water mark
+									// moves, and the rows below it are removed afterwards, a piece at a time
+									.then(replaceAll ? H2Storage.putMeta(c, LOW, Long.toString(first)) : Mono.just(0L))
+									.thenReturn(first + chunks.size())))
+							.flatMap(next -> (replaceAll ? removeBelow(first) : Mono.<Void>empty()).thenReturn(next)))
+					.doOnNext(next -> nextSeq = next)
+					// a failed save may have left pieces: the next one finds and removes them
+					.doOnError(e -> nextSeq = -1)
+					.then();
+		});
+	}
+
+	/**
+	 * Writes chunks in pieces of {@link #PIECE_CHUNKS}, each in its own transaction, above the high-water mark:
+	 * they count only once a later transaction moves the mark past them.
+	 *
+	 * @param chunks encoded chunks
+	 * @param first the sequence number of the first
+	 * @return completes when every piece is committed
+	 */
+	Mono<Void> writePieces(List<byte[]> chunks, long first) {
+		return Flux.range(0, (chunks.size() + PIECE_CHUNKS - 1) / PIECE_CHUNKS)
+				.concatMap(piece -> {
+					int from = piece * PIECE_CHUNKS;
+					List<byte[]> part = chunks.subList(from, Math.min(chunks.size(), from + PIECE_CHUNKS));
+					return executor.inCheckpointTransaction(c -> insertChunks(c, part, first + from));
+				})
+				.then();
+	}
+
+	/** Removes the chunks below a full snapshot, a few per transaction (reads no longer see them). */
+	private Mono<Void> removeBelow(long low) {
+		return executor.read(c -> Flux.from(c.createStatement("SELECT COALESCE(MIN(seq), $1) FROM tributary_projection")
+				.bind(0, low).execute())
+				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class))))
+				.next()
+				.flatMapMany(min -> Flux.range(0, (int) ((low - min + PIECE_CHUNKS - 1) / PIECE_CHUNKS))
+						.map(i -> min + (long) i * PIECE_CHUNKS))
+				.concatMap(from -> executor.inCheckpointTransaction(c -> H2Executor.update(c,
+						"DELETE FROM tributary_projection WHERE seq >= $1 AND seq < $2", from, Math.min(low, from + PIECE_CHUNKS))))
+				.then();
+	}
+
+	/**
+	 * The sequence number of the next chunk. After an open (or a failed save) the chunks above the high-water
+	 * mark are pieces of a snapshot that never completed: they are removed first.
+	 */
+	private Mono<Long> firstSeq() {
+		if (nextSeq >= 0) {
+			return Mono.just(nextSeq);
+		}
+		return executor.inCheckpointTransaction(c -> H2Storage.meta(c, HIGH)
+				.flatMap(high -> H2Executor.update(c, "DELETE FROM tributary_projection WHERE seq > $1",
+						Long.parseLong(high)))
+				.then(H2Executor.scalar(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection")));
+	}
+
+	private static Mono<Long> insertChunks(Connection c, List<byte[]> chunks, long first) {
+		if (chunks.isEmpty()) {
+			return Mono.just(0L);
+		}
+		Long[] seqs = new Long[chunks.size()];
+		for (int i = 0; i < seqs.length; i++) {
+			seqs[i] = first + i;
+		}
+		return Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][])).execute())
+				.flatMap(Result::getRowsUpdated)
+				.reduce(0L, Long::sum);
+	}
+
+	private static Mono<Long> recordConflicts(Connection c, List<Conflict> conflicts) {
+		return Flux.fromIterable(conflicts)
+				.concatMap(conflict -> {
+					Statement s = c.createStatement(MERGE_CONFLICT)
+							.bind(0, conflict.incoming().id())
+							.bind(1, conflict.type())
+							.bind(2, conflict.incoming().position())
+							.bind(3, EventCodec.encodeConflict(conflict));
+					return Flux.from(s.execute()).flatMap(Result::getRowsUpdated);
+				})
+				.reduce(0L, Long::sum);
 	}
 
 	/**
@@ -125,6 +199,8 @@ final class H2ProjectionStore implements ProjectionStore {
 				.doOnNext(n -> nextSeq = -1)
 				.then(conflicts)
 				.then(H2Storage.putMeta(c, CHECKPOINT, "0"))
+				.then(H2Storage.putMeta(c, HIGH, "0"))
+				.then(H2Storage.putMeta(c, LOW, "0"))
 				.then();
 	}
 

@@ -127,7 +127,7 @@ public final class H2Storage implements Storage {
 		return executor.read(c -> meta(c, name).flux()).next();
 	}
 
-	private static Mono<String> meta(Connection c, String name) {
+	static Mono<String> meta(Connection c, String name) {
 		return Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1").bind(0, name).execute())
 				.flatMap(r -> r.map((row, m) -> row.get(0, String.class)))
 				.next();
