@@ -138,13 +138,14 @@ final class MixedScenario {
 			VersionVector before = a.engine().vector();
 			long spanStart = System.nanoTime();
 			AtomicLong caughtUpAt = new AtomicLong();
+			// the recorder takes its starting counts before C dials: a short catch-up may be over within moments
+			Recorder recorder = Recorder.start(NAME, measuredEvents, writer::measuredAcked, err, List.of(a, b, c));
 			links.live(c);
 			watches.add(Flux.interval(Duration.ofMillis(5), JvmStats.MONITOR)
 					.filter(t -> c.engine().vector().covers(before))
 					.next()
 					.subscribe(t -> caughtUpAt.compareAndSet(0, System.nanoTime())));
 			consumer = new SlowConsumer(a.engine(), 0, options.consumerRate(), JvmStats.MONITOR);
-			Recorder recorder = Recorder.start(NAME, measuredEvents, writer::measuredAcked, err, List.of(a, b, c));
 			try {
 				writer.submitUntil(paced).block();
 			}
