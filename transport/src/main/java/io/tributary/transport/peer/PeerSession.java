@@ -1,7 +1,5 @@
 package io.tributary.transport.peer;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -317,9 +315,7 @@ final class PeerSession {
 			// without a shared token a peer is admitted only by a user's token, when any are configured
 			return config.users() == null || config.users().isEmpty();
 		}
-		byte[] expected = config.token().getBytes(StandardCharsets.UTF_8);
-		byte[] actual = offered == null ? new byte[0] : offered.getBytes(StandardCharsets.UTF_8);
-		return MessageDigest.isEqual(expected, actual);
+		return UserTokens.matches(config.token(), offered);
 	}
 
 	private void establish(Established e) {

@@ -77,14 +77,26 @@ public final class UserTokens {
 	 * @return the user, or {@code null} when no granted token matches
 	 */
 	public String userOf(String offered) {
-		byte[] actual = offered == null ? new byte[0] : offered.getBytes(StandardCharsets.UTF_8);
 		String found = null;
 		for (Map.Entry<String, String> e : userByToken.entrySet()) {
-			if (MessageDigest.isEqual(e.getKey().getBytes(StandardCharsets.UTF_8), actual) && offered != null) {
+			if (matches(e.getKey(), offered) && offered != null) {
 				found = e.getValue();
 			}
 		}
 		return found;
+	}
+
+	/**
+	 * Whether an offered token is the expected one, compared in constant time in the content: the time taken
+	 * does not tell how much of a guess was right. The one comparison of tokens for peers and the HTTP API.
+	 *
+	 * @param expected the configured token
+	 * @param offered what was presented, may be {@code null} (never matches a non-empty token)
+	 * @return true when they are equal
+	 */
+	public static boolean matches(String expected, String offered) {
+		byte[] actual = offered == null ? new byte[0] : offered.getBytes(StandardCharsets.UTF_8);
+		return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), actual);
 	}
 
 	@Override
