@@ -5,13 +5,14 @@ package io.tributary.storage.h2;
  */
 public enum Durability {
 	/**
-	 * A crash of the process ({@code kill -9}, an out-of-memory error): every commit is written to the
-	 * operating system before the write is acknowledged ({@code WRITE_DELAY=0}). The default.
+	 * A crash of the process ({@code kill -9}, an out-of-memory error): every append is written to the
+	 * write-ahead file (to the operating system) before its commit and acknowledgement. The default.
 	 */
 	PROCESS_CRASH,
 	/**
-	 * A crash of the machine or a power loss: after every commit the file is also synced to the device
-	 * ({@code CHECKPOINT SYNC}), at a cost measured in {@code docs/PERFORMANCE.md}.
+	 * A crash of the machine or a power loss: the write-ahead file is also synced to the device before every
+	 * commit, and H2's file before a write-ahead segment is deleted ({@code CHECKPOINT SYNC}), at a cost
+	 * measured in {@code docs/PERFORMANCE.md}.
 	 */
 	POWER_LOSS
 }

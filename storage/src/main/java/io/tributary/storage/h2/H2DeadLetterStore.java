@@ -31,7 +31,7 @@ final class H2DeadLetterStore implements DeadLetterStore {
 		Event e = letter.event();
 		String reason = letter.reason().length() > MAX_REASON ? letter.reason().substring(0, MAX_REASON) : letter.reason();
 		Object user = e.userId() == null ? new H2Executor.Null(String.class) : e.userId();
-		return executor.inCheckpointTransaction(c -> H2Executor.update(c, "MERGE INTO tributary_dead_letter "
+		return executor.inStoredCheckpointTransaction(c -> H2Executor.update(c, "MERGE INTO tributary_dead_letter "
 				+ "(origin, origin_seq, user_id, " + COLUMNS + ") KEY (origin, origin_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 				e.origin(), e.originSeq(), user, letter.code(), reason, letter.rejectedAt().toEpochMilli(), e.position(),
 				EventCodec.encode(e))).then();
@@ -54,7 +54,7 @@ final class H2DeadLetterStore implements DeadLetterStore {
 
 	@Override
 	public Mono<Boolean> delete(String origin, long originSeq) {
-		return executor.inCheckpointTransaction(c -> H2Executor.update(c,
+		return executor.inStoredCheckpointTransaction(c -> H2Executor.update(c,
 				"DELETE FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2", origin, originSeq))
 				.map(n -> n > 0);
 	}

@@ -63,7 +63,7 @@ final class H2EventStore implements EventStore {
 
 	@Override
 	public Mono<List<Event>> append(List<Event> events) {
-		return executor.inTransaction(c -> {
+		return executor.inLoggedTransaction(c -> {
 			Map<String, Long> next = new HashMap<>();
 			List<Event> accepted = new ArrayList<>(events.size());
 			for (Event e : events) {
@@ -81,43 +81,86 @@ final class H2EventStore implements EventStore {
 				return Mono.just(List.<Event>of());
 			}
 			long first = lastPosition + 1;
-			int n = accepted.size();
+			List<Event> stored = new ArrayList<>(accepted.size());
+			for (int i = 0; i < accepted.size(); i++) {
+				stored.add(accepted.get(i).withPosition(first + i));
+			}
+			Rows rows = Rows.of(stored);
+			return insert(c, rows).then(executor.log(rows.positions, rows.bodies)).thenReturn(stored);
+		}).doOnNext(this::advance);
+	}
+
+	/** Runs on the writer thread after a commit: the only writer of the vector and the last position. */
+	private void advance(List<Event> stored) {
+		if (!stored.isEmpty()) {
+			Map<String, Long> v = new HashMap<>(vector.entries());
+			for (Event e : stored) {
+				v.put(e.origin(), e.originSeq());
+			}
+			vector = VersionVector.of(v);
+			lastPosition = stored.get(stored.size() - 1).position();
+		}
+	}
+
+	/** Positioned events as the rows of one insert: positions, bodies, and a segment per origin. */
+	private record Rows(Long[] positions, byte[][] bodies, Map<String, long[]> segments) {
+
+		static Rows of(List<Event> stored) {
+			int n = stored.size();
 			Long[] positions = new Long[n];
 			byte[][] bodies = new byte[n][];
-			List<Event> stored = new ArrayList<>(n);
 			Map<String, long[]> segments = new LinkedHashMap<>();
 			for (int i = 0; i < n; i++) {
-				Event e = accepted.get(i);
-				long position = first + i;
-				positions[i] = position;
+				Event e = stored.get(i);
+				positions[i] = e.position();
 				bodies[i] = EventCodec.encode(e);
-				stored.add(e.withPosition(position));
 				long[] seg = segments.get(e.origin());
 				if (seg == null) {
-					segments.put(e.origin(), new long[] { e.originSeq(), e.originSeq(), position });
+					segments.put(e.origin(), new long[] { e.originSeq(), e.originSeq(), e.position() });
 				}
 				else {
 					seg[1] = e.originSeq();
 				}
 			}
-			Mono<Long> insert = Flux.from(c.createStatement(INSERT_EVENTS).bind(0, positions).bind(1, bodies).execute())
-					.flatMap(Result::getRowsUpdated).reduce(0L, (a, b) -> a + b);
-			Mono<Long> segs = Flux.fromIterable(segments.entrySet())
-					.<Long>concatMap(s -> H2Executor.update(c, INSERT_SEGMENT, s.getKey(), s.getValue()[0],
-							s.getValue()[1], s.getValue()[2]))
-					.reduce(0L, (a, b) -> a + b);
-			return insert.then(segs).thenReturn(stored);
-		}).doOnNext(stored -> {
-			// runs on the writer thread after the commit: the only writer of these fields
-			if (!stored.isEmpty()) {
-				Map<String, Long> v = new HashMap<>(vector.entries());
-				for (Event e : stored) {
-					v.put(e.origin(), e.originSeq());
-				}
-				vector = VersionVector.of(v);
-				lastPosition = stored.get(stored.size() - 1).position();
-			}
-		});
+			return new Rows(positions, bodies, segments);
+		}
+	}
+
+	private static Mono<Void> insert(Connection c, Rows rows) {
+		Mono<Long> insert = Flux.from(c.createStatement(INSERT_EVENTS).bind(0, rows.positions).bind(1, rows.bodies)
+				.execute())
+				.flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
+		Mono<Long> segs = Flux.fromIterable(rows.segments.entrySet())
+				.<Long>concatMap(s -> H2Executor.update(c, INSERT_SEGMENT, s.getKey(), s.getValue()[0],
+						s.getValue()[1], s.getValue()[2]))
+				.reduce(0L, Long::sum);
+		return insert.then(segs).then();
+	}
+
+	/**
+	 * Puts the events of the write-ahead log that H2 did not store before a crash back in place, in one
+	 * transaction that is stored before the open goes on; then the log's old segments are deleted. Runs
+	 * before {@link #load}.
+	 *
+	 * @param executor the executor
+	 * @return how many events were recovered (0 in memory)
+	 */
+	static Mono<Integer> recover(H2Executor executor) {
+		WriteAheadLog wal = executor.writeAheadLog();
+		if (wal == null) {
+			return Mono.just(0);
+		}
+		return executor.inTransaction(c -> H2Executor.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
+				.flatMap(last -> {
+					List<Event> lost = wal.recover(last);
+					return Flux.fromIterable(lost).buffer(H2_ARRAY_LIMIT)
+							.concatMap(chunk -> insert(c, Rows.of(chunk)))
+							.then(Mono.just(lost.size()));
+				}))
+				.doOnNext(n -> {
+					wal.delete(wal.closed());
+					executor.recovered();
+				});
 	}
 
 	@Override

@@ -16,6 +16,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.Logger;
+import reactor.util.Loggers;
 
 /**
  * The one place that owns H2 connections, threads and transactions.
@@ -50,21 +52,28 @@ final class H2Executor {
 		}
 	}
 
+	private static final Logger log = Loggers.getLogger(H2Executor.class);
+
 	private final Lane writer;
 	private final Lane checkpointer;
 	private final Lane reader;
 	private final boolean syncOnCommit;
 	private final H2ConnectionFactory factory;
-	private final boolean file;
+	/** The write-ahead log of a file database; null in memory. */
+	private final WriteAheadLog wal;
+	/** Where the current transaction's write-ahead record starts, or -1; writer thread only. */
+	private long walMark = -1;
+	/** Whether the log's old segments were put back in H2: until then, nothing may delete them. */
+	private volatile boolean recovered;
 
 	H2Executor(Lane writer, Lane checkpointer, Lane reader, boolean syncOnCommit, H2ConnectionFactory factory,
-			boolean file) {
+			WriteAheadLog wal) {
 		this.writer = writer;
 		this.checkpointer = checkpointer;
 		this.reader = reader;
 		this.syncOnCommit = syncOnCommit;
 		this.factory = factory;
-		this.file = file;
+		this.wal = wal;
 	}
 
 	/**
@@ -97,42 +106,147 @@ final class H2Executor {
 		}
 	}
 
+	/** The write-ahead log of a file database, or null in memory. */
+	WriteAheadLog writeAheadLog() {
+		return wal;
+	}
+
+	/** Marks the log's segments from before the open as put back in H2 (see {@link H2EventStore#recover}). */
+	void recovered() {
+		recovered = true;
+	}
+
 	/**
-	 * Runs work in one transaction on the writer thread: begin, work, commit (and sync when configured),
-	 * or rollback on error. The value is emitted only after the commit.
+	 * Runs work in one transaction on the writer thread: begin, work, commit, store (see {@link #store}), or
+	 * rollback on error. The value is emitted only after H2 has stored the commit in its file. For the rare
+	 * writes other than appends; appends use {@link #inLoggedTransaction}.
 	 *
 	 * @param work the work, given the writer connection; must emit exactly one value
 	 * @return the work's value, emitted on the writer thread after the commit
 	 */
 	<T> Mono<T> inTransaction(Function<Connection, Mono<T>> work) {
-		return inTransaction(writer, work);
+		return inTransaction(writer, work, true);
+	}
+
+	/**
+	 * Runs an append in one transaction on the writer thread. The work inserts the events and calls
+	 * {@link #log} with them: their record reaches the write-ahead log (the operating system, and the device
+	 * under {@link Durability#POWER_LOSS}) before the commit, and is taken back when the transaction fails.
+	 * H2 stores the commit on its own schedule.
+	 *
+	 * @param work the work, given the writer connection; must emit exactly one value
+	 * @return the work's value, emitted on the writer thread after the commit
+	 */
+	<T> Mono<T> inLoggedTransaction(Function<Connection, Mono<T>> work) {
+		return inTransaction(writer, work, false)
+				.doOnNext(value -> {
+					// between transactions on the writer thread: a closed segment holds committed events only
+					if (wal != null && wal.rotateIfFull()) {
+						releaseLog();
+					}
+				});
+	}
+
+	/**
+	 * Writes the events of the current logged transaction to the write-ahead log. Writer thread, inside
+	 * {@link #inLoggedTransaction}, after the events were inserted.
+	 *
+	 * @param positions the events' positions
+	 * @param bodies the events in the storage format
+	 * @return completes once written
+	 */
+	Mono<Void> log(Long[] positions, byte[][] bodies) {
+		return wal == null ? Mono.empty() : Mono.fromRunnable(() -> {
+			long mark = wal.write(positions, bodies);
+			if (walMark < 0) {
+				walMark = mark;
+			}
+		});
 	}
 
 	/**
 	 * Runs work in one transaction on the checkpoint thread, beside the event appends: projection
-	 * checkpoints touch other tables, so MVCC lets both commit without waiting for each other.
+	 * checkpoints touch other tables, so MVCC lets both commit without waiting for each other. The commit
+	 * is stored on H2's schedule: a projection checkpoint lost in a crash is rebuilt from the log.
 	 *
 	 * @param work the work, given the checkpoint connection; must emit exactly one value
 	 * @return the work's value, emitted after the commit
 	 */
 	<T> Mono<T> inCheckpointTransaction(Function<Connection, Mono<T>> work) {
-		return inTransaction(checkpointer, work);
+		return inTransaction(checkpointer, work, false);
 	}
 
-	private <T> Mono<T> inTransaction(Lane lane, Function<Connection, Mono<T>> work) {
+	/**
+	 * As {@link #inCheckpointTransaction}, for writes that must survive a crash once acknowledged (dead
+	 * letters): the value is emitted after H2 has stored the commit.
+	 *
+	 * @param work the work, given the checkpoint connection; must emit exactly one value
+	 * @return the work's value, emitted after the commit is stored
+	 */
+	<T> Mono<T> inStoredCheckpointTransaction(Function<Connection, Mono<T>> work) {
+		return inTransaction(checkpointer, work, true);
+	}
+
+	private <T> Mono<T> inTransaction(Lane lane, Function<Connection, Mono<T>> work, boolean stored) {
 		Connection c = lane.connection();
 		return Mono.defer(() -> Mono.from(c.beginTransaction())
 				.then(Mono.defer(() -> work.apply(c)))
 				.flatMap(value -> Mono.from(c.commitTransaction())
-						.then(syncOnCommit ? update(c, "CHECKPOINT SYNC") : Mono.empty())
+						.then(Mono.fromRunnable(() -> {
+							if (lane == writer) {
+								walMark = -1;
+							}
+						}))
+						.then(stored ? store(c) : Mono.empty())
 						.thenReturn(value))
 				.onErrorResume(error -> Mono.from(c.rollbackTransaction())
 						.onErrorResume(rollbackError -> {
 							error.addSuppressed(rollbackError);
 							return Mono.empty();
 						})
+						.then(Mono.fromRunnable(() -> {
+							if (lane == writer) {
+								takeBackLog();
+							}
+						}))
+						.onErrorResume(truncateError -> {
+							error.addSuppressed(truncateError);
+							return Mono.empty();
+						})
 						.then(Mono.error(error))))
 				.subscribeOn(lane.thread().scheduler());
+	}
+
+	/** After a failed transaction on the writer thread: its write-ahead record must not be replayed. */
+	private void takeBackLog() {
+		if (wal != null && walMark >= 0) {
+			long mark = walMark;
+			walMark = -1;
+			wal.truncate(mark);
+		}
+	}
+
+	/**
+	 * Has H2 write everything committed so far to its file ({@code CHECKPOINT}), and sync the file under
+	 * {@link Durability#POWER_LOSS} ({@code CHECKPOINT SYNC}). Nothing to do in memory.
+	 */
+	private Mono<Void> store(Connection c) {
+		return wal == null ? Mono.empty() : update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
+	}
+
+	/**
+	 * Deletes the closed write-ahead segments once H2 has stored what they hold: a {@code CHECKPOINT} on the
+	 * checkpoint thread, which stores every commit made before it, and these segments were closed after their
+	 * last commit. Runs in the background; a failure leaves the segments, which a later release or the next
+	 * open deletes.
+	 */
+	private void releaseLog() {
+		Mono.defer(() -> {
+			java.util.List<java.nio.file.Path> done = wal.closed();
+			return store(checkpointer.connection()).then(Mono.fromRunnable(() -> wal.delete(done)));
+		})
+				.subscribeOn(checkpointer.thread().scheduler())
+				.subscribe(null, e -> log.warn("write-ahead segments kept: H2 could not store them yet", e));
 	}
 
 	/**
@@ -205,15 +319,18 @@ final class H2Executor {
 	 * @return completes once the rewritten database is open again
 	 */
 	Mono<Void> rewrite() {
-		if (!file) {
+		if (wal == null) {
 			return Mono.empty();
 		}
 		return Mono.usingWhen(
 				Mono.fromCallable(() -> LaneHold.of(List.of(checkpointer, reader))),
-				hold -> update(writer.connection(), "SHUTDOWN COMPACT")
+				// the write-ahead log holds event bodies too: its segments go once the rewritten file holds them
+				hold -> Mono.fromRunnable(wal::rotate)
+						.then(update(writer.connection(), "SHUTDOWN COMPACT"))
 						.then(reconnect(writer))
 						.then(reconnect(checkpointer))
-						.then(reconnect(reader)),
+						.then(reconnect(reader))
+						.then(Mono.<Void>fromRunnable(() -> wal.delete(wal.closed()))),
 				hold -> Mono.fromRunnable(hold::release),
 				(hold, error) -> Mono.fromRunnable(hold::release),
 				hold -> Mono.fromRunnable(hold::release))
@@ -263,9 +380,21 @@ final class H2Executor {
 		}
 	}
 
+	/**
+	 * Closes the connections, which closes the database and stores everything in its file; then the
+	 * write-ahead log is no longer needed.
+	 */
 	Mono<Void> close() {
 		return Flux.just(reader, checkpointer, writer)
 				.concatMap(lane -> Mono.from(lane.connection().close()).subscribeOn(lane.thread().scheduler()))
+				.then(Mono.fromRunnable(() -> {
+					if (wal != null && recovered) {
+						wal.closeAndDelete();
+					}
+					else if (wal != null) {
+						wal.close();
+					}
+				}).subscribeOn(writer.thread().scheduler()))
 				.then(Mono.fromRunnable(() -> {
 					reader.thread().dispose();
 					checkpointer.thread().dispose();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
@@ -20,20 +21,25 @@ import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
 
 /**
  * Storage on embedded H2 through r2dbc-h2: a file database by default, in memory for tests.
  * <p>
- * The storage owns two threads and two held connections (see {@code docs/STORAGE.md}): all H2 work runs
- * there, never on the caller's thread. Every commit is written to the operating system before it is
- * acknowledged, so acknowledged writes survive {@code kill -9}; {@link Durability#POWER_LOSS} also syncs
- * to the device.
+ * The storage owns three threads, each with a held connection (see {@code docs/STORAGE.md}): all H2 work
+ * runs there, never on the caller's thread. Every append is written to a write-ahead file in the data
+ * directory (to the operating system) before it commits and is acknowledged, so acknowledged writes survive
+ * {@code kill -9}; {@link Durability#POWER_LOSS} also syncs that file to the device. H2 stores its pages on
+ * its own schedule, and the events it had not stored when the process died are put back at the next open.
  *
  * <pre>{@code
  * Storage storage = H2Storage.builder().directory(Path.of("data")).open().block();
  * }</pre>
  */
 public final class H2Storage implements Storage {
+
+	private static final Logger log = Loggers.getLogger(H2Storage.class);
 
 	/** The schema scripts in order; the version of a script is its index plus one. */
 	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql");
@@ -48,9 +54,11 @@ public final class H2Storage implements Storage {
 	private final String description;
 
 	private final String lockKey;
+	private final int recovered;
 
-	private H2Storage(H2Executor executor, H2EventStore events, String description, String lockKey) {
+	private H2Storage(H2Executor executor, H2EventStore events, String description, String lockKey, int recovered) {
 		this.lockKey = lockKey;
+		this.recovered = recovered;
 		this.executor = executor;
 		this.events = events;
 		this.projections = new H2ProjectionStore(executor);
@@ -65,6 +73,16 @@ public final class H2Storage implements Storage {
 	 */
 	public static Builder builder() {
 		return new Builder();
+	}
+
+	/**
+	 * How many events this open put back from the write-ahead log: events acknowledged before a crash that
+	 * H2 had not yet stored in its file. 0 after a clean close, and always in memory.
+	 *
+	 * @return the number of events
+	 */
+	public int recoveredAtOpen() {
+		return recovered;
 	}
 
 	@Override
@@ -198,6 +216,7 @@ public final class H2Storage implements Storage {
 		private Path directory = Path.of("data");
 		private String memoryName;
 		private Durability durability = Durability.PROCESS_CRASH;
+		private long segmentBytes = 64L << 20;
 
 		private Builder() {
 		}
@@ -237,6 +256,21 @@ public final class H2Storage implements Storage {
 		}
 
 		/**
+		 * The size past which a segment of the write-ahead log is closed; closed segments are deleted once H2
+		 * has stored their events. Default 64 MiB.
+		 *
+		 * @param bytes the size, at least 1
+		 * @return this builder
+		 */
+		public Builder writeAheadSegmentBytes(long bytes) {
+			if (bytes < 1) {
+				throw new IllegalArgumentException("write-ahead segment size must be at least 1 byte: " + bytes);
+			}
+			this.segmentBytes = bytes;
+			return this;
+		}
+
+		/**
 		 * Opens the database, creating or migrating its schema.
 		 *
 		 * @return the storage
@@ -261,8 +295,8 @@ public final class H2Storage implements Storage {
 					return Mono.error(new IllegalStateException("H2 database " + description
 							+ " is already open in this JVM; close the other storage first"));
 				}
-				// commits reach the operating system before they are acknowledged (H2's default delays them)
-				config.property("WRITE_DELAY", "0");
+				// H2 stores its pages on its own schedule (WRITE_DELAY, 500 ms by default): an acknowledged append is in
+				// the write-ahead log, and other writes ask for a store before they are acknowledged
 				// the owner closes the database, also from its own shutdown hook: H2's hook must not close it
 				// underneath (it would break in-flight writes of a node stopping on SIGTERM)
 				config.property("DB_CLOSE_ON_EXIT", "FALSE");
@@ -272,14 +306,25 @@ public final class H2Storage implements Storage {
 				H2Executor.H2Thread readThread = H2Executor.thread("tributary-h2-reader");
 				Mono<Void> mkdirs = name != null ? Mono.empty() : Mono.fromCallable(() -> Files.createDirectories(dir))
 						.subscribeOn(writeThread.scheduler()).then();
+				boolean power = mode == Durability.POWER_LOSS;
+				long walSegment = segmentBytes;
+				// the log is opened once H2 holds the directory's lock: a second process never gets this far
 				return mkdirs.then(lane(factory, writeThread))
 						.flatMap(w -> lane(factory, checkpointThread)
 								.flatMap(cp -> lane(factory, readThread)
-										.map(r -> new H2Executor(w, cp, r, mode == Durability.POWER_LOSS, factory,
-												name == null))))
+										.flatMap(r -> Mono.fromCallable(() -> Optional.ofNullable(
+												name != null ? null : WriteAheadLog.open(dir, walSegment, power)))
+												.subscribeOn(writeThread.scheduler())
+												.map(wal -> new H2Executor(w, cp, r, power, factory, wal.orElse(null))))))
 						.flatMap(executor -> migrate(executor)
-								.then(H2EventStore.load(executor))
-								.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey))
+								.then(H2EventStore.recover(executor))
+								.doOnNext(n -> {
+									if (n > 0) {
+										log.info("{}: {} events put back from the write-ahead log", description, n);
+									}
+								})
+								.flatMap(n -> H2EventStore.load(executor)
+										.map(events -> new H2Storage(executor, events, description + " " + mode, lockKey, n)))
 								.onErrorResume(e -> executor.close().then(Mono.error(e))))
 						.doOnError(e -> {
 							OPEN.remove(lockKey);

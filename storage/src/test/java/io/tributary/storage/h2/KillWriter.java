@@ -30,7 +30,8 @@ public final class KillWriter {
 		Random random = new Random(Long.parseLong(args[1]));
 		PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
 		SyncEngine engine = SyncEngine.builder()
-				.storage(H2Storage.builder().directory(dir).open().block())
+				// small write-ahead segments, so that kills land before, during and after their release too
+				.storage(H2Storage.builder().directory(dir).writeAheadSegmentBytes(32 * 1024).open().block())
 				.origin("kill-writer")
 				// frequent checkpoints, so that kills land before, during and after them
 				.checkpointInterval(java.time.Duration.ofMillis(200))
