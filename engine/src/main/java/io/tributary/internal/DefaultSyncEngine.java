@@ -384,7 +384,6 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	/** A peer's event must be what a local write could have produced. */
 	private void validateRemote(Event e) {
-		String what = "peer event " + e.origin() + "#" + e.originSeq() + ": ";
 		try {
 			requireName("origin", e.origin(), 255);
 			requireName("type", e.type(), WriteRequest.MAX_TYPE_LENGTH);
@@ -408,7 +407,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 			throw ex;
 		}
 		catch (ValidationException ex) {
-			throw new ValidationException(what + ex.getMessage(), ex);
+			// the prefix is built only on this path: validation runs for every event a peer sends
+			throw new ValidationException("peer event " + e.origin() + "#" + e.originSeq() + ": " + ex.getMessage(), ex);
 		}
 	}
 

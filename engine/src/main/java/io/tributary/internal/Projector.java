@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +41,8 @@ public final class Projector {
 
 	private final ProjectionPolicy policy;
 	private final Map<String, Map<String, EntityFold>> types = new ConcurrentHashMap<>();
-	private final Set<EntityFold> dirty = new LinkedHashSet<>();
+	/** Folds changed since the last snapshot, each once (its {@code dirty} flag says it is listed). */
+	private final List<EntityFold> dirty = new ArrayList<>();
 
 	/**
 	 * A projector with a policy.
@@ -72,8 +72,15 @@ public final class Projector {
 		if (e.isStub() || e.isBlank()) {
 			return new Outcome(null, null); // its content is not held here: it cannot change any state
 		}
-		EntityFold f = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>())
-				.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id));
+		// plain lookups first: computeIfAbsent costs more, and the entity is nearly always known
+		Map<String, EntityFold> m = types.get(e.type());
+		if (m == null) {
+			m = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>());
+		}
+		EntityFold f = m.get(e.entityId());
+		if (f == null) {
+			f = m.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id, policy));
+		}
 		Event before = f.head();
 		Conflict conflict = null;
 		boolean changed;
@@ -86,9 +93,9 @@ public final class Projector {
 			}
 			throw error;
 		}
-		dirty.add(f);
+		markDirty(f);
 		if (before != null && !Objects.equals(e.base(), before.id())) {
-			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), policy.strategy(e.type()));
+			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), f.strategy);
 		}
 		return new Outcome(changed ? new io.tributary.EntityChange(e, f.state) : null, conflict);
 	}
@@ -99,7 +106,7 @@ public final class Projector {
 	 * @param record the saved fold
 	 */
 	public void load(EntityRecord record) {
-		EntityFold f = new EntityFold(record.type(), record.entityId());
+		EntityFold f = new EntityFold(record.type(), record.entityId(), policy);
 		f.events.addAll(EventCodec.decodeList(record.fold()));
 		f.refold(policy);
 		if (f.state == null) {
@@ -137,9 +144,12 @@ public final class Projector {
 	public List<FoldSnapshot> snapshotDirty() {
 		List<FoldSnapshot> out = new ArrayList<>(dirty.size());
 		for (EntityFold f : dirty) {
-			out.add(f.snapshot());
+			if (f.dirty) {
+				f.dirty = false;
+				out.add(f.snapshot());
+			}
 		}
-		dirty.clear();
+		clearDirty();
 		return out;
 	}
 
@@ -155,7 +165,7 @@ public final class Projector {
 				out.add(f.snapshot());
 			}
 		}
-		dirty.clear();
+		clearDirty();
 		return out;
 	}
 
@@ -169,7 +179,7 @@ public final class Projector {
 			Map<String, EntityFold> m = types.get(r.type());
 			EntityFold f = m == null ? null : m.get(r.entityId());
 			if (f != null) {
-				dirty.add(f);
+				markDirty(f);
 			}
 		}
 	}
@@ -190,7 +200,7 @@ public final class Projector {
 				for (Event e : f.events) {
 					if (userId.equals(e.userId())) {
 						it.remove();
-						dirty.remove(f);
+						f.dirty = false;
 						removed.add(key(f.type, f.entityId));
 						break;
 					}
@@ -278,15 +288,34 @@ public final class Projector {
 		return new ArrayList<>(types.keySet());
 	}
 
+	private void markDirty(EntityFold f) {
+		if (!f.dirty) {
+			f.dirty = true;
+			dirty.add(f);
+		}
+	}
+
+	private void clearDirty() {
+		for (EntityFold f : dirty) {
+			f.dirty = false;
+		}
+		dirty.clear();
+	}
+
 	private static final class EntityFold {
 		final String type;
 		final String entityId;
+		/** The type's strategy, looked up once: the policy does not change while the projector lives. */
+		final ConflictStrategy strategy;
 		final List<Event> events = new ArrayList<>(1);
 		volatile EntityState state;
+		/** Listed in the projector's dirty list; touched on the folding thread only. */
+		boolean dirty;
 
-		EntityFold(String type, String entityId) {
+		EntityFold(String type, String entityId, ProjectionPolicy policy) {
 			this.type = type;
 			this.entityId = entityId;
+			this.strategy = policy.strategy(type);
 		}
 
 		Event head() {
@@ -300,7 +329,6 @@ public final class Projector {
 
 		/** Adds an event; returns whether the state changed. */
 		boolean add(Event e, ProjectionPolicy policy) {
-			ConflictStrategy strategy = policy.strategy(type);
 			Comparator<Event> order = order(strategy, policy);
 			boolean custom = strategy == ConflictStrategy.CUSTOM;
 			int idx = Collections.binarySearch(events, e, order);
@@ -334,7 +362,6 @@ public final class Projector {
 
 		/** Folds every held event again; events whose CUSTOM fold throws are left out. Returns those. */
 		List<Event> refold(ProjectionPolicy policy) {
-			ConflictStrategy strategy = policy.strategy(type);
 			events.sort(order(strategy, policy));
 			List<Event> failed = new ArrayList<>(0);
 			byte[] doc = null;
