@@ -54,6 +54,14 @@ final class H2Executor {
 
 	private static final Logger log = Loggers.getLogger(H2Executor.class);
 
+	/**
+	 * Appended bytes after which H2 is asked to store (see {@link #storeInBackground}). H2 on its own stores
+	 * every {@code WRITE_DELAY} or once ~19 MiB of changes are pending; under bulk appends that makes chunks
+	 * larger than the 4 MiB write buffer H2 keeps for reuse, so every store allocated (and G1 had to collect)
+	 * buffers of many megabytes. Stores every 2 MiB of events keep chunks small.
+	 */
+	static final long STORE_BYTES = 2L << 20;
+
 	private final Lane writer;
 	private final Lane checkpointer;
 	private final Lane reader;
@@ -141,8 +149,15 @@ final class H2Executor {
 		return inTransaction(writer, work, false)
 				.doOnNext(value -> {
 					// between transactions on the writer thread: a closed segment holds committed events only
-					if (wal != null && wal.rotateIfFull()) {
+					if (wal == null) {
+						return;
+					}
+					if (wal.rotateIfFull()) {
 						releaseLog();
+					}
+					else if (wal.sinceStore() >= STORE_BYTES && storing.compareAndSet(false, true)) {
+						wal.stored();
+						storeInBackground();
 					}
 				});
 	}
@@ -232,6 +247,20 @@ final class H2Executor {
 	 */
 	private Mono<Void> store(Connection c) {
 		return wal == null ? Mono.empty() : update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
+	}
+
+	/** Whether a store asked for by {@link #storeInBackground} has not finished yet. */
+	private final java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
+
+	/**
+	 * Has H2 store what was committed so far, on the checkpoint thread, beside the appends. Only one at a time;
+	 * a failure is logged (H2 stores later on its own, and the write-ahead log still holds the events).
+	 */
+	private void storeInBackground() {
+		Mono.defer(() -> store(checkpointer.connection()))
+				.doFinally(signal -> storing.set(false))
+				.subscribeOn(checkpointer.thread().scheduler())
+				.subscribe(null, e -> log.warn("H2 could not store its pending changes yet", e));
 	}
 
 	/**

@@ -87,6 +87,20 @@ class WriteAheadLogTest {
 	}
 
 	@Test
+	void aRecordLargerThanTheWriteBufferComesBackWhole() throws IOException {
+		WriteAheadLog wal = reopen();
+		write(wal, 1, 4000); // about 480 KiB: written through the 256 KiB buffer in pieces
+		write(wal, 4001, 4001);
+		wal.close();
+		assertTrue(Files.size(WriteAheadLog.files(dir).get(0)) > 256 * 1024);
+		List<Event> all = reopen().recover(0);
+		assertEquals(4001, all.size());
+		for (int i = 0; i < all.size(); i++) {
+			assertEquals(event(i + 1), all.get(i));
+		}
+	}
+
+	@Test
 	void aRecordCutShortEndsItsSegmentAndTheNextSegmentGoesOn() throws IOException {
 		WriteAheadLog wal = reopen();
 		write(wal, 1, 2);
