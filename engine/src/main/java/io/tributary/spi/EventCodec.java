@@ -35,9 +35,26 @@ public final class EventCodec {
 	 * @return the bytes
 	 */
 	public static byte[] encode(Event e) {
-		Writer w = new Writer(96 + (e.payload() == null ? 0 : e.payload().length));
+		// the exact size: one array, never grown or copied (every stored event passes here)
+		Writer w = new Writer(size(e));
 		write(w, e);
 		return w.toByteArray();
+	}
+
+	/** The encoded size of an event. */
+	private static int size(Event e) {
+		int n = 1 + 16 + 4 + Writer.utf8Length(e.origin()) + 8 + 8 + 4 + Writer.utf8Length(e.type()) + 4
+				+ Writer.utf8Length(e.entityId()) + 1 + 1 + 4;
+		if (e.base() != null) {
+			n += 16;
+		}
+		if (e.userId() != null) {
+			n += 4 + Writer.utf8Length(e.userId());
+		}
+		if (e.payload() != null) {
+			n += 4 + e.payload().length;
+		}
+		return n;
 	}
 
 	/**
@@ -216,10 +233,68 @@ public final class EventCodec {
 			pos += b.length;
 		}
 
+		/**
+		 * Writes a length and the UTF-8 bytes of a string, encoded in place: the same bytes as
+		 * {@code s.getBytes(UTF_8)} (a lone surrogate becomes {@code '?'}), without a temporary array.
+		 */
 		void writeString(String s) {
-			byte[] b = s.getBytes(StandardCharsets.UTF_8);
-			writeInt(b.length);
-			writeBytes(b);
+			int length = utf8Length(s);
+			writeInt(length);
+			ensure(length);
+			int n = s.length();
+			for (int i = 0; i < n; i++) {
+				char c = s.charAt(i);
+				if (c < 0x80) {
+					buf[pos++] = (byte) c;
+				}
+				else if (c < 0x800) {
+					buf[pos++] = (byte) (0xC0 | c >> 6);
+					buf[pos++] = (byte) (0x80 | c & 0x3F);
+				}
+				else if (Character.isSurrogate(c)) {
+					if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+						int cp = Character.toCodePoint(c, s.charAt(++i));
+						buf[pos++] = (byte) (0xF0 | cp >> 18);
+						buf[pos++] = (byte) (0x80 | cp >> 12 & 0x3F);
+						buf[pos++] = (byte) (0x80 | cp >> 6 & 0x3F);
+						buf[pos++] = (byte) (0x80 | cp & 0x3F);
+					}
+					else {
+						buf[pos++] = '?';
+					}
+				}
+				else {
+					buf[pos++] = (byte) (0xE0 | c >> 12);
+					buf[pos++] = (byte) (0x80 | c >> 6 & 0x3F);
+					buf[pos++] = (byte) (0x80 | c & 0x3F);
+				}
+			}
+		}
+
+		/** The length of {@code s.getBytes(UTF_8)}, counted without encoding. */
+		static int utf8Length(String s) {
+			int n = s.length();
+			int length = n;
+			for (int i = 0; i < n; i++) {
+				char c = s.charAt(i);
+				if (c < 0x80) {
+					continue;
+				}
+				if (c < 0x800) {
+					length += 1;
+				}
+				else if (Character.isSurrogate(c)) {
+					if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+						length += 2; // two chars, four bytes
+						i++;
+					}
+					// a lone surrogate: one '?'
+				}
+				else {
+					length += 2;
+				}
+			}
+			return length;
 		}
 
 		byte[] toByteArray() {

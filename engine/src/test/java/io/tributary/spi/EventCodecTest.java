@@ -41,6 +41,75 @@ class EventCodecTest {
 		return new Event(Uuid7.create(T0), "o", 1, Hlc.pack(T0, 0), "t", "e", Op.DELETE, null, null, null, 0, 0);
 	}
 
+	/** The format written field by field with {@code String.getBytes}: what {@link EventCodec#encode} must equal. */
+	private static byte[] reference(Event e) {
+		java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+		try {
+			out.writeByte(1);
+			out.writeLong(e.id().getMostSignificantBits());
+			out.writeLong(e.id().getLeastSignificantBits());
+			string(out, e.origin());
+			out.writeLong(e.originSeq());
+			out.writeLong(e.hlc());
+			string(out, e.type());
+			string(out, e.entityId());
+			out.writeByte(e.op().code());
+			out.writeByte((e.base() != null ? 1 : 0) | (e.userId() != null ? 2 : 0) | (e.payload() != null ? 4 : 0));
+			if (e.base() != null) {
+				out.writeLong(e.base().getMostSignificantBits());
+				out.writeLong(e.base().getLeastSignificantBits());
+			}
+			if (e.userId() != null) {
+				string(out, e.userId());
+			}
+			out.writeInt(e.schemaVersion());
+			if (e.payload() != null) {
+				out.writeInt(e.payload().length);
+				out.write(e.payload());
+			}
+		}
+		catch (java.io.IOException impossible) {
+			throw new java.io.UncheckedIOException(impossible);
+		}
+		return bytes.toByteArray();
+	}
+
+	private static void string(java.io.DataOutputStream out, String s) throws java.io.IOException {
+		byte[] b = s.getBytes(StandardCharsets.UTF_8);
+		out.writeInt(b.length);
+		out.write(b);
+	}
+
+	@Test
+	void stringsAreEncodedExactlyAsTheirUtf8BytesLoneSurrogatesIncluded() {
+		Event full = full();
+		assertArrayEquals(reference(full), EventCodec.encode(full));
+		Event minimal = minimal();
+		assertArrayEquals(reference(minimal), EventCodec.encode(minimal));
+		Random random = new Random(20261122);
+		// ASCII, two- and three-byte characters, surrogate pairs, and lone or reversed surrogates
+		char[] alphabet = { 'a', 'Z', '0', '\u0000', '\u007F', '\u0080', '\u00E9', '\u07FF', '\u0800', '\u05E9',
+				'\uFFFF', '\uD83D', '\uDC4D', '\uDBFF', '\uDC00' };
+		for (int round = 0; round < 2_000; round++) {
+			String[] texts = new String[4];
+			for (int t = 0; t < texts.length; t++) {
+				StringBuilder b = new StringBuilder();
+				int length = 1 + random.nextInt(12);
+				for (int i = 0; i < length; i++) {
+					b.append(alphabet[random.nextInt(alphabet.length)]);
+				}
+				texts[t] = b.toString();
+			}
+			Event e = new Event(Uuid7.create(T0 + round), texts[0], round + 1, Hlc.pack(T0, 0), texts[1], texts[2],
+					Op.PUT, "{}".getBytes(StandardCharsets.UTF_8), null, texts[3], 1, 0);
+			byte[] encoded = EventCodec.encode(e);
+			assertArrayEquals(reference(e), encoded, "strings " + Arrays.toString(texts));
+			Event back = EventCodec.decode(encoded, 5);
+			assertEquals(new String(texts[2].getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8), back.entityId());
+		}
+	}
+
 	@Test
 	void eventWithEveryOptionalFieldRoundTrips() {
 		Event e = full();
