@@ -147,15 +147,21 @@ final class H2Executor {
 	 */
 	<T> Mono<T> inLoggedTransaction(Function<Connection, Mono<T>> work) {
 		return inTransaction(writer, work, false)
+				// both run on the writer thread, after the commit or after the rollback
+				.onErrorMap(error -> {
+					try {
+						takeBackLog();
+					}
+					catch (RuntimeException truncateError) {
+						error.addSuppressed(truncateError);
+					}
+					return error;
+				})
 				.doOnNext(value -> {
-					// between transactions on the writer thread: a closed segment holds committed events only
-					if (wal == null) {
-						return;
-					}
-					if (wal.rotateIfFull()) {
-						releaseLog();
-					}
-					else if (wal.sinceStore() >= STORE_BYTES && storing.compareAndSet(false, true)) {
+					walMark = -1;
+					// between transactions: a closed segment holds committed events only
+					if (wal != null && (wal.rotateIfFull() || wal.sinceStore() >= STORE_BYTES)
+							&& storing.compareAndSet(false, true)) {
 						wal.stored();
 						storeInBackground();
 					}
@@ -207,25 +213,11 @@ final class H2Executor {
 		return Mono.defer(() -> Mono.from(c.beginTransaction())
 				.then(Mono.defer(() -> work.apply(c)))
 				.flatMap(value -> Mono.from(c.commitTransaction())
-						.then(Mono.fromRunnable(() -> {
-							if (lane == writer) {
-								walMark = -1;
-							}
-						}))
 						.then(stored ? store(c) : Mono.empty())
 						.thenReturn(value))
 				.onErrorResume(error -> Mono.from(c.rollbackTransaction())
 						.onErrorResume(rollbackError -> {
 							error.addSuppressed(rollbackError);
-							return Mono.empty();
-						})
-						.then(Mono.fromRunnable(() -> {
-							if (lane == writer) {
-								takeBackLog();
-							}
-						}))
-						.onErrorResume(truncateError -> {
-							error.addSuppressed(truncateError);
 							return Mono.empty();
 						})
 						.then(Mono.error(error))))
@@ -253,29 +245,19 @@ final class H2Executor {
 	private final java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
 
 	/**
-	 * Has H2 store what was committed so far, on the checkpoint thread, beside the appends. Only one at a time;
-	 * a failure is logged (H2 stores later on its own, and the write-ahead log still holds the events).
+	 * Has H2 store what was committed so far ({@code CHECKPOINT} on the checkpoint thread, beside the appends),
+	 * then deletes the write-ahead segments that were closed when it began: they were closed after their last
+	 * commit, so H2 now holds what they hold. One at a time; a failure leaves the segments (a later store or
+	 * the next open deletes them) and is logged, and H2 still stores on its own.
 	 */
 	private void storeInBackground() {
-		Mono.defer(() -> store(checkpointer.connection()))
-				.doFinally(signal -> storing.set(false))
-				.subscribeOn(checkpointer.thread().scheduler())
-				.subscribe(null, e -> log.warn("H2 could not store its pending changes yet", e));
-	}
-
-	/**
-	 * Deletes the closed write-ahead segments once H2 has stored what they hold: a {@code CHECKPOINT} on the
-	 * checkpoint thread, which stores every commit made before it, and these segments were closed after their
-	 * last commit. Runs in the background; a failure leaves the segments, which a later release or the next
-	 * open deletes.
-	 */
-	private void releaseLog() {
 		Mono.defer(() -> {
 			java.util.List<java.nio.file.Path> done = wal.closed();
 			return store(checkpointer.connection()).then(Mono.fromRunnable(() -> wal.delete(done)));
 		})
+				.doFinally(signal -> storing.set(false))
 				.subscribeOn(checkpointer.thread().scheduler())
-				.subscribe(null, e -> log.warn("write-ahead segments kept: H2 could not store them yet", e));
+				.subscribe(null, e -> log.warn("H2 could not store its pending changes yet", e));
 	}
 
 	/**
