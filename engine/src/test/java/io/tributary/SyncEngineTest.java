@@ -458,6 +458,38 @@ class SyncEngineTest {
 		assertEquals(1, await(reopened.put("doc", "ok", "{}")).position(), "the replica still opens and writes");
 	}
 
+	static Stream<Arguments> invalidCheckedPeerEvents() {
+		// everything but the payload's JSON form, which a caller of applyChecked has checked
+		return invalidPeerEvents().filter(a -> !String.valueOf(a.get()[1]).contains("JSON"));
+	}
+
+	@ParameterizedTest
+	@MethodSource("invalidCheckedPeerEvents")
+	void applyCheckedMakesEveryOtherCheck(Event bad, String reason) {
+		SyncEngine engine = opened(builder(new InMemoryStorage()).maxPayloadBytes(256));
+
+		engine.applyChecked(List.of(put("other", 1, T0, "z", "{}"), bad)).as(StepVerifier::create)
+				.expectErrorSatisfies(e -> {
+					assertInstanceOf(ValidationException.class, e);
+					assertTrue(e.getMessage().contains(reason), e.getMessage());
+				})
+				.verify(TIMEOUT);
+		assertEquals(VersionVector.empty(), engine.vector(), "nothing of the batch is stored");
+	}
+
+	@Test
+	void applyCheckedStoresAndProjectsWhatApplyWould() {
+		SyncEngine checked = opened(builder(new InMemoryStorage()));
+		SyncEngine plain = opened(builder(new InMemoryStorage()));
+		List<Event> batch = List.of(put("peer", 1, T0, "x", "{\"a\":1}"), put("peer", 2, T0 + 1, "y", "{\"b\":[1,{}]}"),
+				put("other", 1, T0 + 2, "x", "{\"a\":2}"));
+
+		assertEquals(await(plain.apply(batch)), await(checked.applyChecked(batch)));
+		assertEquals(plain.vector(), checked.vector());
+		assertEquals(await(plain.query("doc").collectList()), await(checked.query("doc").collectList()));
+		assertEquals(2, await(checked.query("doc").collectList()).size());
+	}
+
 	@Test
 	void throwingCustomFoldIsSignalledAndTheWriteStaysCommitted() {
 		CustomResolver fragile = (current, event, payload) -> {

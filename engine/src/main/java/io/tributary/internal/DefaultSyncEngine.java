@@ -383,7 +383,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	/** A peer's event must be what a local write could have produced. */
-	private void validateRemote(Event e) {
+	private void validateRemote(Event e, boolean payloadChecked) {
 		try {
 			requireName("origin", e.origin(), 255);
 			requireName("type", e.type(), WriteRequest.MAX_TYPE_LENGTH);
@@ -397,7 +397,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 			else if (e.payload() != null) {
 				// a PUT or PATCH without payload is a stub from a partial replica: stored, never projected
 				requireSize(e.type(), e.entityId(), e.payload());
-				Json.requireObject(e.payload());
+				if (!payloadChecked) {
+					Json.requireObject(e.payload());
+				}
 			}
 			if (Event.BLANK_TYPE.equals(e.type()) && !Rls.wellFormedBlank(e)) {
 				throw new ValidationException("a blank carries no entity, owner or payload");
@@ -456,11 +458,19 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	@Override
 	public Mono<ApplyResult> apply(List<Event> events) {
-		return Mono.defer(() -> apply(events, currentUser));
+		return Mono.defer(() -> apply(events, currentUser, false));
 	}
 
-	/** Peer events admitted for a user (others become blanks), or for anyone when the user is null. */
-	Mono<ApplyResult> apply(List<Event> events, String user) {
+	@Override
+	public Mono<ApplyResult> applyChecked(List<Event> events) {
+		return Mono.defer(() -> apply(events, currentUser, true));
+	}
+
+	/**
+	 * Peer events admitted for a user (others become blanks), or for anyone when the user is null; with
+	 * {@code payloadsChecked}, payloads are not parsed again (see {@link SyncEngine#applyChecked(List)}).
+	 */
+	Mono<ApplyResult> apply(List<Event> events, String user, boolean payloadsChecked) {
 		return Mono.defer(() -> {
 			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
 			if (copy.isEmpty()) {
@@ -468,7 +478,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			}
 			try {
 				for (Event e : copy) {
-					validateRemote(e);
+					validateRemote(e, payloadsChecked);
 				}
 			}
 			catch (ValidationException e) {
@@ -709,7 +719,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
 			List<Event> candidates = new ArrayList<>();
 			for (Event e : copy) {
-				validateRemote(e);
+				validateRemote(e, false);
 				if (!e.isStub() && Rls.admits(user, e) && committedVector.covers(e.origin(), e.originSeq())) {
 					candidates.add(redact(e));
 				}

@@ -44,7 +44,7 @@ final class UserScopedView implements UserView {
 
 	@Override
 	public Mono<SyncEngine.ApplyResult> apply(List<Event> events) {
-		return engine.apply(events, user);
+		return engine.apply(events, user, false);
 	}
 
 	@Override

@@ -241,6 +241,19 @@ public abstract class StorageContract {
 		assertEquals(stored.subList(5, 6), storage.events().read(5, 1).collectList().block(TIMEOUT));
 	}
 
+	/** Reads of more events than a store fetches at a time (H2: 4,096) go on where each fetch ended. */
+	@Test
+	void longReadsGoOnAcrossFetches() {
+		List<Event> stored = append(interleaved(4_000));
+		assertEquals(10_000, stored.size());
+
+		assertEquals(stored.subList(0, 9_000), storage.events().read(0, 9_000).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(4_095, 10_000), storage.events().read(4_095, 50_000).collectList().block(TIMEOUT));
+		assertEquals(stored.subList(4_096, 8_193), storage.events().read(4_096, 4_097).collectList().block(TIMEOUT));
+		assertEquals(stored, readAll());
+		assertEquals(List.of(), storage.events().read(10_000, 5_000).collectList().block(TIMEOUT));
+	}
+
 	@Test
 	void readLackingReturnsExactlyTheEventsNotCovered() {
 		List<Event> stored = append(interleaved(6));

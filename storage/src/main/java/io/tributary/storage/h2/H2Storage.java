@@ -44,6 +44,19 @@ public final class H2Storage implements Storage {
 	/** The schema scripts in order; the version of a script is its index plus one. */
 	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql");
 
+	/** The system property of H2's cache of small values. */
+	static final String OBJECT_CACHE = "h2.objectCache";
+
+	static {
+		// H2 looks every small value it makes up in a cache of recent ones, by hashing its bytes: every event body
+		// appended and read was hashed for that (a few per cent of the writer's and the reader's time), for no
+		// gain, since bodies do not repeat. H2 reads the property once, when it loads; a value the application
+		// set first is kept.
+		if (System.getProperty(OBJECT_CACHE) == null) {
+			System.setProperty(OBJECT_CACHE, "false");
+		}
+	}
+
 	/** Database files open in this JVM: a second storage on one file would corrupt positions. */
 	private static final java.util.Set<String> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 

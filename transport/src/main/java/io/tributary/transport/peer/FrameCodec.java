@@ -20,11 +20,14 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.tributary.Event;
 import io.tributary.Op;
 import io.tributary.VersionVector;
+import io.tributary.internal.Json;
 
 /**
  * Encodes and decodes peer-protocol frames. Wire form: a 4-byte big-endian length (of what follows), a
  * type byte, then a UTF-8 JSON body. Event payloads travel as embedded JSON objects and are sliced back
- * out byte for byte, so a replica stores exactly the bytes the writer stored. Stateless, thread-safe.
+ * out byte for byte, so a replica stores exactly the bytes the writer stored. Slicing a payload out checks it to
+ * be one JSON object within the engine's limits (nesting, number length), so it is not parsed a second time
+ * ({@link io.tributary.SyncEngine#applyChecked(List)}). Stateless, thread-safe.
  */
 public final class FrameCodec {
 
@@ -44,7 +47,9 @@ public final class FrameCodec {
 		this.json = JsonFactory.builder()
 				.streamReadConstraints(StreamReadConstraints.builder()
 						.maxDocumentLength(maxFrameBytes)
-						.maxNestingDepth(64)
+						// a payload sits three levels down (frame, events, event): what passes here passes the engine's
+						// own payload check, which is why sessions apply with SyncEngine.applyChecked
+						.maxNestingDepth(Json.MAX_NESTING)
 						.maxStringLength(maxFrameBytes)
 						.maxNumberLength(100)
 						.build())

@@ -222,7 +222,7 @@ final class PeerSession {
 				List<Frame.Rejection> rejections = new ArrayList<>();
 				Mono<SyncEngine.ApplyResult> applied = peer.version() >= 2
 						? Rejections.applyScreened(engine, events, peer.user(), rejections)
-						: engine.apply(events);
+						: engine.applyChecked(events);
 				return applied.doOnNext(r -> {
 					link.received(r.applied());
 					if (!rejections.isEmpty()) {

@@ -49,12 +49,13 @@ final class Rejections {
 
 	private static Mono<SyncEngine.ApplyResult> applyValid(SyncEngine engine, List<Event> events,
 			List<Frame.Rejection> rejections) {
-		return engine.apply(events).onErrorResume(ValidationException.class, ex -> {
+		// the frame decoder checked every payload (FrameCodec): the engine does not parse them again
+		return engine.applyChecked(events).onErrorResume(ValidationException.class, ex -> {
 			if (events.size() == 1) {
 				Event e = events.get(0);
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
 						ex.getMessage()));
-				return engine.apply(List.of(e.blank()));
+				return engine.applyChecked(List.of(e.blank()));
 			}
 			int mid = events.size() / 2;
 			return applyValid(engine, events.subList(0, mid), rejections)

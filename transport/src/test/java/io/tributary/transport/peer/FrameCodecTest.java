@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.tributary.Event;
 import io.tributary.Op;
 import io.tributary.VersionVector;
+import io.tributary.internal.Json;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,6 +88,43 @@ class FrameCodecTest {
 			PeerProtocolException e = assertThrows(PeerProtocolException.class, () -> codec.decode(frame),
 					new String(frame, StandardCharsets.UTF_8));
 			assertEquals(ErrorCode.BAD_FRAME, e.code());
+		}
+	}
+
+	/** What the decoder lets through, the engine's own payload check would let through: see SyncEngine.applyChecked. */
+	@Test
+	void payloadsTheDecoderPassesPassTheEnginesCheck() {
+		int deepestPassed = 0;
+		for (int depth = 1; depth <= Json.MAX_NESTING + 4; depth++) {
+			String payload = "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+			if (decodesWithPayload(payload)) {
+				deepestPassed = depth;
+				byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+				Json.requireObject(bytes); // throws when the engine would refuse it
+			}
+		}
+		assertEquals(Json.MAX_NESTING - 3, deepestPassed, "the frame, its events array and the event are three levels");
+		for (int digits : new int[] { 99, 100, 101, 1000, 1001 }) {
+			String payload = "{\"n\":" + "7".repeat(digits) + "}";
+			boolean passed = decodesWithPayload(payload);
+			assertEquals(digits <= 100, passed, digits + " digits");
+			if (passed) {
+				Json.requireObject(payload.getBytes(StandardCharsets.UTF_8));
+			}
+		}
+	}
+
+	private boolean decodesWithPayload(String payload) {
+		byte[] frame = bytes(3, "{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":1,\"hlc\":1,"
+				+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"PUT\",\"payload\":" + payload + "}]}");
+		try {
+			Frame.Events events = (Frame.Events) codec.decode(frame);
+			assertArrayEquals(payload.getBytes(StandardCharsets.UTF_8), events.events().get(0).payload());
+			return true;
+		}
+		catch (PeerProtocolException e) {
+			assertEquals(ErrorCode.BAD_FRAME, e.code());
+			return false;
 		}
 	}
 
