@@ -1215,16 +1215,21 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 		savedSinceSnapshot = full ? snapshots.size() : savedSinceSnapshot + snapshots.size();
 		checkpointing = true;
-		// encoding and saving run beside the commits: the snapshots are private copies
-		Mono.fromCallable(() -> {
-			List<io.tributary.spi.EntityRecord> records = new ArrayList<>(snapshots.size());
-			for (Projector.FoldSnapshot f : snapshots) {
-				records.add(f.encode());
+		// encoding and saving run beside the commits: the snapshots are private copies. Each fold is encoded when
+		// the store takes it, so a store that writes in pieces never holds the whole checkpoint's encoding
+		List<io.tributary.spi.EntityRecord> records = new java.util.AbstractList<>() {
+			@Override
+			public io.tributary.spi.EntityRecord get(int index) {
+				return snapshots.get(index).encode();
 			}
-			return records;
-		})
+
+			@Override
+			public int size() {
+				return snapshots.size();
+			}
+		};
+		Mono.defer(() -> storage.projections().save(position, records, newConflicts, full))
 				.subscribeOn(Schedulers.parallel())
-				.flatMap(records -> storage.projections().save(position, records, newConflicts, full))
 				.subscribe(null, error -> {
 					// keep what was not saved for the next checkpoint (the log still holds it); a full snapshot
 					// that failed is taken again in full, since the store may hold nothing else

@@ -34,7 +34,8 @@ public interface ProjectionStore {
 	 * Saving a conflict twice (same incoming event) keeps one.
 	 *
 	 * @param checkpoint the position covered after this save
-	 * @param entities entity folds to insert or replace
+	 * @param entities entity folds to insert or replace; the engine passes a list that encodes each fold when it is
+	 *        read, so a store should read each element once, when it writes it
 	 * @param conflicts conflicts to record
 	 * @param replaceAll whether {@code entities} is the whole projection, so that everything saved
 	 *        before may be discarded (compaction)

@@ -241,6 +241,23 @@ final class H2Executor {
 		return wal == null ? Mono.empty() : update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
 	}
 
+	/** Bytes the checkpoint lane wrote since it last asked for a store. */
+	private final java.util.concurrent.atomic.AtomicLong checkpointBytes = new java.util.concurrent.atomic.AtomicLong();
+
+	/**
+	 * Counts what a projection checkpoint wrote; every {@link #STORE_BYTES} of it H2 is asked to store, as for
+	 * appends, so that one store never writes out a whole checkpoint (a buffer of many megabytes that H2 does
+	 * not reuse). Checkpoint thread, after a transaction.
+	 *
+	 * @param bytes bytes of the rows written
+	 */
+	void checkpointWrote(long bytes) {
+		if (wal != null && checkpointBytes.addAndGet(bytes) >= STORE_BYTES && storing.compareAndSet(false, true)) {
+			checkpointBytes.set(0);
+			storeInBackground();
+		}
+	}
+
 	/** Whether a store asked for by {@link #storeInBackground} has not finished yet. */
 	private final java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
 

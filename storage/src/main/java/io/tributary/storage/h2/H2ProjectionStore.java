@@ -41,7 +41,7 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	/** Folds per chunk row, and a soft cap of a chunk's bytes. */
 	private static final int CHUNK_RECORDS = 1024;
-	private static final int CHUNK_BYTES = 256 * 1024;
+	private static final int CHUNK_BYTES = 64 * 1024;
 
 	private static final String INSERT_CHUNKS = "INSERT INTO tributary_projection (seq, chunk) "
 			+ "SELECT * FROM UNNEST(CAST($1 AS BIGINT ARRAY), CAST($2 AS VARBINARY(1000000000) ARRAY))";
@@ -81,22 +81,15 @@ final class H2ProjectionStore implements ProjectionStore {
 	@Override
 	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll) {
 		return Mono.defer(() -> {
-			List<byte[]> chunks = encodeChunks(entities);
-			// a full snapshot goes in pieces, each its own short transaction, so that H2's store lock (which every
-			// commit of the event log needs too) is never held for the whole snapshot; the pieces stay invisible
-			// until the last transaction moves the high-water mark past them
-			int head = replaceAll ? Math.max(0, chunks.size() - PIECE_CHUNKS) : 0;
+			Chunks chunks = new Chunks(entities);
+			// every save goes in pieces, each its own short transaction, so that H2's store lock (which every commit
+			// of the event log needs too) is never held for the whole of it, and each piece is encoded just before it
+			// is written: a checkpoint never holds its whole encoding, so the collector finds its pieces dead instead
+			// of copying them. The pieces stay invisible until the last transaction moves the high-water mark.
 			return firstSeq()
-					.flatMap(first -> writePieces(chunks.subList(0, head), first)
-							.then(executor.inCheckpointTransaction(c -> insertChunks(c, chunks.subList(head, chunks.size()),
-									first + head)
-									.then(recordConflicts(c, conflicts))
-									.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
-									.then(H2Storage.putMeta(c, HIGH, Long.toString(first + chunks.size() - 1)))
-									// a full snapshot makes everything below it obsolete at once: the low-water mark
-									// moves, and the rows below it are removed afterwards, a piece at a time
-									.then(replaceAll ? H2Storage.putMeta(c, LOW, Long.toString(first)) : Mono.just(0L))
-									.thenReturn(first + chunks.size())))
+					.flatMap(first -> writeFrom(chunks, first, first, checkpoint, conflicts, replaceAll)
+							// a full snapshot makes everything below it obsolete at once: the rows below it are
+							// removed afterwards, a piece at a time
 							.flatMap(next -> (replaceAll ? removeBelow(first) : Mono.<Void>empty()).thenReturn(next)))
 					.doOnNext(next -> nextSeq = next)
 					// a failed save may have left pieces: the next one finds and removes them
@@ -106,21 +99,32 @@ final class H2ProjectionStore implements ProjectionStore {
 	}
 
 	/**
-	 * Writes chunks in pieces of {@link #PIECE_CHUNKS}, each in its own transaction, above the high-water mark:
-	 * they count only once a later transaction moves the mark past them.
-	 *
-	 * @param chunks encoded chunks
-	 * @param first the sequence number of the first
-	 * @return completes when every piece is committed
+	 * Writes the chunks from {@code seq} on, a piece at a time; the last piece goes with the conflicts and the
+	 * marks. Emits the sequence number after the last chunk.
 	 */
-	Mono<Void> writePieces(List<byte[]> chunks, long first) {
-		return Flux.range(0, (chunks.size() + PIECE_CHUNKS - 1) / PIECE_CHUNKS)
-				.concatMap(piece -> {
-					int from = piece * PIECE_CHUNKS;
-					List<byte[]> part = chunks.subList(from, Math.min(chunks.size(), from + PIECE_CHUNKS));
-					return executor.inCheckpointTransaction(c -> insertChunks(c, part, first + from));
-				})
-				.then();
+	private Mono<Long> writeFrom(Chunks chunks, long first, long seq, long checkpoint, List<Conflict> conflicts,
+			boolean replaceAll) {
+		return Mono.defer(() -> {
+			List<byte[]> piece = chunks.next(PIECE_CHUNKS);
+			long bytes = 0;
+			for (byte[] chunk : piece) {
+				bytes += chunk.length;
+			}
+			long written = bytes;
+			long next = seq + piece.size();
+			if (chunks.hasNext()) {
+				return executor.inCheckpointTransaction(c -> insertChunks(c, piece, seq))
+						.doOnNext(n -> executor.checkpointWrote(written))
+						.then(writeFrom(chunks, first, next, checkpoint, conflicts, replaceAll));
+			}
+			return executor.inCheckpointTransaction(c -> insertChunks(c, piece, seq)
+					.then(recordConflicts(c, conflicts))
+					.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
+					.then(H2Storage.putMeta(c, HIGH, Long.toString(next - 1)))
+					.then(replaceAll ? H2Storage.putMeta(c, LOW, Long.toString(first)) : Mono.just(0L))
+					.thenReturn(next))
+					.doOnNext(n -> executor.checkpointWrote(written));
+		});
 	}
 
 	/** Removes the chunks below a full snapshot, a few per transaction (reads no longer see them). */
@@ -218,29 +222,54 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	/** Chunk layout: count (int), then per record: type, entityId, userId (flag + str), fold (length + bytes). */
 	static List<byte[]> encodeChunks(List<EntityRecord> records) {
-		List<byte[]> chunks = new ArrayList<>();
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
-		DataOutputStream out = new DataOutputStream(bytes);
-		long size = 0;
-		List<EntityRecord> pending = new ArrayList<>();
-		try {
-			for (EntityRecord r : records) {
-				pending.add(r);
-				size += r.fold().length + 64L;
-				if (pending.size() == CHUNK_RECORDS || size >= CHUNK_BYTES) {
+		Chunks chunks = new Chunks(records);
+		List<byte[]> out = new ArrayList<>();
+		while (chunks.hasNext()) {
+			out.addAll(chunks.next(Integer.MAX_VALUE));
+		}
+		return out;
+	}
+
+	/** Records encoded into chunks on demand, in order; each record is read once. */
+	private static final class Chunks {
+
+		private final java.util.Iterator<EntityRecord> records;
+		private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+		private final DataOutputStream out = new DataOutputStream(bytes);
+
+		Chunks(List<EntityRecord> records) {
+			this.records = records.iterator();
+		}
+
+		boolean hasNext() {
+			return records.hasNext();
+		}
+
+		/** The next chunks, at most {@code max}; none when every record is in a chunk. */
+		List<byte[]> next(int max) {
+			List<byte[]> chunks = new ArrayList<>(Math.min(max, 16));
+			List<EntityRecord> pending = new ArrayList<>();
+			long size = 0;
+			try {
+				while (chunks.size() < max && records.hasNext()) {
+					EntityRecord r = records.next();
+					pending.add(r);
+					size += r.fold().length + 64L;
+					if (pending.size() == CHUNK_RECORDS || size >= CHUNK_BYTES) {
+						chunks.add(encode(pending, bytes, out));
+						pending.clear();
+						size = 0;
+					}
+				}
+				if (!pending.isEmpty()) {
 					chunks.add(encode(pending, bytes, out));
-					pending.clear();
-					size = 0;
 				}
 			}
-			if (!pending.isEmpty()) {
-				chunks.add(encode(pending, bytes, out));
+			catch (IOException e) {
+				throw new UncheckedIOException(e);
 			}
+			return chunks;
 		}
-		catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return chunks;
 	}
 
 	private static byte[] encode(List<EntityRecord> records, ByteArrayOutputStream bytes, DataOutputStream out)

@@ -1,6 +1,7 @@
 package io.tributary.storage.h2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.tributary.spi.EntityRecord;
 
@@ -112,15 +115,37 @@ class H2ProjectionPiecesTest {
 		}
 	}
 
-	@Test
-	void aSnapshotCutShortBetweenPiecesLeavesThePreviousProjectionInForce() {
+	/** Records that fail when the store reads the one at {@code failAt}: a save that dies after some pieces. */
+	private static List<EntityRecord> failingAt(List<EntityRecord> records, int failAt) {
+		return new java.util.AbstractList<>() {
+			@Override
+			public EntityRecord get(int index) {
+				if (index == failAt) {
+					throw new IllegalStateException("encoding failed");
+				}
+				return records.get(index);
+			}
+
+			@Override
+			public int size() {
+				return records.size();
+			}
+		};
+	}
+
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void aSaveCutShortBetweenPiecesLeavesThePreviousProjectionInForce(boolean full) {
 		open();
 		List<EntityRecord> before = records("before", 1200);
 		storage.projections().save(10, before, List.of(), false).block(T);
-		// the pieces of a full snapshot are committed, then the process dies before the last transaction
-		H2ProjectionStore projections = (H2ProjectionStore) storage.projections();
-		projections.writePieces(H2ProjectionStore.encodeChunks(records("cut", 1500)), 1_000).block(T);
+		// several pieces are committed, then the save fails before its last transaction
+		List<EntityRecord> cut = records("cut", 1500);
+		assertTrue(H2ProjectionStore.encodeChunks(cut.subList(0, 1400)).size() > 2 * H2ProjectionStore.PIECE_CHUNKS);
+		assertThrows(IllegalStateException.class,
+				() -> storage.projections().save(20, failingAt(cut, 1400), List.of(), full).block(T));
 		assertEquals(expected(before), saved(), "pieces above the high-water mark are not read");
+		assertEquals(10L, storage.projections().checkpoint().block(T));
 
 		reopen();
 		assertEquals(expected(before), saved(), "nor after a restart");
@@ -130,7 +155,7 @@ class H2ProjectionPiecesTest {
 		storage.projections().save(30, next, List.of(), false).block(T);
 		Map<String, String> merged = expected(before);
 		merged.putAll(expected(next));
-		assertEquals(merged, saved(), "the next save removed the cut snapshot's pieces; they never show");
+		assertEquals(merged, saved(), "the next save removed the cut save's pieces; they never show");
 		reopen();
 		assertEquals(merged, saved());
 		assertEquals(30L, storage.projections().checkpoint().block(T));
