@@ -258,6 +258,36 @@ class ProjectorTest {
 		return doc;
 	};
 
+	/** A batch folds as its events one at a time would, including a fold that throws and later events of its entity. */
+	@Test
+	void aBatchFoldsAsItsEventsOneByOne() {
+		CustomResolver fragile = (current, event, payload) -> {
+			if (payload != null && payload.has("boom")) {
+				throw new IllegalStateException("resolver bug");
+			}
+			return COUNTER.fold(current, event, payload);
+		};
+		ProjectionPolicy policy = ProjectionPolicy.builder().custom("doc", fragile).build();
+		List<Event> first = List.of(put("a", 1, T0, "x", "{\"add\":1}"), put("a", 2, T0 + 1, "w", "{\"add\":5}"));
+		List<Event> batch = List.of(put("b", 1, T0 + 2, "y", "{\"boom\":1}"), put("b", 2, T0 + 3, "y", "{\"add\":2}"),
+				put("b", 3, T0 + 4, "x", "{\"boom\":1}"), put("b", 4, T0 + 5, "x", "{\"add\":3}"),
+				put("b", 5, T0 + 6, "z", "{\"add\":4}"), put("b", 6, T0 + 7, "z", "{\"add\":6}"),
+				put("a", 3, T0 + 8, "w", "{\"add\":7}"));
+
+		SyncEngine batched = engine(policy);
+		await(batched.apply(first));
+		await(batched.apply(batch));
+		SyncEngine single = engine(policy);
+		applyEach(single, first.toArray(new Event[0]));
+		applyEach(single, batch.toArray(new Event[0]));
+
+		assertEquals(await(single.query("doc").collectList()), await(batched.query("doc").collectList()));
+		assertEquals("{\"total\":4}", json(batched, "x"), "the failed event stays out; the later one folds in");
+		assertEquals("{\"total\":2}", json(batched, "y"), "an entity whose first event failed still gets the next");
+		assertEquals("{\"total\":10}", json(batched, "z"));
+		assertEquals("{\"total\":12}", json(batched, "w"));
+	}
+
 	@Test
 	void customCounterSumsAFieldAcrossOrigins() {
 		SyncEngine engine = engine(ProjectionPolicy.builder().custom("doc", COUNTER).build());

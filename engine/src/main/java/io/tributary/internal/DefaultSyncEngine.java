@@ -1104,25 +1104,25 @@ public final class DefaultSyncEngine implements SyncEngine {
 				localCommitted.increment(local);
 				remoteCommitted.increment(stored.size() - (double) local);
 				List<EntityChange> changes = new ArrayList<>(stored.size());
-				for (Event e : stored) {
-					Projector.Outcome o;
-					try {
-						o = projector.apply(e);
+				projector.applyAll(stored, new Projector.Outcomes() {
+					@Override
+					public void folded(Event e, Projector.Outcome o) {
+						if (o.change() != null) {
+							changes.add(o.change());
+						}
+						if (o.conflict() != null) {
+							pendingConflicts.add(o.conflict());
+							conflicts.increment();
+							emitSignal(new SyncSignal.ConflictDetected(o.conflict()));
+						}
 					}
-					catch (RuntimeException error) {
+
+					@Override
+					public void failed(Event e, RuntimeException error) {
 						registry.counter("tributary.projection.failed").increment();
 						emitSignal(new SyncSignal.ProjectionFailed(e, error));
-						continue;
 					}
-					if (o.change() != null) {
-						changes.add(o.change());
-					}
-					if (o.conflict() != null) {
-						pendingConflicts.add(o.conflict());
-						conflicts.increment();
-						emitSignal(new SyncSignal.ConflictDetected(o.conflict()));
-					}
-				}
+				});
 				emitLive(committed, stored);
 				if (!changes.isEmpty()) {
 					emitLive(changed, changes);

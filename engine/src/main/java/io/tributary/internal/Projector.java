@@ -69,17 +69,77 @@ public final class Projector {
 	 * @return what changed
 	 */
 	public Outcome apply(Event e) {
+		return apply(e, null);
+	}
+
+	/** What {@link #applyAll} reports, event by event. */
+	public interface Outcomes {
+
+		/**
+		 * An event was folded in.
+		 *
+		 * @param e the event
+		 * @param outcome what it did
+		 */
+		void folded(Event e, Outcome outcome);
+
+		/**
+		 * Folding an event failed (a custom fold threw); the projection is as if it had not come.
+		 *
+		 * @param e the event
+		 * @param error why
+		 */
+		void failed(Event e, RuntimeException error);
+	}
+
+	/**
+	 * Folds a batch of events in, in order, as {@link #apply(Event)} one by one would.
+	 *
+	 * @param events stored events
+	 * @param outcomes told what each event did
+	 */
+	public void applyAll(List<Event> events, Outcomes outcomes) {
+		int n = events.size();
+		EntityFold[] found = null;
+		if (n > 1) {
+			// every entity looked up first, in a loop of its own: the lookups do not depend on each other, so the
+			// processor overlaps their cache misses, where one lookup per fold step waits for each miss in turn
+			found = new EntityFold[n];
+			for (int i = 0; i < n; i++) {
+				Event e = events.get(i);
+				Map<String, EntityFold> m = types.get(e.type());
+				found[i] = m == null ? null : m.get(e.entityId());
+			}
+		}
+		for (int i = 0; i < n; i++) {
+			Event e = events.get(i);
+			Outcome o;
+			try {
+				o = apply(e, found == null ? null : found[i]);
+			}
+			catch (RuntimeException error) {
+				outcomes.failed(e, error);
+				continue;
+			}
+			outcomes.folded(e, o);
+		}
+	}
+
+	private Outcome apply(Event e, EntityFold known) {
 		if (e.isStub() || e.isBlank()) {
 			return new Outcome(null, null); // its content is not held here: it cannot change any state
 		}
-		// plain lookups first: computeIfAbsent costs more, and the entity is nearly always known
-		Map<String, EntityFold> m = types.get(e.type());
-		if (m == null) {
-			m = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>());
-		}
-		EntityFold f = m.get(e.entityId());
+		EntityFold f = known != null && !known.detached ? known : null;
 		if (f == null) {
-			f = m.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id, policy));
+			// plain lookups first: computeIfAbsent costs more, and the entity is nearly always known
+			Map<String, EntityFold> m = types.get(e.type());
+			if (m == null) {
+				m = types.computeIfAbsent(e.type(), t -> new ConcurrentHashMap<>());
+			}
+			f = m.get(e.entityId());
+			if (f == null) {
+				f = m.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id, policy));
+			}
 		}
 		Event before = f.head();
 		Conflict conflict = null;
@@ -89,7 +149,7 @@ public final class Projector {
 		}
 		catch (RuntimeException error) {
 			if (f.state == null) {
-				types.get(e.type()).remove(e.entityId(), f);
+				f.detached = types.get(e.type()).remove(e.entityId(), f);
 			}
 			throw error;
 		}
@@ -200,6 +260,7 @@ public final class Projector {
 				for (Event e : f.events) {
 					if (userId.equals(e.userId())) {
 						it.remove();
+						f.detached = true;
 						f.dirty = false;
 						removed.add(key(f.type, f.entityId));
 						break;
@@ -311,6 +372,8 @@ public final class Projector {
 		volatile EntityState state;
 		/** Listed in the projector's dirty list; touched on the folding thread only. */
 		boolean dirty;
+		/** Taken out of the projection: a lookup made before that must not fold into it. Folding thread only. */
+		boolean detached;
 
 		EntityFold(String type, String entityId, ProjectionPolicy policy) {
 			this.type = type;
