@@ -30,7 +30,8 @@ final class H2EventStore implements EventStore {
 	private static final int SCAN_PAGE = 1024;
 	/** The most events one read returns in one row. */
 	private static final int READ_PAGE = 4096;
-	private static final String READ_PAGE_SQL = "SELECT ARRAY_AGG(position ORDER BY position), ARRAY_AGG(body ORDER BY position) "
+	/** Aggregated in the order of the subquery; {@link #decodePage} sorts a page that would come out of order. */
+	private static final String READ_PAGE_SQL = "SELECT ARRAY_AGG(position), ARRAY_AGG(body) "
 			+ "FROM (SELECT position, body FROM tributary_event WHERE position > $1 ORDER BY position LIMIT $2)";
 
 	private static final String INSERT_EVENTS = "INSERT INTO tributary_event (position, body) "
@@ -194,8 +195,16 @@ final class H2EventStore implements EventStore {
 			return List.of(); // no row after the position: the aggregates of nothing are null
 		}
 		List<Event> out = new ArrayList<>(positions.length);
+		boolean ordered = true;
 		for (int i = 0; i < positions.length; i++) {
-			out.add(EventCodec.decode((byte[]) bodies[i], ((Number) positions[i]).longValue()));
+			Event e = EventCodec.decode((byte[]) bodies[i], ((Number) positions[i]).longValue());
+			ordered &= out.isEmpty() || out.get(out.size() - 1).position() < e.position();
+			out.add(e);
+		}
+		if (!ordered) {
+			// the aggregates have no ORDER BY of their own (it sorted every page again): H2 keeps the subquery's
+			// order, and this keeps the result right if a version did not
+			out.sort(java.util.Comparator.comparingLong(Event::position));
 		}
 		return out;
 	}

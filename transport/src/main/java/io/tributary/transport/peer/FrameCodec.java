@@ -1,6 +1,5 @@
 package io.tributary.transport.peer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -73,7 +72,7 @@ public final class FrameCodec {
 	 * @throws IllegalArgumentException when the frame exceeds the maximum size
 	 */
 	public byte[] encode(Frame frame) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream(initialSize(frame));
+		Scratch out = Scratch.take();
 		out.write(0);
 		out.write(0);
 		out.write(0);
@@ -147,6 +146,7 @@ public final class FrameCodec {
 			throw new IllegalStateException("cannot encode " + frame.type(), e);
 		}
 		byte[] bytes = out.toByteArray();
+		out.release();
 		int length = bytes.length - 4;
 		if (length > maxFrameBytes) {
 			throw new IllegalArgumentException(frame.type() + " frame of " + length + " bytes exceeds the maximum of "
@@ -178,18 +178,6 @@ public final class FrameCodec {
 	}
 
 	/** The buffer an encoding starts with: enough for a typical frame, so that it is rarely copied or oversized. */
-	private int initialSize(Frame frame) {
-		if (!(frame instanceof Frame.Events)) {
-			return 256;
-		}
-		long size = 64;
-		for (Event e : ((Frame.Events) frame).events()) {
-			size += 192 + e.origin().length() + e.type().length() + e.entityId().length()
-					+ (e.payload() == null ? 0 : e.payload().length);
-		}
-		return (int) Math.min(size, maxFrameBytes + 5L);
-	}
-
 	/**
 	 * An upper bound of an event's encoded size: JSON escapes take at most six bytes a character.
 	 *
@@ -202,7 +190,7 @@ public final class FrameCodec {
 		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
 	}
 
-	private static void writeEvent(JsonGenerator g, ByteArrayOutputStream out, Event e) throws IOException {
+	private static void writeEvent(JsonGenerator g, Scratch out, Event e) throws IOException {
 		g.writeStartObject();
 		g.writeStringField("id", e.id().toString());
 		g.writeStringField("origin", e.origin());
@@ -541,5 +529,56 @@ public final class FrameCodec {
 
 	private static PeerProtocolException bad(String message) {
 		return new PeerProtocolException(ErrorCode.BAD_FRAME, message, false);
+	}
+
+	/**
+	 * The buffer a frame is encoded into, one per thread and reused: a frame then costs one array of its exact
+	 * size, where a fresh stream cost a first buffer, a copy each time it grew and the final copy.
+	 */
+	private static final class Scratch extends java.io.OutputStream {
+
+		/** A larger buffer than this is not kept for the next frame. */
+		private static final int KEEP_BYTES = 1 << 20;
+
+		private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+
+		private byte[] buf = new byte[8192];
+		private int count;
+
+		static Scratch take() {
+			Scratch s = LOCAL.get();
+			s.count = 0;
+			return s;
+		}
+
+		@Override
+		public void write(int b) {
+			ensure(1);
+			buf[count++] = (byte) b;
+		}
+
+		@Override
+		public void write(byte[] b, int off, int len) {
+			ensure(len);
+			System.arraycopy(b, off, buf, count, len);
+			count += len;
+		}
+
+		private void ensure(int more) {
+			if (buf.length - count < more) {
+				buf = java.util.Arrays.copyOf(buf, Math.max(count + more, (int) Math.min(buf.length * 2L, Integer.MAX_VALUE - 8)));
+			}
+		}
+
+		byte[] toByteArray() {
+			return java.util.Arrays.copyOf(buf, count);
+		}
+
+		void release() {
+			if (buf.length > KEEP_BYTES) {
+				buf = new byte[8192];
+			}
+			count = 0;
+		}
 	}
 }
