@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
  * the result as the last line of standard output, and writes it to {@code <out>/catch-up.json}.
  */
 @Command(name = CatchUpScenario.NAME, mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Node A, on a fresh H2 file store, is filled with events through its engine (untimed). "
+		description = { "Node A, on a fresh H2 file store, is filled with events through its engine (untimed); two other fresh nodes "
+				+ "run a smaller catch-up of their own (untimed warm-up). "
 				+ "The same events are then written into a third fresh store as local-write does (timed: the local "
 				+ "rate). Then an empty node B on its own store dials A over loopback TCP for one sync session, "
 				+ "timed from the connect until B's vector covers A's; B's events and entity states are checked "
@@ -31,6 +32,12 @@ final class CatchUpCommand implements Callable<Integer> {
 			description = "Events A holds and B catches up on. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
 	long events;
 
+	@Option(names = "--warmup-events", converter = Converters.Count.class, paramLabel = "N",
+			description = "Events of an untimed catch-up between two other fresh nodes first, so that the measured one "
+					+ "runs compiled code, as the local writes do after A's fill; 0 for none. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "200000")
+	long warmupEvents;
+
 	@Mixin
 	PeerOptions.Framing framing;
 
@@ -42,7 +49,7 @@ final class CatchUpCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		CatchUpScenario.Options options = new CatchUpScenario.Options(events,
+		CatchUpScenario.Options options = new CatchUpScenario.Options(events, warmupEvents,
 				Converters.toInt(spec, "--payload-bytes", common.payloadBytes), Converters.toInt(spec, "--entities", common.entities),
 				fill.writers(spec), framing.batchEvents(spec),
 				common.durability, common.seed, common.dir, common.keepData, fill.timeout);

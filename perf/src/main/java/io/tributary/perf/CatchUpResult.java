@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param scenario always {@code catch-up}
  * @param events events node A holds and node B catches up on
+ * @param warmupEvents events of the untimed warm-up catch-up between two other nodes before the measured one
+ * @param warmupEventsPerSecond the warm-up's rate (JIT compiling as it goes), 0 without a warm-up
  * @param payloadBytes requested payload size
  * @param payloadBytesMean mean size of the payloads actually written
  * @param entities entity key space
@@ -62,7 +64,7 @@ import java.util.List;
  * @param measures the catch-up in the common form: B's progress over time, events A served from its store
  *        and live, dropped tap signals, whether the session failed; no latency (a catch-up has none per event)
  */
-record CatchUpResult(String scenario, long events, int payloadBytes, double payloadBytesMean, int entities,
+record CatchUpResult(String scenario, long events, long warmupEvents, double warmupEventsPerSecond, int payloadBytes, double payloadBytesMean, int entities,
 		int writers, int batchEvents, String durability, long seed, double eventsPerSecond,
 		double localEventsPerSecond, double ratio, double elapsedSeconds, double localElapsedSeconds,
 		double fillEventsPerSecond, double commitsPerSecond, long commits, double commitEventsMean,

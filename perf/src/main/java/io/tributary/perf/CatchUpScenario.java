@@ -23,7 +23,8 @@ import reactor.core.publisher.Flux;
  * compared with writing the same events locally.
  * <p>
  * In order: (1) node A, on a fresh H2 file store, is filled with the workload's events through its engine
- * (untimed) and its projection checkpointed; (2) the same events are written into a third fresh store the
+ * (untimed) and its projection checkpointed; unless the warm-up is 0 events, two other fresh nodes then run a
+ * catch-up of their own, untimed, so that the sync path is compiled as the write path is after the fill; (2) the same events are written into a third fresh store the
  * way {@code local-write} writes them, timed: the local rate; (3) an empty node B on its own store dials A
  * over loopback TCP for one sync session ({@link PeerConnector#syncOnce(Duration)}), timed from the connect
  * until B's vector covers A's, after the raw TCP baseline streamed the same events' frames without an engine
@@ -40,6 +41,7 @@ final class CatchUpScenario {
 	 * The scenario's settings.
 	 *
 	 * @param events events A holds
+	 * @param warmupEvents events of the warm-up catch-up between two other nodes before the measured one; 0 for none
 	 * @param payloadBytes payload size
 	 * @param entities entity key space
 	 * @param writers concurrent writers filling A and the local store
@@ -51,8 +53,8 @@ final class CatchUpScenario {
 	 * @param keepData keep the data directory afterwards
 	 * @param timeout how long the sync session may take
 	 */
-	record Options(long events, int payloadBytes, int entities, int writers, int batchEvents, Durability durability,
-			long seed, Path dataParent, boolean keepData, Duration timeout) {
+	record Options(long events, long warmupEvents, int payloadBytes, int entities, int writers, int batchEvents,
+			Durability durability, long seed, Path dataParent, boolean keepData, Duration timeout) {
 
 		Options {
 			Objects.requireNonNull(durability, "durability");
@@ -61,7 +63,10 @@ final class CatchUpScenario {
 				throw new IllegalArgumentException("events, payload bytes, entities, writers and batch events must be "
 						+ "at least 1");
 			}
-			if (events > Integer.MAX_VALUE - 8) {
+			if (warmupEvents < 0) {
+				throw new IllegalArgumentException("warmup events must be 0 or more");
+			}
+			if (events > Integer.MAX_VALUE - 8 || warmupEvents > Integer.MAX_VALUE - 8) {
 				throw new IllegalArgumentException("events must be below " + (Integer.MAX_VALUE - 8));
 			}
 		}
@@ -102,6 +107,7 @@ final class CatchUpScenario {
 		requireSequenceIsPosition(ledger);
 		// now rather than in the middle of the catch-up, where A's periodic checkpoint would compete with it
 		a.engine().checkpoint().block(Node.TIMEOUT);
+		double warmupRate = warmUp(workload, data);
 
 		// (2) the local rate of the same events into a fresh store
 		Local local = local(workload, data.resolve("local"), n);
@@ -132,7 +138,7 @@ final class CatchUpScenario {
 		Node.Commits commits = catchUp.commits();
 		JvmStats.Usage usage = catchUp.usage();
 		SyncReport report = catchUp.report();
-		return new CatchUpResult(NAME, n, options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
+		return new CatchUpResult(NAME, n, options.warmupEvents(), Figures.round(warmupRate), options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
 				options.entities(), options.writers(), options.batchEvents(), options.durability().name(),
 				options.seed(), rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
 				Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
@@ -191,12 +197,42 @@ final class CatchUpScenario {
 	}
 
 	private CatchUp catchUp(Node a, Node b) {
+		return catchUp(a, b, "catch-up B", options.events());
+	}
+
+	/**
+	 * A catch-up of its own between two fresh nodes, untimed, when asked for: the local rate is measured with the
+	 * write path compiled (A's fill ran it first), and this does the same for the sync path, so the measured
+	 * catch-up is not also timing the JIT compiling the sender, the decoder and the apply path for the first time.
+	 *
+	 * @return the warm-up's rate, 0 when there was none
+	 */
+	private double warmUp(Workload workload, DataDirectory data) {
+		int n = (int) options.warmupEvents();
+		if (n == 0) {
+			return 0;
+		}
+		try (Node source = Node.open(data.resolve("warmup-a"), options.durability(), "warmup-a");
+				Node sink = Node.open(data.resolve("warmup-b"), options.durability(), "warmup-b")) {
+			writers.write(source.engine(), workload, new EventLedger(source.engine().origin(), n), 0, n, null,
+					"warm-up fill");
+			CatchUp warm = catchUp(source, sink, "warm-up catch-up", n);
+			double rate = Figures.rate(n, warm.nanos());
+			err.printf("[%s] warm-up catch-up of %,d events: %,.0f ev/s (not measured)%n", NAME, n, rate);
+			return rate;
+		}
+		finally {
+			System.gc();
+		}
+	}
+
+	private CatchUp catchUp(Node a, Node b, String phase, long events) {
 		try (PeerLinks links = PeerLinks.serve(a, options.batchEvents())) {
 			VersionVector target = a.engine().vector();
 			String origin = a.engine().origin();
 			PeerConnector connector = links.connector(b);
 			Node.Commits commits0 = b.commits();
-			Recorder recorder = Recorder.start("catch-up B", options.events(), () -> b.engine().vector().get(origin), err,
+			Recorder recorder = Recorder.start(phase, events, () -> b.engine().vector().get(origin), err,
 					List.of(a, b));
 			AtomicLong coveredAt = new AtomicLong();
 			long start = System.nanoTime();
