@@ -123,7 +123,7 @@ final class CatchUpScenario {
 
 		// (4) B catches up
 		Node b = nodes.open(data.resolve("b"), options.durability(), "b");
-		CatchUp catchUp = catchUp(a, b);
+		CatchUp catchUp = catchUp(a, b, "catch-up B", n);
 		double rate = Figures.rate(n, catchUp.nanos());
 		double localRate = Figures.rate(n, local.nanos());
 		err.printf("[%s] B caught up in %,.3f s: %,.0f ev/s (%s)%n", NAME, catchUp.nanos() / 1e9, rate,
@@ -138,7 +138,8 @@ final class CatchUpScenario {
 		Node.Commits commits = catchUp.commits();
 		JvmStats.Usage usage = catchUp.usage();
 		SyncReport report = catchUp.report();
-		return new CatchUpResult(NAME, n, options.warmupEvents(), Figures.round(warmupRate), options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
+		return new CatchUpResult(NAME, n, options.warmupEvents(), Figures.round(warmupRate), options.payloadBytes(),
+				Figures.round(workload.meanPayloadBytes()),
 				options.entities(), options.writers(), options.batchEvents(), options.durability().name(),
 				options.seed(), rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
 				Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
@@ -194,10 +195,6 @@ final class CatchUpScenario {
 	/** Figures of B's catch-up. */
 	private record CatchUp(long nanos, SyncReport report, JvmStats.Usage usage, Node.Commits commits,
 			Measures measures) {
-	}
-
-	private CatchUp catchUp(Node a, Node b) {
-		return catchUp(a, b, "catch-up B", options.events());
 	}
 
 	/**

@@ -160,10 +160,9 @@ final class H2Executor {
 				.doOnNext(value -> {
 					walMark = -1;
 					// between transactions: a closed segment holds committed events only
-					if (wal != null && (wal.rotateIfFull() || wal.sinceStore() >= STORE_BYTES)
-							&& storing.compareAndSet(false, true)) {
-						wal.stored();
-						storeInBackground();
+					if (wal != null) {
+						boolean rotated = wal.rotateIfFull();
+						storeWhenDue(wal.takeWritten(), rotated);
 					}
 				});
 	}
@@ -241,19 +240,29 @@ final class H2Executor {
 		return wal == null ? Mono.empty() : update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
 	}
 
-	/** Bytes the checkpoint lane wrote since it last asked for a store. */
-	private final java.util.concurrent.atomic.AtomicLong checkpointBytes = new java.util.concurrent.atomic.AtomicLong();
+	/** Bytes committed, appends and checkpoints alike, since a store was last asked for. */
+	private final java.util.concurrent.atomic.AtomicLong unstored = new java.util.concurrent.atomic.AtomicLong();
 
 	/**
-	 * Counts what a projection checkpoint wrote; every {@link #STORE_BYTES} of it H2 is asked to store, as for
-	 * appends, so that one store never writes out a whole checkpoint (a buffer of many megabytes that H2 does
-	 * not reuse). Checkpoint thread, after a transaction.
+	 * Counts what a projection checkpoint wrote, toward the next store (see {@link #storeWhenDue}): one store
+	 * then never writes out a whole checkpoint (a buffer of many megabytes that H2 does not reuse). Checkpoint
+	 * thread, after a transaction.
 	 *
 	 * @param bytes bytes of the rows written
 	 */
 	void checkpointWrote(long bytes) {
-		if (wal != null && checkpointBytes.addAndGet(bytes) >= STORE_BYTES && storing.compareAndSet(false, true)) {
-			checkpointBytes.set(0);
+		if (wal != null) {
+			storeWhenDue(bytes, false);
+		}
+	}
+
+	/**
+	 * Asks H2 to store once {@link #STORE_BYTES} were committed since the last time it was asked, or now when
+	 * {@code due}; at most one store runs at a time.
+	 */
+	private void storeWhenDue(long bytes, boolean due) {
+		if ((unstored.addAndGet(bytes) >= STORE_BYTES || due) && storing.compareAndSet(false, true)) {
+			unstored.set(0);
 			storeInBackground();
 		}
 	}

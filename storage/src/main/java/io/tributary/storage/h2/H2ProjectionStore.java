@@ -106,25 +106,26 @@ final class H2ProjectionStore implements ProjectionStore {
 			boolean replaceAll) {
 		return Mono.defer(() -> {
 			List<byte[]> piece = chunks.next(PIECE_CHUNKS);
-			long bytes = 0;
-			for (byte[] chunk : piece) {
-				bytes += chunk.length;
-			}
-			long written = bytes;
+			long written = piece.stream().mapToLong(chunk -> chunk.length).sum();
 			long next = seq + piece.size();
-			if (chunks.hasNext()) {
-				return executor.inCheckpointTransaction(c -> insertChunks(c, piece, seq))
-						.doOnNext(n -> executor.checkpointWrote(written))
-						.then(writeFrom(chunks, first, next, checkpoint, conflicts, replaceAll));
-			}
+			boolean last = !chunks.hasNext();
 			return executor.inCheckpointTransaction(c -> insertChunks(c, piece, seq)
-					.then(recordConflicts(c, conflicts))
-					.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
-					.then(H2Storage.putMeta(c, HIGH, Long.toString(next - 1)))
-					.then(replaceAll ? H2Storage.putMeta(c, LOW, Long.toString(first)) : Mono.just(0L))
+					.then(last ? mark(c, checkpoint, next - 1, replaceAll ? first : -1, conflicts) : Mono.empty())
 					.thenReturn(next))
-					.doOnNext(n -> executor.checkpointWrote(written));
+					.doOnNext(n -> executor.checkpointWrote(written))
+					.flatMap(n -> last ? Mono.just(n) : writeFrom(chunks, first, n, checkpoint, conflicts, replaceAll));
 		});
+	}
+
+	/**
+	 * The last piece's rest: the conflicts, the checkpoint, the high-water mark and, for a full snapshot
+	 * ({@code low} at least 0), the low-water mark.
+	 */
+	private static Mono<Long> mark(Connection c, long checkpoint, long high, long low, List<Conflict> conflicts) {
+		return recordConflicts(c, conflicts)
+				.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
+				.then(H2Storage.putMeta(c, HIGH, Long.toString(high)))
+				.then(low >= 0 ? H2Storage.putMeta(c, LOW, Long.toString(low)) : Mono.just(0L));
 	}
 
 	/** Removes the chunks below a full snapshot, a few per transaction (reads no longer see them). */

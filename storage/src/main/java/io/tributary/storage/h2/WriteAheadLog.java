@@ -63,8 +63,8 @@ final class WriteAheadLog implements AutoCloseable {
 	private Path current;
 	private long index;
 	private long size;
-	/** Bytes written since {@link #stored()}; writer thread only. */
-	private long sinceStore;
+	/** Bytes written since {@link #takeWritten()} last ran; writer thread only. */
+	private long written;
 
 	private WriteAheadLog(Path dir, long segmentBytes, boolean force, long nextIndex) {
 		this.dir = dir;
@@ -212,7 +212,7 @@ final class WriteAheadLog implements AutoCloseable {
 			throw new UncheckedIOException("cannot write the write-ahead log " + current, e);
 		}
 		size = mark + HEADER + payload;
-		sinceStore += HEADER + payload;
+		written += HEADER + payload;
 		return mark;
 	}
 
@@ -237,17 +237,14 @@ final class WriteAheadLog implements AutoCloseable {
 	}
 
 	/**
-	 * The bytes written since the last {@link #stored()}.
+	 * The bytes written since the last call, counting from zero again. Writer thread only.
 	 *
 	 * @return the bytes
 	 */
-	long sinceStore() {
-		return sinceStore;
-	}
-
-	/** Starts counting {@link #sinceStore()} again: a store of everything written so far was asked for. */
-	void stored() {
-		sinceStore = 0;
+	long takeWritten() {
+		long n = written;
+		written = 0;
+		return n;
 	}
 
 	/**
