@@ -19,12 +19,15 @@ import picocli.CommandLine.Spec;
  * {@code all}: every scenario in turn, each with its own result file and charts, sized for one sitting.
  * Ends with a JSON line naming each scenario's exit code and file.
  */
-@Command(name = "all", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = AllCommand.NAME, mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Runs local-write, catch-up, live-latency, slow-consumer, fan-out and mixed in turn with "
 				+ "the sizes below and every other option at the scenario's default; each writes its own result "
 				+ "and charts. The last line names each scenario's exit code and result file.",
 				"Counts accept 1_000_000, 1,000,000, 200k or 1m; spans 500ms, 30s, 2m or PT30S." })
 final class AllCommand implements Callable<Integer> {
+
+	/** Stable name. */
+	static final String NAME = "all";
 
 	/** The scenarios, in the order they run. */
 	static final List<String> SCENARIOS = List.of(LocalWriteScenario.NAME, CatchUpScenario.NAME,
@@ -47,7 +50,7 @@ final class AllCommand implements Callable<Integer> {
 	Duration slowConsumerDuration;
 
 	@Option(names = "--warmup", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "Warmup of the timed scenarios. Default: ${DEFAULT-VALUE}.", defaultValue = "5s")
+			description = "Warmup of the timed scenarios. Default: ${DEFAULT-VALUE}.", defaultValue = "20s")
 	Duration warmup;
 
 	@Option(names = "--seed", paramLabel = "SEED", description = "Workload seed. Default: ${DEFAULT-VALUE}.",
@@ -64,6 +67,10 @@ final class AllCommand implements Callable<Integer> {
 	@Option(names = "--out", paramLabel = "DIR", description = "Where the results go. Default: ${DEFAULT-VALUE}.",
 			defaultValue = "perf/target/results")
 	Path out;
+
+	@Option(names = Fork.NO_FORK, description = "Run every scenario in this JVM as started rather than each in a "
+			+ "fresh one with the settings recommended for a node (docs/NODE.md).")
+	boolean noFork;
 
 	/**
 	 * One scenario's outcome.
@@ -106,7 +113,16 @@ final class AllCommand implements Callable<Integer> {
 				args.addAll(List.of("--dir", dir.toString()));
 			}
 			spec.commandLine().getErr().println("[all] " + scenario + " " + String.join(" ", args));
-			int code = root.getSubcommands().get(scenario).execute(args.toArray(String[]::new));
+			int code;
+			if (((PerfMain) root.getCommand()).forking && !noFork) {
+				List<String> forked = new ArrayList<>();
+				forked.add(scenario);
+				forked.addAll(args);
+				code = Fork.run(forked, spec.commandLine().getErr());
+			}
+			else {
+				code = root.getSubcommands().get(scenario).execute(args.toArray(String[]::new));
+			}
 			outcomes.add(new Outcome(scenario, code, out.resolve(scenario + ".json").toString()));
 			worst = Math.max(worst, code);
 		}

@@ -40,4 +40,8 @@ final class CommonOptions {
 	@Option(names = "--out", paramLabel = "DIR", description = "Where the result file goes. Default: ${DEFAULT-VALUE}.",
 			defaultValue = "perf/target/results")
 	Path out;
+
+	@Option(names = Fork.NO_FORK, description = "Run in this JVM as started rather than in a fresh one with the "
+			+ "settings recommended for a node (docs/NODE.md).")
+	boolean noFork;
 }

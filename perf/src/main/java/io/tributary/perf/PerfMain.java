@@ -24,14 +24,47 @@ public final class PerfMain implements Runnable {
 	@Spec
 	CommandSpec spec;
 
+	/** Whether scenarios run in a forked JVM unless they say {@code --no-fork} ({@link Fork}). */
+	boolean forking;
+
 	/**
 	 * Runs the harness and exits with the scenario's exit code: 0 on success, 1 when the scenario failed,
-	 * 2 for bad arguments, 3 when acknowledged events were lost or a replica's check failed.
+	 * 2 for bad arguments, 3 when acknowledged events were lost or a replica's check failed. A scenario runs in
+	 * a forked JVM with the settings recommended for a node unless it is given {@code --no-fork} ({@link Fork}).
 	 *
 	 * @param args the scenario and its options
 	 */
 	public static void main(String[] args) {
-		System.exit(commandLine().execute(args));
+		System.exit(commandLine(!Fork.isFork()).execute(args));
+	}
+
+	/**
+	 * The configured command line.
+	 *
+	 * @param forking whether scenarios run in a forked JVM unless given {@code --no-fork}
+	 * @return a new command line
+	 */
+	static CommandLine commandLine(boolean forking) {
+		CommandLine commandLine = commandLine();
+		PerfMain main = commandLine.getCommand();
+		main.forking = forking;
+		CommandLine.IExecutionStrategy inProcess = new CommandLine.RunLast();
+		commandLine.setExecutionStrategy(parsed -> {
+			CommandLine.ParseResult scenario = parsed.subcommand();
+			// bad arguments and help are answered here; only a scenario that is to run is forked
+			if (!forking || scenario == null || scenario.isUsageHelpRequested() || scenario.isVersionHelpRequested()
+					|| scenario.hasMatchedOption(Fork.NO_FORK) || scenario.commandSpec().findOption(Fork.NO_FORK) == null
+					|| AllCommand.NAME.equals(scenario.commandSpec().name())) {
+				return inProcess.execute(parsed);
+			}
+			try {
+				return Fork.run(parsed.originalArgs(), commandLine.getErr());
+			}
+			catch (java.io.IOException e) {
+				throw new CommandLine.ExecutionException(commandLine, "cannot start a JVM for the scenario: " + e, e);
+			}
+		});
+		return commandLine;
 	}
 
 	/**

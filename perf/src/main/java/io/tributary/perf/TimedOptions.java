@@ -14,8 +14,9 @@ final class TimedOptions {
 	Duration duration;
 
 	@Option(names = "--warmup", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "Written first at the same rate, not measured. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "5s")
+			description = "Written first at the same rate, not measured, so that the measured span runs code the JIT "
+					+ "has compiled (at a few thousand writes a second that takes longer than 5s). "
+					+ "Default: ${DEFAULT-VALUE}.", defaultValue = "20s")
 	Duration warmup;
 
 	@Option(names = "--grace", converter = Converters.Span.class, paramLabel = "SPAN",
