@@ -116,8 +116,9 @@ public interface SyncEngine {
 
 	/**
 	 * Applies events from a peer as {@link #apply(List)} does, for a caller that has already checked each
-	 * payload to be one well-formed JSON object nested at most 64 deep with no number longer than 1,000 digits:
-	 * the peer protocol's frame decoder checks that while it slices payloads out of a frame, and this spares the
+	 * payload with {@link Limits#checkPayload(com.fasterxml.jackson.core.JsonParser)} (one well-formed JSON object
+	 * within the payload limits): the peer protocol's frame decoder checks that while it slices payloads out of a
+	 * frame, and this spares the
 	 * second pass over every payload. Every other check is made. A caller that has not checked the payloads must
 	 * use {@link #apply(List)}: what is passed here is stored as it is.
 	 *
@@ -233,6 +234,16 @@ public interface SyncEngine {
 	 * @return the storage's dead-letter store
 	 */
 	io.tributary.spi.DeadLetterStore deadLetters();
+
+	/**
+	 * Keeps an event that a peer or an upstream refused permanently, or that could not be sent at all, as a
+	 * dead letter: stores it durably (replacing one held for the same address), counts it in
+	 * {@code tributary.dead.letters} and emits {@link SyncSignal.DeadLettered}. Cold.
+	 *
+	 * @param letter the dead letter
+	 * @return completes when it is stored
+	 */
+	Mono<Void> deadLetter(io.tributary.spi.DeadLetter letter);
 
 	/**
 	 * The position of the newest committed event.
@@ -365,7 +376,7 @@ public interface SyncEngine {
 		String origin;
 		Clock clock = Clock.systemUTC();
 		ProjectionPolicy policy = ProjectionPolicy.defaults();
-		int maxPayloadBytes = 256 * 1024;
+		int maxPayloadBytes = Limits.DEFAULT_MAX_PAYLOAD_BYTES;
 		int ingressCapacity = 16_384;
 		Duration overloadTimeout = Duration.ofSeconds(5);
 		int maxBatch = 2048;

@@ -37,6 +37,15 @@ public sealed interface SyncSignal {
 	}
 
 	/**
+	 * An event was kept as a dead letter: a peer or an upstream refused it permanently, or it could not be
+	 * sent at all (see {@link SyncEngine#deadLetter(io.tributary.spi.DeadLetter)}).
+	 *
+	 * @param letter the dead letter, with the code and the reason
+	 */
+	record DeadLettered(io.tributary.spi.DeadLetter letter) implements SyncSignal {
+	}
+
+	/**
 	 * A write was refused.
 	 *
 	 * @param type entity type of the write

@@ -22,14 +22,14 @@ import java.util.UUID;
 public record WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
 		int schemaVersion) {
 
-	/** Longest entity type accepted, in characters. */
-	public static final int MAX_TYPE_LENGTH = 128;
+	/** Longest entity type accepted, in characters: {@link Limits#MAX_TYPE_LENGTH}. */
+	public static final int MAX_TYPE_LENGTH = Limits.MAX_TYPE_LENGTH;
 
-	/** Longest entity id accepted, in characters. */
-	public static final int MAX_ENTITY_ID_LENGTH = 512;
+	/** Longest entity id accepted, in characters: {@link Limits#MAX_ENTITY_ID_LENGTH}. */
+	public static final int MAX_ENTITY_ID_LENGTH = Limits.MAX_ENTITY_ID_LENGTH;
 
-	/** Longest user id accepted, in characters. */
-	public static final int MAX_USER_ID_LENGTH = 256;
+	/** Longest user id accepted, in characters: {@link Limits#MAX_USER_ID_LENGTH}. */
+	public static final int MAX_USER_ID_LENGTH = Limits.MAX_USER_ID_LENGTH;
 
 	/**
 	 * Checks the operation is present.

@@ -27,6 +27,7 @@ import io.tributary.EntityChange;
 import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.HybridClock;
+import io.tributary.Limits;
 import io.tributary.Op;
 import io.tributary.OverloadedException;
 import io.tributary.PayloadTooLargeException;
@@ -153,6 +154,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final Counter remoteCommitted;
 	private final Counter duplicates;
 	private final Counter conflicts;
+	private final Counter deadLettered;
 	private final Counter tapDropped;
 	private final Counter failedEmissions;
 	private final Counter servedFromStore;
@@ -179,6 +181,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.baseUnit("events").register(registry);
 		this.conflicts = Counter.builder("tributary.conflicts").description("Conflicts detected and resolved")
 				.register(registry);
+		this.deadLettered = Counter.builder("tributary.dead.letters")
+				.description("Events kept as dead letters: refused by a peer or an upstream, or not sendable")
+				.baseUnit("events").register(registry);
 		this.tapDropped = Counter.builder("tributary.taps.dropped")
 				.description("Signals dropped for slow tap subscribers").baseUnit("signals").register(registry);
 		this.failedEmissions = Counter.builder("tributary.emissions.failed")
@@ -350,12 +355,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	private byte[] validate(WriteRequest r) {
-		requireName("type", r.type(), WriteRequest.MAX_TYPE_LENGTH);
+		Limits.checkName("type", r.type(), Limits.MAX_TYPE_LENGTH);
 		if (Event.BLANK_TYPE.equals(r.type())) {
 			throw new ValidationException("entity type " + Event.BLANK_TYPE + " is reserved for blanks");
 		}
-		requireName("entityId", r.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
-		requireUserId(r.userId());
+		Limits.checkName("entityId", r.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
+		Limits.checkUserId(r.userId());
 		if (r.schemaVersion() < 0) {
 			throw new ValidationException("schemaVersion must not be negative");
 		}
@@ -370,7 +375,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 		byte[] bytes = Json.toBytes(r.payload());
 		requireSize(r.type(), r.entityId(), bytes);
-		Json.requireObject(bytes);
+		Limits.checkPayload(bytes);
 		// what is stored is checked too: a redacted value may be longer than the original
 		return requireSize(r.type(), r.entityId(), config.redaction().redact(r.type(), bytes));
 	}
@@ -385,10 +390,10 @@ public final class DefaultSyncEngine implements SyncEngine {
 	/** A peer's event must be what a local write could have produced. */
 	private void validateRemote(Event e, boolean payloadChecked) {
 		try {
-			requireName("origin", e.origin(), 255);
-			requireName("type", e.type(), WriteRequest.MAX_TYPE_LENGTH);
-			requireName("entityId", e.entityId(), WriteRequest.MAX_ENTITY_ID_LENGTH);
-			requireUserId(e.userId());
+			Limits.checkName("origin", e.origin(), Limits.MAX_ORIGIN_LENGTH);
+			Limits.checkName("type", e.type(), Limits.MAX_TYPE_LENGTH);
+			Limits.checkName("entityId", e.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
+			Limits.checkUserId(e.userId());
 			if (e.op() == Op.DELETE) {
 				if (e.payload() != null) {
 					throw new ValidationException("a DELETE carries no payload");
@@ -398,7 +403,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 				// a PUT or PATCH without payload is a stub from a partial replica: stored, never projected
 				requireSize(e.type(), e.entityId(), e.payload());
 				if (!payloadChecked) {
-					Json.requireObject(e.payload());
+					Limits.checkPayload(e.payload());
 				}
 			}
 			if (Event.BLANK_TYPE.equals(e.type()) && !Rls.wellFormedBlank(e)) {
@@ -411,48 +416,6 @@ public final class DefaultSyncEngine implements SyncEngine {
 		catch (ValidationException ex) {
 			// the prefix is built only on this path: validation runs for every event a peer sends
 			throw new ValidationException("peer event " + e.origin() + "#" + e.originSeq() + ": " + ex.getMessage(), ex);
-		}
-	}
-
-	private static void requireName(String field, String value, int max) {
-		if (value == null || value.isEmpty()) {
-			throw new ValidationException(field + " is required");
-		}
-		if (value.length() > max) {
-			throw new ValidationException(field + " is longer than " + max + " characters");
-		}
-		requireUnicode(field, value);
-		if ("type".equals(field)) {
-			// a type is joined to an entity id with NUL in entity keys: a type must not hold one
-			for (int i = 0; i < value.length(); i++) {
-				if (Character.isISOControl(value.charAt(i))) {
-					throw new ValidationException("type must not contain control characters (found U+"
-							+ String.format("%04X", (int) value.charAt(i)) + " at index " + i + ")");
-				}
-			}
-		}
-	}
-
-	/** Names are stored as UTF-8: a lone surrogate would not come back as it was written. */
-	private static void requireUnicode(String field, String value) {
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-				i++;
-			}
-			else if (Character.isSurrogate(c)) {
-				throw new ValidationException(field + " is not valid Unicode (lone surrogate at index " + i + ")");
-			}
-		}
-	}
-
-	private static void requireUserId(String userId) {
-		if (userId != null) {
-			if (userId.isEmpty() || userId.length() > WriteRequest.MAX_USER_ID_LENGTH) {
-				throw new ValidationException("userId, when given, must be 1 to " + WriteRequest.MAX_USER_ID_LENGTH
-						+ " characters");
-			}
-			requireUnicode("userId", userId);
 		}
 	}
 
@@ -641,6 +604,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public Mono<Void> deadLetter(io.tributary.spi.DeadLetter letter) {
+		return storage.deadLetters().put(letter).then(Mono.fromRunnable(() -> {
+			deadLettered.increment();
+			emitSignal(new SyncSignal.DeadLettered(letter));
+		}));
+	}
+
+	@Override
 	public long lastPosition() {
 		return lastPosition;
 	}
@@ -676,7 +647,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 	private static String userArgument(String userId) {
 		try {
-			requireUserId(userId);
+			Limits.checkUserId(userId);
 			return userId;
 		}
 		catch (ValidationException e) {

@@ -3,14 +3,12 @@ package io.tributary.internal;
 import java.io.IOException;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.tributary.Limits;
 import io.tributary.ValidationException;
 
 /**
@@ -19,14 +17,14 @@ import io.tributary.ValidationException;
  */
 public final class Json {
 
-	/** Deepest nesting accepted in a payload. */
-	public static final int MAX_NESTING = 64;
-
-	/** The engine's mapper. Thread-safe. */
-	public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-			.streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING)
-					.maxStringLength(16 * 1024 * 1024).maxNumberLength(1000).build())
-			.build());
+	/**
+	 * The engine's mapper. Thread-safe. Its parser is wider than {@link Limits} (it reads stored payloads,
+	 * which the limits checked on the way in), and numbers keep their exact value: a float with more digits
+	 * than a double holds, or beyond a double's range, folds into the projection as it was written.
+	 */
+	public static final ObjectMapper MAPPER = new ObjectMapper(Limits.jsonFactory(0, Integer.MAX_VALUE))
+			.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+			.configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
 	private Json() {
 	}
@@ -64,30 +62,13 @@ public final class Json {
 	}
 
 	/**
-	 * Checks UTF-8 JSON is exactly one object, with a streaming parser (no tree is built).
+	 * Checks UTF-8 JSON is exactly one object within the payload limits ({@link Limits#checkPayload(byte[])}).
 	 *
 	 * @param bytes the JSON
 	 * @throws ValidationException when it is not
 	 */
 	public static void requireObject(byte[] bytes) {
-		try (JsonParser p = MAPPER.getFactory().createParser(bytes)) {
-			if (p.nextToken() != JsonToken.START_OBJECT) {
-				throw new ValidationException("payload must be a JSON object");
-			}
-			p.skipChildren();
-			if (p.nextToken() != null) {
-				throw new ValidationException("payload has content after its JSON object");
-			}
-		}
-		catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-			// the parser's message quotes the offending token, which may be a sensitive value: say only where
-			com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
-			throw new ValidationException("payload is not valid JSON"
-					+ (at == null ? "" : " (at byte " + at.getByteOffset() + ")"));
-		}
-		catch (IOException e) {
-			throw new ValidationException("payload could not be read: " + e.getMessage(), e);
-		}
+		Limits.checkPayload(bytes);
 	}
 
 	/**

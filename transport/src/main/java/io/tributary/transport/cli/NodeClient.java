@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -20,7 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.timeout.ReadTimeoutException;
-import io.tributary.internal.Json;
+import io.tributary.Limits;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
@@ -36,15 +34,8 @@ final class NodeClient {
 	static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 	// the answer comes from wherever --node points: bounded like every other JSON input
-	static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-			.streamReadConstraints(StreamReadConstraints.builder()
-					.maxDocumentLength(MAX_ANSWER_BYTES)
-					.maxStringLength(MAX_ANSWER_BYTES)
-					// a change's data may nest as deep as a payload may, inside the page's own objects
-					.maxNestingDepth(Json.MAX_NESTING + 8)
-					.maxNumberLength(1000)
-					.build())
-			.build());
+	// (a change's data sits a few levels down in a page, and may be anything a payload may be)
+	static final ObjectMapper JSON = new ObjectMapper(Limits.jsonFactory(8, MAX_ANSWER_BYTES));
 
 	private final URI node;
 	private final boolean hasToken;

@@ -446,7 +446,7 @@ public final class SyncClient {
 		return Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.map(e -> new DeadLetter(e, r.code(), r.reason(), now))
-						.flatMap(d -> engine.deadLetters().put(d).thenReturn(d)))
+						.flatMap(d -> engine.deadLetter(d).thenReturn(d)))
 				.doOnNext(d -> emit(new ClientSignal.PoisonPill(d)))
 				.then();
 	}

@@ -8,7 +8,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,10 +21,10 @@ import io.tributary.Event;
 import io.tributary.Hlc;
 import io.tributary.Op;
 import io.tributary.VersionVector;
-import io.tributary.internal.Json;
+import io.tributary.Limits;
 
 /**
- * The API's JSON: a mapper configured like the engine's ({@link Json#MAPPER}) plus a document length
+ * The API's JSON: a mapper configured like the engine's (io.tributary.internal.Json#MAPPER) plus a document length
  * limit, and the wire shapes of changes, entities and errors.
  */
 final class ApiJson {
@@ -36,19 +35,18 @@ final class ApiJson {
 	private final ObjectMapper mapper;
 
 	ApiJson(int maxDocumentBytes) {
-		JsonFactory factory = JsonFactory.builder()
-				.streamReadConstraints(StreamReadConstraints.builder()
-						.maxNestingDepth(Json.MAX_NESTING)
-						.maxStringLength(maxDocumentBytes)
-						.maxNumberLength(1000)
-						.maxDocumentLength(maxDocumentBytes)
-						.build())
+		// a change's data sits two levels down (the array, the change): the parser is wider than the payload
+		// limits, which the engine checks on the data with Limits.checkPayload, naming the limit
+		JsonFactory factory = Limits.jsonFactory(2, maxDocumentBytes).rebuild()
 				.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
 				.build();
 		SimpleModule module = new SimpleModule("tributary-http");
 		module.addSerializer(VersionVector.class, new VectorSerializer());
 		this.mapper = new ObjectMapper(factory)
 				.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+				// data is stored as the client wrote it: numbers keep their exact value through the tree
+				.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+				.configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
 				.registerModule(module);
 	}
 
@@ -75,6 +73,20 @@ final class ApiJson {
 			throw new UncheckedIOException(e);
 		}
 		return out.toByteArray();
+	}
+
+	/**
+	 * A change's data as the UTF-8 JSON to store.
+	 *
+	 * @throws io.tributary.ValidationException when it cannot be written as JSON (a string with a lone surrogate)
+	 */
+	byte[] data(JsonNode data) {
+		try {
+			return mapper.writeValueAsBytes(data);
+		}
+		catch (IOException e) {
+			throw new io.tributary.ValidationException("data has a string that is not valid Unicode (a lone surrogate)", e);
+		}
 	}
 
 	/** Writes a value (records, maps, vectors) with the mapper. */

@@ -21,7 +21,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tributary.EntityState;
 import io.tributary.Event;
+import io.tributary.Limits;
 import io.tributary.SyncEngine;
+import io.tributary.ValidationException;
 import io.tributary.VersionVector;
 import io.tributary.WriteRequest;
 import io.tributary.transport.PeerDirectory;
@@ -320,21 +322,34 @@ final class Endpoints {
 				.flatMap(outcomes -> answerWrites(x, outcomes));
 	}
 
-	/** Checks every change as the engine will, so a batch is refused whole rather than cut partway. */
+	/**
+	 * Checks every change against {@link Limits} as the engine will, so a batch is refused whole rather than
+	 * cut partway; the engine checks again and stays the authority.
+	 */
 	private Mono<List<WriteRequest>> validate(List<WriteRequest> requests) {
 		return Mono.fromCallable(() -> {
 			List<WriteRequest> serialized = new ArrayList<>(requests.size());
 			for (int i = 0; i < requests.size(); i++) {
 				WriteRequest r = requests.get(i);
-				if (r.payload() instanceof JsonNode) {
-					// serialized once here: the engine takes the bytes as they are
-					byte[] bytes = json.value(r.payload());
-					if (bytes.length > engine.maxPayloadBytes()) {
-						throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
-								(requests.size() > 1 ? "changes[" + i + "] " : "") + "data is " + bytes.length
-										+ " bytes, over the limit of " + engine.maxPayloadBytes() + " bytes; nothing was stored");
+				String where = requests.size() > 1 ? "changes[" + i + "] " : "";
+				try {
+					Limits.checkName("type", r.type(), Limits.MAX_TYPE_LENGTH);
+					Limits.checkName("entityId", r.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
+					Limits.checkUserId(r.userId());
+					if (r.payload() instanceof JsonNode) {
+						// serialized once here: the engine takes the bytes as they are
+						byte[] bytes = json.data((JsonNode) r.payload());
+						if (bytes.length > engine.maxPayloadBytes()) {
+							throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+									where + "data is " + bytes.length + " bytes, over the limit of "
+											+ engine.maxPayloadBytes() + " bytes; nothing was stored");
+						}
+						Limits.checkPayload(bytes);
+						r = new WriteRequest(r.type(), r.entityId(), r.op(), bytes, r.base(), r.userId(), r.schemaVersion());
 					}
-					r = new WriteRequest(r.type(), r.entityId(), r.op(), bytes, r.base(), r.userId(), r.schemaVersion());
+				}
+				catch (ValidationException e) {
+					throw ApiException.badRequest("invalid_change", where + e.getMessage() + "; nothing was stored");
 				}
 				serialized.add(r);
 			}

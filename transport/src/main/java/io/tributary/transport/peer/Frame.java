@@ -80,9 +80,22 @@ public sealed interface Frame {
 	/**
 	 * A batch of events.
 	 *
-	 * @param events the events, each origin's in sequence order
+	 * @param events the events, each origin's in sequence order; an event the decoder refused stands here as
+	 *        a blank ({@link Event#blank()}) at its address
+	 * @param refused the events the decoder refused (not decodable, or over a limit of {@link io.tributary.Limits}),
+	 *        empty when encoding
 	 */
-	record Events(List<Event> events) implements Frame {
+	record Events(List<Event> events, List<Rejection> refused) implements Frame {
+
+		/**
+		 * A batch to send.
+		 *
+		 * @param events the events, each origin's in sequence order
+		 */
+		public Events(List<Event> events) {
+			this(events, List.of());
+		}
+
 		@Override
 		public FrameType type() {
 			return FrameType.EVENTS;

@@ -14,19 +14,20 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import io.tributary.Event;
+import io.tributary.Limits;
 import io.tributary.Op;
 import io.tributary.VersionVector;
-import io.tributary.internal.Json;
 
 /**
  * Encodes and decodes peer-protocol frames. Wire form: a 4-byte big-endian length (of what follows), a
  * type byte, then a UTF-8 JSON body. Event payloads travel as embedded JSON objects and are sliced back
- * out byte for byte, so a replica stores exactly the bytes the writer stored. Slicing a payload out checks it to
- * be one JSON object within the engine's limits (nesting, number length), so it is not parsed a second time
- * ({@link io.tributary.SyncEngine#applyChecked(List)}). Stateless, thread-safe.
+ * out byte for byte, so a replica stores exactly the bytes the writer stored. Slicing a payload out checks it
+ * against {@link Limits} ({@link Limits#checkPayload(JsonParser)}), so it is not parsed a second time
+ * ({@link io.tributary.SyncEngine#applyChecked(List)}). An event that is over a limit, or whose fields cannot
+ * be decoded, is refused alone: it stands in the decoded frame as a blank at its address, listed in
+ * {@link Frame.Events#refused()}, and the rest of the frame decodes. Stateless, thread-safe.
  */
 public final class FrameCodec {
 
@@ -34,6 +35,8 @@ public final class FrameCodec {
 	public static final List<Integer> VERSIONS = List.of(1, 2);
 
 	private final JsonFactory json;
+	/** Reads a payload alone exactly as deep as {@link #json} reads one inside a frame. */
+	private final JsonFactory payloadJson;
 	private final int maxFrameBytes;
 
 	/**
@@ -43,16 +46,11 @@ public final class FrameCodec {
 	 */
 	public FrameCodec(int maxFrameBytes) {
 		this.maxFrameBytes = maxFrameBytes;
-		this.json = JsonFactory.builder()
-				.streamReadConstraints(StreamReadConstraints.builder()
-						.maxDocumentLength(maxFrameBytes)
-						// a payload sits three levels down (frame, events, event): what passes here passes the engine's
-						// own payload check, which is why sessions apply with SyncEngine.applyChecked
-						.maxNestingDepth(Json.MAX_NESTING)
-						.maxStringLength(maxFrameBytes)
-						.maxNumberLength(100)
-						.build())
-				.build();
+		// a payload sits three levels down (frame, events, event); the factory is wider than the payload limits,
+		// which the decoder checks event by event (Limits.checkPayload), so one event over a limit is refused
+		// alone and the rest of its frame applies
+		this.json = Limits.jsonFactory(3, maxFrameBytes);
+		this.payloadJson = Limits.jsonFactory(0, maxFrameBytes);
 	}
 
 	/**
@@ -241,7 +239,7 @@ public final class FrameCodec {
 			Frame result;
 			switch (type) {
 				case EVENTS:
-					result = new Frame.Events(readEvents(p, frame));
+					result = readEvents(p, frame);
 					break;
 				default:
 					result = readControl(type, p);
@@ -411,8 +409,9 @@ public final class FrameCodec {
 		return VersionVector.of(entries);
 	}
 
-	private List<Event> readEvents(JsonParser p, byte[] frame) throws IOException {
+	private Frame.Events readEvents(JsonParser p, byte[] frame) throws IOException {
 		List<Event> events = null;
+		List<Frame.Rejection> refused = new ArrayList<>(0);
 		while (p.nextToken() == JsonToken.FIELD_NAME) {
 			String field = p.currentName();
 			JsonToken t = p.nextToken();
@@ -420,7 +419,7 @@ public final class FrameCodec {
 				requireToken(t, JsonToken.START_ARRAY, field);
 				events = new ArrayList<>();
 				while (p.nextToken() == JsonToken.START_OBJECT) {
-					events.add(readEvent(p, frame));
+					events.add(readEvent(p, frame, refused));
 				}
 				requireToken(p.currentToken(), JsonToken.END_ARRAY, field);
 			}
@@ -428,10 +427,15 @@ public final class FrameCodec {
 				p.skipChildren();
 			}
 		}
-		return require(events, "events");
+		return new Frame.Events(require(events, "events"), refused.isEmpty() ? List.of() : List.copyOf(refused));
 	}
 
-	private Event readEvent(JsonParser p, byte[] frame) throws IOException {
+	/**
+	 * One event of a frame. A field that cannot be decoded, or a payload over a limit, refuses this event alone
+	 * (a blank in its place, its refusal in {@code refused}) as long as its address can be read; the parser
+	 * goes on to the end of the event either way. Malformed JSON ends the frame.
+	 */
+	private Event readEvent(JsonParser p, byte[] frame, List<Frame.Rejection> refused) throws IOException {
 		UUID id = null;
 		String origin = null;
 		Long seq = null;
@@ -443,64 +447,128 @@ public final class FrameCodec {
 		UUID base = null;
 		String userId = null;
 		int schemaVersion = 1;
+		String problem = null;
 		while (p.nextToken() == JsonToken.FIELD_NAME) {
 			String field = p.currentName();
 			JsonToken t = p.nextToken();
-			switch (field) {
-				case "id":
-					id = UUID.fromString(text(p, t, field));
-					break;
-				case "origin":
-					origin = text(p, t, field);
-					break;
-				case "seq":
-					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
-					seq = p.getLongValue();
-					break;
-				case "hlc":
-					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
-					hlc = p.getLongValue();
-					break;
-				case "type":
-					type = text(p, t, field);
-					break;
-				case "entityId":
-					entityId = text(p, t, field);
-					break;
-				case "op":
-					op = Op.valueOf(text(p, t, field));
-					break;
-				case "payload":
-					if (t == JsonToken.START_OBJECT) {
-						// the source is a byte array: offsets are byte offsets into the frame
-						int start = (int) p.currentTokenLocation().getByteOffset() + 1;
+			try {
+				switch (field) {
+					case "id":
+						id = UUID.fromString(text(p, t, field));
+						break;
+					case "origin":
+						origin = text(p, t, field);
+						break;
+					case "seq":
+						requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+						seq = p.getLongValue();
+						break;
+					case "hlc":
+						requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+						hlc = p.getLongValue();
+						break;
+					case "type":
+						type = text(p, t, field);
+						break;
+					case "entityId":
+						entityId = text(p, t, field);
+						break;
+					case "op":
+						op = Op.valueOf(text(p, t, field));
+						break;
+					case "payload":
+						if (t == JsonToken.START_OBJECT) {
+							// the source is a byte array: offsets are byte offsets into the frame
+							int start = (int) p.currentTokenLocation().getByteOffset() + 1;
+							String violation = Limits.checkPayload(p);
+							if (violation != null) {
+								problem = problem == null ? violation : problem;
+							}
+							else {
+								int end = (int) p.currentLocation().getByteOffset() + 1;
+								payload = java.util.Arrays.copyOfRange(frame, start, end);
+							}
+						}
+						else if (t != JsonToken.VALUE_NULL) {
+							throw bad("payload must be a JSON object");
+						}
+						break;
+					case "base":
+						base = t == JsonToken.VALUE_NULL ? null : UUID.fromString(text(p, t, field));
+						break;
+					case "userId":
+						userId = t == JsonToken.VALUE_NULL ? null : text(p, t, field);
+						break;
+					case "schemaVersion":
+						requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
+						schemaVersion = p.getIntValue();
+						break;
+					default:
 						p.skipChildren();
-						int end = (int) p.currentLocation().getByteOffset() + 1;
-						payload = java.util.Arrays.copyOfRange(frame, start, end);
-					}
-					else if (t != JsonToken.VALUE_NULL) {
-						throw bad("payload must be a JSON object");
-					}
-					break;
-				case "base":
-					base = t == JsonToken.VALUE_NULL ? null : UUID.fromString(text(p, t, field));
-					break;
-				case "userId":
-					userId = t == JsonToken.VALUE_NULL ? null : text(p, t, field);
-					break;
-				case "schemaVersion":
-					requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
-					schemaVersion = p.getIntValue();
-					break;
-				default:
-					p.skipChildren();
+				}
+			}
+			catch (PeerProtocolException | IllegalArgumentException | com.fasterxml.jackson.core.exc.InputCoercionException e) {
+				// this field is wrong, the JSON is not: note it, and read on to the end of the event
+				problem = problem == null ? "field " + field + ": " + e.getMessage() : problem;
+				p.skipChildren();
 			}
 		}
-		if (seq == null || seq < 1) {
-			throw bad("event without a valid seq");
+		if (origin == null || seq == null || seq < 1) {
+			throw bad("event without a valid origin and seq" + (problem == null ? "" : " (" + problem + ")"));
 		}
-		return new Event(require(id, "id"), require(origin, "origin"), seq, require(hlc, "hlc"), require(type, "type"),
-				require(entityId, "entityId"), require(op, "op"), payload, base, userId, schemaVersion, 0);
+		if (problem == null) {
+			problem = id == null ? "missing field id"
+					: hlc == null ? "missing field hlc"
+					: type == null ? "missing field type"
+					: entityId == null ? "missing field entityId"
+					: op == null ? "missing field op" : null;
+		}
+		if (problem != null) {
+			refused.add(new Frame.Rejection(origin, seq, ErrorCode.INVALID_EVENT.name(), problem));
+			return refusedBlank(origin, seq, id, hlc);
+		}
+		return new Event(id, origin, seq, hlc, type, entityId, op, payload, base, userId, schemaVersion, 0);
+	}
+
+	/** The blank a refused event leaves at its address (an id derived from the address when its own is unreadable). */
+	static Event refusedBlank(String origin, long seq, UUID id, Long hlc) {
+		UUID blankId = id != null ? id
+				: UUID.nameUUIDFromBytes((origin + "#" + seq).getBytes(StandardCharsets.UTF_8));
+		return new Event(blankId, origin, seq, hlc == null ? 0 : hlc, Event.BLANK_TYPE, blankId.toString(), Op.PATCH,
+				null, null, null, 0, 0);
+	}
+
+	/**
+	 * Why an event cannot travel in a frame at all, if it cannot: its payload is not well-formed JSON (what a
+	 * store damaged beneath the engine may hold) or nests deeper than any receiver's frame parser reads, or the
+	 * event does not fit a frame. Limits a receiver may refuse the event for are its to decide, event by event.
+	 *
+	 * @param e an event to send
+	 * @return the reason, {@code null} when it can be sent
+	 */
+	public String unsendable(Event e) {
+		if (maxEncodedSize(e) > maxFrameBytes - 64) {
+			return "the event takes up to " + maxEncodedSize(e) + " bytes in a frame, over the maximum frame of "
+					+ maxFrameBytes + " bytes";
+		}
+		if (e.payload() == null) {
+			return null;
+		}
+		try (JsonParser p = payloadJson.createParser(e.payload())) {
+			if (p.nextToken() != JsonToken.START_OBJECT) {
+				return "the stored payload is not a JSON object";
+			}
+			Limits.checkPayload(p);
+			if (p.nextToken() != null) {
+				return "the stored payload has content after its JSON object";
+			}
+			return null;
+		}
+		catch (IOException ex) {
+			com.fasterxml.jackson.core.JsonLocation at = ex instanceof com.fasterxml.jackson.core.JsonProcessingException
+					? ((com.fasterxml.jackson.core.JsonProcessingException) ex).getLocation() : null;
+			return "the stored payload is not well-formed JSON" + (at == null ? "" : " (at byte " + at.getByteOffset() + ")");
+		}
 	}
 
 	private static String text(JsonParser p, JsonToken t, String field) throws IOException {

@@ -209,7 +209,8 @@ final class PeerSession {
 		}
 		switch (frame.type()) {
 			case EVENTS:
-				List<Event> events = ((Frame.Events) frame).events();
+				Frame.Events received = (Frame.Events) frame;
+				List<Event> events = received.events();
 				markKnown(events);
 				if (config.types() == null) {
 					// a full replica does not take stubs: it waits for the content from a peer that holds it
@@ -220,8 +221,10 @@ final class PeerSession {
 				}
 				applying.incrementAndGet();
 				List<Frame.Rejection> rejections = new ArrayList<>();
+				// events the decoder refused stand in the frame as blanks: even a version 1 peer's link goes on
 				Mono<SyncEngine.ApplyResult> applied = peer.version() >= 2
-						? Rejections.applyScreened(engine, events, peer.user(), rejections)
+						? Rejections.applyScreened(engine, new Frame.Events(events, received.refused()), peer.user(),
+								rejections)
 						: engine.applyChecked(events);
 				return applied.doOnNext(r -> {
 					link.received(r.applied());
@@ -232,9 +235,11 @@ final class PeerSession {
 					emitControl(new Frame.Ack(engine.vector()));
 				}).doFinally(s -> applying.decrementAndGet()).then();
 			case REJECTED:
-				// a symmetric session's peer recorded these as rejection stubs; the events stay in this log
-				log.warn("peer {} refused events: {}", link.address(), ((Frame.Rejected) frame).rejections());
-				return Mono.empty();
+				// the peer recorded these as rejection stubs; the events stay in this log, and are kept as dead
+				// letters with the peer's reason for an operator to see, replay or delete
+				List<Frame.Rejection> refused = ((Frame.Rejected) frame).rejections();
+				log.warn("peer {} refused events: {}", link.address(), refused);
+				return Rejections.deadLetter(engine, refused);
 			case ACK:
 				VersionVector ack = ((Frame.Ack) frame).vector();
 				known.accumulateAndGet(ack, VersionVector::merge);
@@ -354,7 +359,7 @@ final class PeerSession {
 				.repeat()
 				.takeWhile(page -> !page.isEmpty())
 				.doOnNext(page -> pagedTo.set(page.get(page.size() - 1).position()))
-				.concatMapIterable(this::toFrames);
+				.concatMap(this::framesOf);
 		Flux<Frame> caughtUp = Mono.fromSupplier(() -> {
 			VersionVector v = engine.vector();
 			caughtUpSent.tryEmitValue(v);
@@ -370,7 +375,7 @@ final class PeerSession {
 			return Flux.concat(catchUp, caughtUp);
 		}
 		Flux<Frame> live = (view == null ? engine.eventBatches(livePosition) : view.eventBatches(livePosition))
-				.concatMapIterable(this::toFrames);
+				.concatMap(this::framesOf);
 		return Flux.concat(catchUp, caughtUp, live);
 	}
 
@@ -437,9 +442,24 @@ final class PeerSession {
 		return VersionVector.of(v);
 	}
 
+	/**
+	 * The frames of a batch; an event that cannot be sent at all goes as its blank and is kept as a dead
+	 * letter first, so that one damaged event never stops the link.
+	 */
+	private Flux<Frame> framesOf(List<Event> batch) {
+		List<Frame.Rejection> unsendable = new ArrayList<>(0);
+		List<Frame> frames = toFrames(batch, unsendable);
+		if (unsendable.isEmpty()) {
+			return Flux.fromIterable(frames);
+		}
+		log.warn("{} events cannot be sent to {}; sent as blanks and kept as dead letters: first {}",
+				unsendable.size(), link.address(), unsendable.get(0));
+		return Rejections.deadLetter(engine, unsendable).thenMany(Flux.fromIterable(frames));
+	}
+
 	/** What of a batch goes to the peer, marked as known, in frames within the count and size limits. */
-	private List<Frame> toFrames(List<Event> batch) {
-		List<Event> unsent = unsent(batch);
+	private List<Frame> toFrames(List<Event> batch, List<Frame.Rejection> unsendable) {
+		List<Event> unsent = Rejections.sendable(codec, unsent(batch), unsendable);
 		if (unsent.isEmpty()) {
 			return List.of();
 		}

@@ -33,9 +33,27 @@ final class Rejections {
 	 */
 	static Mono<SyncEngine.ApplyResult> applyScreened(SyncEngine engine, List<Event> events, String user,
 			List<Frame.Rejection> rejections) {
+		return applyScreened(engine, new Frame.Events(events), user, rejections);
+	}
+
+	/**
+	 * Applies a decoded frame as {@link #applyScreened(SyncEngine, List, String, List)} does, with the events its
+	 * decoder refused (over a limit, or not decodable) among the refusals: they stand in the frame as blanks.
+	 *
+	 * @param engine the receiving engine
+	 * @param frame the decoded frame
+	 * @param user the session's user, {@code null} when unrestricted
+	 * @param rejections receives the refusals, the decoder's first
+	 * @return the summed apply counts
+	 */
+	static Mono<SyncEngine.ApplyResult> applyScreened(SyncEngine engine, Frame.Events frame, String user,
+			List<Frame.Rejection> rejections) {
+		List<Event> events = frame.events();
+		rejections.addAll(frame.refused());
+		java.util.Set<String> refused = addresses(frame.refused());
 		List<Event> screened = new java.util.ArrayList<>(events.size());
 		for (Event e : events) {
-			if (user != null && !user.equals(e.userId())) {
+			if (user != null && !user.equals(e.userId()) && !refused.contains(address(e.origin(), e.originSeq()))) {
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.FORBIDDEN.name(),
 						"the event belongs to another user than the session's"));
 				screened.add(e.blank());
@@ -45,6 +63,64 @@ final class Rejections {
 			}
 		}
 		return applyValid(engine, screened, rejections);
+	}
+
+	/**
+	 * Keeps this side's events that a peer refused, or that could not be sent, as dead letters, with the
+	 * reason; stubs and events no longer held are passed over (nothing of their content is here to keep).
+	 *
+	 * @param engine this side
+	 * @param rejections the refusals
+	 * @return completes when every dead letter is stored
+	 */
+	static Mono<Void> deadLetter(SyncEngine engine, List<Frame.Rejection> rejections) {
+		java.time.Instant now = java.time.Instant.now();
+		return reactor.core.publisher.Flux.fromIterable(rejections)
+				.concatMap(r -> engine.event(r.origin(), r.seq())
+						.filter(e -> !e.isStub())
+						.flatMap(e -> engine.deadLetter(new io.tributary.spi.DeadLetter(e, r.code(), r.reason(), now))))
+				.then();
+	}
+
+	/**
+	 * What of a batch can be sent: each event that cannot travel in a frame at all ({@link FrameCodec#unsendable})
+	 * is replaced by its blank, so that the peer's vector still moves past it, and listed in {@code unsendable}.
+	 *
+	 * @param codec the codec the frames are encoded with
+	 * @param events events to send
+	 * @param unsendable receives the refusals of the events replaced
+	 * @return the events to send, the same list when all can be sent
+	 */
+	static List<Event> sendable(FrameCodec codec, List<Event> events, List<Frame.Rejection> unsendable) {
+		List<Event> out = null;
+		for (int i = 0; i < events.size(); i++) {
+			Event e = events.get(i);
+			String why = codec.unsendable(e);
+			if (why != null) {
+				if (out == null) {
+					out = new java.util.ArrayList<>(events);
+				}
+				out.set(i, e.blank());
+				unsendable.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
+						"not sent: " + why));
+			}
+		}
+		return out == null ? events : out;
+	}
+
+	private static java.util.Set<String> addresses(List<Frame.Rejection> rejections) {
+		if (rejections.isEmpty()) {
+			return java.util.Set.of();
+		}
+		java.util.Set<String> out = new java.util.HashSet<>();
+		for (Frame.Rejection r : rejections) {
+			out.add(address(r.origin(), r.seq()));
+		}
+		return out;
+	}
+
+	private static String address(String origin, long seq) {
+		return origin + '#' + seq;
 	}
 
 	private static Mono<SyncEngine.ApplyResult> applyValid(SyncEngine engine, List<Event> events,

@@ -100,7 +100,7 @@ public final class UpstreamCalls {
 							case WELCOME:
 								upstream[0] = ((Frame.Welcome) frame).vector();
 								onVector.accept(upstream[0]);
-								return nextBatch(engine, upstream[0], batchEvents, counts, out);
+								return nextBatch(engine, upstream[0], batchEvents, counts, out, onRejected);
 							case REJECTED:
 								List<Frame.Rejection> rejections = ((Frame.Rejected) frame).rejections();
 								counts[1] += rejections.size();
@@ -112,7 +112,7 @@ public final class UpstreamCalls {
 								if (stopOnRejection && counts[1] > 0) {
 									return Mono.just(new PushResult(counts[0], counts[1], upstream[0], true));
 								}
-								return nextBatch(engine, upstream[0], batchEvents, counts, out);
+								return nextBatch(engine, upstream[0], batchEvents, counts, out, onRejected);
 							default:
 								return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 										frame.type() + " in a push session", false));
@@ -122,7 +122,7 @@ public final class UpstreamCalls {
 	}
 
 	private Mono<PushResult> nextBatch(SyncEngine engine, VersionVector upstream, int batchEvents, int[] counts,
-			Consumer<Frame> out) {
+			Consumer<Frame> out, Function<List<Frame.Rejection>, Mono<Void>> onRejected) {
 		String own = engine.origin();
 		Map<String, Long> have = new HashMap<>();
 		engine.vector().entries().keySet().forEach(o -> have.put(o, Long.MAX_VALUE));
@@ -131,10 +131,13 @@ public final class UpstreamCalls {
 			if (page.isEmpty()) {
 				return Mono.just(new PushResult(counts[0], counts[1], upstream, false));
 			}
-			List<Event> frame = withinBudget(page);
+			// an event that cannot travel at all goes as its blank, refused here as the upstream would refuse it
+			List<Frame.Rejection> unsendable = new java.util.ArrayList<>(0);
+			List<Event> frame = Rejections.sendable(codec, withinBudget(page), unsendable);
 			counts[2] = frame.size();
-			out.accept(new Frame.Events(frame));
-			return Mono.empty();
+			counts[1] += unsendable.size();
+			Mono<Void> kept = unsendable.isEmpty() ? Mono.empty() : onRejected.apply(unsendable);
+			return kept.then(Mono.fromRunnable(() -> out.accept(new Frame.Events(frame))));
 		});
 	}
 
@@ -163,18 +166,29 @@ public final class UpstreamCalls {
 	 * @return the result; errors as {@link #push}
 	 */
 	public Mono<PullResult> pull(SyncEngine engine, String token, Set<String> types, Consumer<VersionVector> onVector) {
-		return Mono.defer(() -> pullSession(engine, token, engine.vector(), types, onVector, (frame, tally) -> {
-			List<Event> events = types == null ? PeerSession.withoutStubs(frame) : frame;
+		return Mono.defer(() -> pullSession(engine, token, engine.vector(), types, onVector, (frame, tally, out) -> {
+			List<Event> events = types == null ? PeerSession.withoutStubs(frame.events()) : frame.events();
 			for (Event e : events) {
 				if (!e.isStub()) {
 					tally.byType.merge(e.type(), 1, Integer::sum);
 				}
 			}
-			return engine.apply(events).map(r -> {
-				tally.count += r.applied();
-				return engine.vector();
-			});
+			// an event this replica cannot take is refused alone, as a blank, and the upstream told why
+			List<Frame.Rejection> rejections = new java.util.ArrayList<>(0);
+			return Rejections.applyScreened(engine, new Frame.Events(events, frame.refused()), null, rejections)
+					.map(r -> {
+						tally.count += r.applied();
+						if (!rejections.isEmpty()) {
+							out.accept(new Frame.Rejected(List.copyOf(rejections)));
+						}
+						return engine.vector();
+					});
 		}));
+	}
+
+	/** Takes one EVENTS frame of a pull session; answers the vector to acknowledge. */
+	private interface FrameHandler {
+		Mono<VersionVector> apply(Frame.Events frame, Tally tally, Consumer<Frame> out);
 	}
 
 	/** What a pull counted: events per type, and in all. */
@@ -188,7 +202,7 @@ public final class UpstreamCalls {
 	 * before the next frame is read; the result comes at CAUGHT_UP.
 	 */
 	private Mono<PullResult> pullSession(SyncEngine engine, String token, VersionVector from, Set<String> types,
-			Consumer<VersionVector> onVector, java.util.function.BiFunction<List<Event>, Tally, Mono<VersionVector>> onEvents) {
+			Consumer<VersionVector> onVector, FrameHandler onEvents) {
 		Tally tally = new Tally();
 		return session(new Frame.Hello(V2, engine.origin(), token, from, types, Frame.Hello.PULL), (frame, out) -> {
 			switch (frame.type()) {
@@ -196,7 +210,7 @@ public final class UpstreamCalls {
 					onVector.accept(((Frame.Welcome) frame).vector());
 					return Mono.empty();
 				case EVENTS:
-					return onEvents.apply(((Frame.Events) frame).events(), tally).flatMap(ack -> {
+					return onEvents.apply((Frame.Events) frame, tally, out).flatMap(ack -> {
 						out.accept(new Frame.Ack(ack));
 						return Mono.<PullResult>empty();
 					});
@@ -229,9 +243,9 @@ public final class UpstreamCalls {
 		return Mono.defer(() -> {
 			// what this session received: acknowledging the local vector would make the upstream skip the rest
 			Map<String, Long> received = new HashMap<>();
-			return pullSession(engine, token, VersionVector.empty(), types, onVector, (frame, tally) -> {
+			return pullSession(engine, token, VersionVector.empty(), types, onVector, (frame, tally, out) -> {
 				Map<String, List<Event>> content = new java.util.TreeMap<>();
-				for (Event e : frame) {
+				for (Event e : frame.events()) {
 					received.merge(e.origin(), e.originSeq(), Math::max);
 					if (!e.isStub()) {
 						content.computeIfAbsent(e.type(), t -> new java.util.ArrayList<>()).add(e);

@@ -1,6 +1,7 @@
 package io.tributary.transport.peer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import io.tributary.Event;
 import io.tributary.Op;
 import io.tributary.VersionVector;
-import io.tributary.internal.Json;
+import io.tributary.Limits;
+import io.tributary.ValidationException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,13 +78,12 @@ class FrameCodecTest {
 		List<byte[]> bad = List.of(new byte[0], new byte[] { 99, '{', '}' }, bytes(3, "{\"events\":[{\"id\":\"x\"}]}"),
 				bytes(3, "[1,2]"), bytes(1, "{\"versions\":[1]}"), bytes(4, "{\"vector\":{\"a\":-1}}"),
 				bytes(4, "{\"vector\":{\"a\":\"x\"}}"), bytes(3, "{\"events\":[{}]}"), bytes(2, "{\"version\":1"),
-				bytes(3, "{\"events\":[]} trailing"), bytes(3,
-						"{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":1,\"hlc\":1,"
-								+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"PUT\",\"payload\":[1]}]}"),
+				bytes(3, "{\"events\":[]} trailing"),
 				bytes(3, "{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":0,\"hlc\":1,"
 						+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"PUT\",\"payload\":{}}]}"),
-				bytes(3, "{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":1,\"hlc\":1,"
-						+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"NUKE\",\"payload\":{}}]}"),
+				bytes(3, "{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"seq\":3,\"hlc\":1,"
+						+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"PUT\",\"payload\":{}}]}"),
+				bytes(3, "{\"events\":[{\"origin\":\"o\",\"seq\":1,\"payload\":{\"a\":1}]}"),
 				bytes(5, "{" + "\"a\":[".repeat(200) + "]}"));
 		for (byte[] frame : bad) {
 			PeerProtocolException e = assertThrows(PeerProtocolException.class, () -> codec.decode(frame),
@@ -91,41 +92,98 @@ class FrameCodecTest {
 		}
 	}
 
-	/** What the decoder lets through, the engine's own payload check would let through: see SyncEngine.applyChecked. */
+	/**
+	 * An event that cannot be decoded, or whose payload is over a limit, is refused alone: it stands as a blank
+	 * at its address, its refusal names what is wrong, and the events around it decode.
+	 */
 	@Test
-	void payloadsTheDecoderPassesPassTheEnginesCheck() {
-		int deepestPassed = 0;
-		for (int depth = 1; depth <= Json.MAX_NESTING + 4; depth++) {
-			String payload = "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
-			if (decodesWithPayload(payload)) {
-				deepestPassed = depth;
-				byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-				Json.requireObject(bytes); // throws when the engine would refuse it
-			}
+	void anEventThatCannotBeTakenIsRefusedAloneAndTheFrameDecodes() {
+		Map<String, String> bad = new java.util.LinkedHashMap<>();
+		bad.put("\"op\":\"NUKE\",\"payload\":{}", "field op");
+		bad.put("\"op\":\"PUT\",\"payload\":[1]", "payload must be a JSON object");
+		bad.put("\"op\":\"PUT\",\"payload\":{\"n\":" + "7".repeat(Limits.MAX_NUMBER_LENGTH + 1) + "}",
+				"limit of " + Limits.MAX_NUMBER_LENGTH);
+		bad.put("\"op\":\"PUT\",\"payload\":" + nested(Limits.MAX_NESTING + 1), "limit of " + Limits.MAX_NESTING);
+		bad.put("\"op\":\"PUT\",\"payload\":{\"a\":1,\"a\":2}", "repeats");
+		bad.put("\"op\":\"PUT\",\"payload\":{\"s\":\"\\ud800\"}", "lone surrogate");
+		bad.put("\"op\":\"PUT\",\"schemaVersion\":99999999999,\"payload\":{}", "field schemaVersion");
+		for (Map.Entry<String, String> c : bad.entrySet()) {
+			UUID id = UUID.randomUUID();
+			String frame = "{\"events\":[" + event(1, "\"op\":\"PUT\",\"payload\":{\"ok\":1}") + ","
+					+ "{\"id\":\"" + id + "\",\"origin\":\"o\",\"seq\":2,\"hlc\":5,\"type\":\"t\",\"entityId\":\"e\","
+					+ c.getKey() + "}," + event(3, "\"op\":\"DELETE\"") + "]}";
+			Frame.Events decoded = (Frame.Events) codec.decode(bytes(3, frame));
+			assertEquals(3, decoded.events().size(), c.getKey());
+			assertFalse(decoded.events().get(0).isBlank());
+			Event blank = decoded.events().get(1);
+			assertTrue(blank.isBlank(), c.getKey());
+			assertEquals("o", blank.origin());
+			assertEquals(2, blank.originSeq());
+			assertEquals(id, blank.id());
+			assertEquals(Op.DELETE, decoded.events().get(2).op());
+			assertEquals(1, decoded.refused().size(), c.getKey());
+			Frame.Rejection r = decoded.refused().get(0);
+			assertEquals(List.of("o", 2L, "INVALID_EVENT"), List.of(r.origin(), r.seq(), r.code()));
+			assertTrue(r.reason().contains(c.getValue()), r.reason() + " should name " + c.getValue());
 		}
-		assertEquals(Json.MAX_NESTING - 3, deepestPassed, "the frame, its events array and the event are three levels");
-		for (int digits : new int[] { 99, 100, 101, 1000, 1001 }) {
-			String payload = "{\"n\":" + "7".repeat(digits) + "}";
-			boolean passed = decodesWithPayload(payload);
-			assertEquals(digits <= 100, passed, digits + " digits");
-			if (passed) {
-				Json.requireObject(payload.getBytes(StandardCharsets.UTF_8));
-			}
+	}
+
+	/**
+	 * Both directions: a payload the decoder passes, the engine's own check passes, and a payload the engine
+	 * refuses, the decoder refuses (alone); at, just under and just over each limit.
+	 */
+	@Test
+	void theDecoderAndTheEngineAgreeOnEveryPayloadLimit() {
+		List<String> payloads = new ArrayList<>();
+		for (int depth = Limits.MAX_NESTING - 2; depth <= Limits.MAX_NESTING + 2; depth++) {
+			payloads.add(nested(depth));
 		}
+		for (int digits = Limits.MAX_NUMBER_LENGTH - 1; digits <= Limits.MAX_NUMBER_LENGTH + 1; digits++) {
+			payloads.add("{\"n\":" + "7".repeat(digits) + "}");
+			payloads.add("{\"n\":-0." + "7".repeat(digits - 3) + "}");
+		}
+		for (int keys = Limits.MAX_KEYS - 1; keys <= Limits.MAX_KEYS + 1; keys++) {
+			StringBuilder b = new StringBuilder("{");
+			for (int k = 0; k < keys; k++) {
+				b.append(k == 0 ? "" : ",").append("\"k").append(k).append("\":0");
+			}
+			payloads.add(b.append('}').toString());
+		}
+		int passed = 0;
+		for (String payload : payloads) {
+			boolean engine;
+			try {
+				Limits.checkPayload(payload.getBytes(StandardCharsets.UTF_8));
+				engine = true;
+			}
+			catch (ValidationException e) {
+				engine = false;
+			}
+			assertEquals(engine, decodesWithPayload(payload), payload.length() > 80 ? payload.substring(0, 80) : payload);
+			passed += engine ? 1 : 0;
+		}
+		assertEquals(3 + 4 + 2, passed, "at and under each limit pass (three depths, four numbers, two key counts); over it, none");
+	}
+
+	private static String nested(int depth) {
+		return "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+	}
+
+	private static String event(int seq, String rest) {
+		return "{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":" + seq + ",\"hlc\":1,\"type\":\"t\","
+				+ "\"entityId\":\"e\"," + rest + "}";
 	}
 
 	private boolean decodesWithPayload(String payload) {
 		byte[] frame = bytes(3, "{\"events\":[{\"id\":\"" + UUID.randomUUID() + "\",\"origin\":\"o\",\"seq\":1,\"hlc\":1,"
 				+ "\"type\":\"t\",\"entityId\":\"e\",\"op\":\"PUT\",\"payload\":" + payload + "}]}");
-		try {
-			Frame.Events events = (Frame.Events) codec.decode(frame);
+		Frame.Events events = (Frame.Events) codec.decode(frame);
+		if (events.refused().isEmpty()) {
 			assertArrayEquals(payload.getBytes(StandardCharsets.UTF_8), events.events().get(0).payload());
 			return true;
 		}
-		catch (PeerProtocolException e) {
-			assertEquals(ErrorCode.BAD_FRAME, e.code());
-			return false;
-		}
+		assertTrue(events.events().get(0).isBlank());
+		return false;
 	}
 
 	@Test
