@@ -20,4 +20,18 @@ public interface CustomResolver {
 	 * @return the new document, or {@code null} for a tombstone
 	 */
 	ObjectNode fold(ObjectNode current, Event event, ObjectNode payload);
+
+	/**
+	 * What names this fold in the policy fingerprint replicas compare when they connect
+	 * ({@link ProjectionPolicy#fingerprint(java.util.Set)}): replicas folding a type with folds of different ids
+	 * refuse to sync. By default the class name, or nothing for a lambda (whose class name changes from run to
+	 * run); return a stable name with a version, say {@code "invoice-total/2"}, to have a change of the fold
+	 * noticed.
+	 *
+	 * @return the id, empty when the fold is not named
+	 */
+	default String id() {
+		Class<?> c = getClass();
+		return c.isSynthetic() || c.isAnonymousClass() || c.getName().contains("$$Lambda") ? "" : c.getName();
+	}
 }

@@ -80,6 +80,61 @@ public final class ProjectionPolicy {
 	}
 
 	/**
+	 * The policy as canonical text, over the types a replica exchanges: for each type its strategy (a
+	 * {@code CUSTOM} fold with its {@link CustomResolver#id()}), types with the default strategy left out, and
+	 * the ranking of origins when a strategy that uses it applies. Two replicas fold those types alike exactly
+	 * when their descriptions are equal.
+	 *
+	 * @param types the types exchanged, {@code null} for all: then the default strategy and every type named
+	 * @return the description, for example {@code default=LAST_WRITE_WINS; todo=FIELD_MERGE}
+	 */
+	public String describe(java.util.Set<String> types) {
+		StringBuilder b = new StringBuilder();
+		java.util.SortedSet<String> named = new java.util.TreeSet<>(types == null ? strategies.keySet() : types);
+		boolean ranked = false;
+		if (types == null) {
+			b.append("default=").append(defaultStrategy);
+			ranked = defaultStrategy == ConflictStrategy.ORIGIN_PRIORITY;
+		}
+		for (String type : named) {
+			ConflictStrategy s = strategy(type);
+			if (types == null && s == defaultStrategy) {
+				continue;
+			}
+			b.append(b.length() == 0 ? "" : "; ").append(type).append('=').append(s);
+			if (s == ConflictStrategy.CUSTOM) {
+				String id = resolvers.get(type).id();
+				b.append(id.isEmpty() ? "" : ":" + id);
+			}
+			ranked |= s == ConflictStrategy.ORIGIN_PRIORITY;
+		}
+		if (ranked) {
+			java.util.List<String> ranking = new java.util.ArrayList<>(ranks.keySet());
+			ranking.sort((x, y) -> Integer.compare(ranks.get(y), ranks.get(x)));
+			b.append(b.length() == 0 ? "" : "; ").append("ranking=").append(String.join(",", ranking));
+		}
+		return b.toString();
+	}
+
+	/**
+	 * A short hash of {@link #describe(java.util.Set)}: replicas compare it when they connect and refuse to sync
+	 * when it differs, since replicas whose policies differ cannot converge.
+	 *
+	 * @param types the types exchanged, {@code null} for all
+	 * @return 16 hexadecimal digits
+	 */
+	public String fingerprint(java.util.Set<String> types) {
+		try {
+			byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+					.digest(describe(types).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			return java.util.HexFormat.of().formatHex(hash, 0, 8);
+		}
+		catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+		}
+	}
+
+	/**
 	 * Builds a {@link ProjectionPolicy}.
 	 */
 	public static final class Builder {

@@ -271,6 +271,14 @@ public interface SyncEngine {
 	Flux<SyncSignal> signals();
 
 	/**
+	 * How this replica folds events into entity state; replicas compare its
+	 * {@link ProjectionPolicy#fingerprint(java.util.Set) fingerprint} when they connect.
+	 *
+	 * @return the policy the engine was built with
+	 */
+	ProjectionPolicy projection();
+
+	/**
 	 * The user this replica works for, when row-level security is on; see {@link #switchUser(String)}.
 	 *
 	 * @return the user id, or {@code null} when every user's data is accepted

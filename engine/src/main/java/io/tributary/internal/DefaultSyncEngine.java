@@ -604,6 +604,11 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public ProjectionPolicy projection() {
+		return config.policy();
+	}
+
+	@Override
 	public Mono<Void> deadLetter(io.tributary.spi.DeadLetter letter) {
 		return storage.deadLetters().put(letter).then(Mono.fromRunnable(() -> {
 			deadLettered.increment();

@@ -20,6 +20,8 @@ public enum ErrorCode {
 	FORBIDDEN,
 	/** Nothing was received for longer than the idle timeout. */
 	IDLE_TIMEOUT,
+	/** The two sides fold events into entity state differently (their projection policies differ). */
+	POLICY_MISMATCH,
 	/** The node is shutting down. */
 	SHUTTING_DOWN,
 	/** The receiver failed unexpectedly. */
@@ -28,9 +30,9 @@ public enum ErrorCode {
 	/**
 	 * Whether a client should stop reconnecting after this error (retrying cannot help).
 	 *
-	 * @return true for authentication and version errors
+	 * @return true for authentication, version and policy errors
 	 */
 	public boolean isFatal() {
-		return this == UNAUTHORIZED || this == UNSUPPORTED_VERSION;
+		return this == UNAUTHORIZED || this == UNSUPPORTED_VERSION || this == POLICY_MISMATCH;
 	}
 }

@@ -28,9 +28,11 @@ public sealed interface Frame {
 	 * @param types entity types the sender wants to receive, {@code null} for all
 	 * @param mode the session's kind from version 2 on: {@code push} or {@code pull}; {@code null} for the
 	 *        symmetric session of version 1
+	 * @param policy the fingerprint of the sender's projection policy over {@code types}
+	 *        ({@link io.tributary.ProjectionPolicy#fingerprint(Set)}), {@code null} when not compared
 	 */
 	record Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types,
-			String mode) implements Frame {
+			String mode, String policy) implements Frame {
 
 		/** A one-shot session that only sends events to the acceptor (version 2). */
 		public static final String PUSH = "push";
@@ -47,7 +49,22 @@ public sealed interface Frame {
 		 * @param types entity types wanted, {@code null} for all
 		 */
 		public Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types) {
-			this(versions, nodeId, token, vector, types, null);
+			this(versions, nodeId, token, vector, types, null, null);
+		}
+
+		/**
+		 * A HELLO whose policy is not compared.
+		 *
+		 * @param versions protocol versions the sender speaks
+		 * @param nodeId the sender's node id
+		 * @param token the shared secret, {@code null} when none
+		 * @param vector the sender's vector
+		 * @param types entity types wanted, {@code null} for all
+		 * @param mode {@code push}, {@code pull} or {@code null}
+		 */
+		public Hello(List<Integer> versions, String nodeId, String token, VersionVector vector, Set<String> types,
+				String mode) {
+			this(versions, nodeId, token, vector, types, mode, null);
 		}
 
 		@Override
@@ -58,7 +75,7 @@ public sealed interface Frame {
 		@Override
 		public String toString() {
 			return "Hello[versions=" + versions + ", nodeId=" + nodeId + ", token=" + (token == null ? "none" : "****")
-					+ ", vector=" + vector + ", types=" + types + ", mode=" + mode + "]";
+					+ ", vector=" + vector + ", types=" + types + ", mode=" + mode + ", policy=" + policy + "]";
 		}
 	}
 
@@ -69,8 +86,24 @@ public sealed interface Frame {
 	 * @param nodeId the acceptor's node id
 	 * @param vector the acceptor's vector
 	 * @param types entity types the acceptor wants to receive, {@code null} for all
+	 * @param policy the fingerprint of the acceptor's projection policy over the types of the HELLO,
+	 *        {@code null} when not compared
 	 */
-	record Welcome(int version, String nodeId, VersionVector vector, Set<String> types) implements Frame {
+	record Welcome(int version, String nodeId, VersionVector vector, Set<String> types, String policy)
+			implements Frame {
+
+		/**
+		 * A WELCOME whose policy is not compared.
+		 *
+		 * @param version the chosen protocol version
+		 * @param nodeId the acceptor's node id
+		 * @param vector the acceptor's vector
+		 * @param types entity types the acceptor wants to receive, {@code null} for all
+		 */
+		public Welcome(int version, String nodeId, VersionVector vector, Set<String> types) {
+			this(version, nodeId, vector, types, null);
+		}
+
 		@Override
 		public FrameType type() {
 			return FrameType.WELCOME;

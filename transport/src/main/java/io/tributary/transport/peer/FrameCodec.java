@@ -94,6 +94,9 @@ public final class FrameCodec {
 				if (h.mode() != null) {
 					g.writeStringField("mode", h.mode());
 				}
+				if (h.policy() != null) {
+					g.writeStringField("policy", h.policy());
+				}
 			}
 			else if (frame instanceof Frame.Welcome) {
 				Frame.Welcome w = (Frame.Welcome) frame;
@@ -101,6 +104,9 @@ public final class FrameCodec {
 				g.writeStringField("nodeId", w.nodeId());
 				writeVector(g, "vector", w.vector());
 				writeTypes(g, w.types());
+				if (w.policy() != null) {
+					g.writeStringField("policy", w.policy());
+				}
 			}
 			else if (frame instanceof Frame.Events) {
 				g.writeArrayFieldStart("events");
@@ -268,6 +274,7 @@ public final class FrameCodec {
 		String code = null;
 		String message = null;
 		String mode = null;
+		String policy = null;
 		List<Frame.Rejection> rejections = null;
 		while (p.nextToken() == JsonToken.FIELD_NAME) {
 			String field = p.currentName();
@@ -301,6 +308,9 @@ public final class FrameCodec {
 				case "mode":
 					mode = text(p, t, field);
 					break;
+				case "policy":
+					policy = text(p, t, field);
+					break;
 				case "rejections":
 					rejections = readRejections(p, t);
 					break;
@@ -329,10 +339,10 @@ public final class FrameCodec {
 		switch (type) {
 			case HELLO:
 				return new Frame.Hello(require(versions, "versions"), require(nodeId, "nodeId"), token,
-						require(vector, "vector"), types == null ? null : Set.copyOf(types), mode);
+						require(vector, "vector"), types == null ? null : Set.copyOf(types), mode, policy);
 			case WELCOME:
 				return new Frame.Welcome(require(version, "version"), require(nodeId, "nodeId"), require(vector, "vector"),
-						types == null ? null : Set.copyOf(types));
+						types == null ? null : Set.copyOf(types), policy);
 			case ACK:
 				return new Frame.Ack(require(vector, "vector"));
 			case CAUGHT_UP:

@@ -120,7 +120,7 @@ final class PeerSession {
 	Mono<Void> run(NettyInbound in, NettyOutbound out) {
 		if (initiator) {
 			emitControl(new Frame.Hello(FrameCodec.VERSIONS, engine.origin(), config.token(), engine.vector(),
-					config.types()));
+					config.types(), null, engine.projection().fingerprint(config.types())));
 		}
 		Flux<Frame> events = established.asMono().flatMapMany(this::sender).takeUntilOther(stop.asMono());
 		Flux<Frame> heartbeats = established.asMono()
@@ -296,7 +296,13 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 						"peer has this node's own id " + hello.nodeId(), false));
 			}
-			emitControl(new Frame.Welcome(version, engine.origin(), engine.vector(), config.types()));
+			// each side states the fingerprint over the types it receives, and the other compares its own over them
+			if (hello.policy() != null && !hello.policy().equals(engine.projection().fingerprint(hello.types()))) {
+				return Mono.error(policyMismatch(hello.nodeId(), hello.policy(), hello.types()));
+			}
+			// in a push or pull session this side receives nothing it folds for the dialler
+			String policy = hello.mode() == null ? engine.projection().fingerprint(config.types()) : null;
+			emitControl(new Frame.Welcome(version, engine.origin(), engine.vector(), config.types(), policy));
 			establish(new Established(hello.nodeId(), hello.vector(), hello.types(), version, hello.mode(), user,
 					hello.token()));
 			return Mono.empty();
@@ -307,12 +313,25 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
 						"peer chose version " + welcome.version(), false));
 			}
+			if (welcome.policy() != null && !welcome.policy().equals(engine.projection().fingerprint(welcome.types()))) {
+				return Mono.error(policyMismatch(welcome.nodeId(), welcome.policy(), welcome.types()));
+			}
 			establish(new Established(welcome.nodeId(), welcome.vector(), welcome.types(), welcome.version(), null,
 					null, null));
 			return Mono.empty();
 		}
 		return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 				frame.type() + " before the handshake completed", false));
+	}
+
+	/** Replicas whose policies differ cannot converge: the session is refused, and said why on both sides. */
+	private PeerProtocolException policyMismatch(String peerId, String peerPolicy, Set<String> types) {
+		String own = engine.projection().fingerprint(types);
+		String message = "projection policies differ: peer " + peerId + " has fingerprint " + peerPolicy + ", this node "
+				+ engine.origin() + " has " + own + " (" + engine.projection().describe(types)
+				+ "); replicas that fold events differently cannot converge: give both the same policy";
+		log.error("refusing peer {}: {}", link.address(), message);
+		return new PeerProtocolException(ErrorCode.POLICY_MISMATCH, message, false);
 	}
 
 	private boolean tokenMatches(String offered) {

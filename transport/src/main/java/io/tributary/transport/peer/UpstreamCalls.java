@@ -204,9 +204,11 @@ public final class UpstreamCalls {
 	private Mono<PullResult> pullSession(SyncEngine engine, String token, VersionVector from, Set<String> types,
 			Consumer<VersionVector> onVector, FrameHandler onEvents) {
 		Tally tally = new Tally();
-		return session(new Frame.Hello(V2, engine.origin(), token, from, types, Frame.Hello.PULL), (frame, out) -> {
+		return session(new Frame.Hello(V2, engine.origin(), token, from, types, Frame.Hello.PULL,
+				engine.projection().fingerprint(types)), (frame, out) -> {
 			switch (frame.type()) {
 				case WELCOME:
+					// the upstream compared the policy fingerprint over the types pulled, and refuses a mismatch
 					onVector.accept(((Frame.Welcome) frame).vector());
 					return Mono.empty();
 				case EVENTS:
