@@ -296,12 +296,16 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 						"peer has this node's own id " + hello.nodeId(), false));
 			}
-			// each side states the fingerprint over the types it receives, and the other compares its own over them
-			if (hello.policy() != null && !hello.policy().equals(engine.projection().fingerprint(hello.types()))) {
-				return Mono.error(policyMismatch(hello.nodeId(), hello.policy(), hello.types()));
+			// the policies must agree on the types both sides fold from this session: those both receive, or
+			// in a pull those the dialler receives; a push is not compared (its dialler folds what it pulls)
+			Set<String> compared = Frame.Hello.PULL.equals(hello.mode()) ? hello.types()
+					: common(hello.types(), config.types());
+			String policy = Frame.Hello.PUSH.equals(hello.mode()) ? null : engine.projection().fingerprint(compared);
+			// the HELLO's fingerprint is over what the dialler receives: comparable here when that is all compared
+			if (policy != null && hello.policy() != null && java.util.Objects.equals(compared, hello.types())
+					&& !hello.policy().equals(policy)) {
+				return Mono.error(policyMismatch(hello.nodeId(), hello.policy(), compared));
 			}
-			// in a push or pull session this side receives nothing it folds for the dialler
-			String policy = hello.mode() == null ? engine.projection().fingerprint(config.types()) : null;
 			emitControl(new Frame.Welcome(version, engine.origin(), engine.vector(), config.types(), policy));
 			establish(new Established(hello.nodeId(), hello.vector(), hello.types(), version, hello.mode(), user,
 					hello.token()));
@@ -313,8 +317,9 @@ final class PeerSession {
 				return Mono.error(new PeerProtocolException(ErrorCode.UNSUPPORTED_VERSION,
 						"peer chose version " + welcome.version(), false));
 			}
-			if (welcome.policy() != null && !welcome.policy().equals(engine.projection().fingerprint(welcome.types()))) {
-				return Mono.error(policyMismatch(welcome.nodeId(), welcome.policy(), welcome.types()));
+			Set<String> compared = common(config.types(), welcome.types());
+			if (welcome.policy() != null && !welcome.policy().equals(engine.projection().fingerprint(compared))) {
+				return Mono.error(policyMismatch(welcome.nodeId(), welcome.policy(), compared));
 			}
 			establish(new Established(welcome.nodeId(), welcome.vector(), welcome.types(), welcome.version(), null,
 					null, null));
@@ -322,6 +327,16 @@ final class PeerSession {
 		}
 		return Mono.error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 				frame.type() + " before the handshake completed", false));
+	}
+
+	/** The types two sides both receive, {@code null} for all. */
+	private static Set<String> common(Set<String> a, Set<String> b) {
+		if (a == null || b == null) {
+			return a == null ? b : a;
+		}
+		Set<String> both = new java.util.HashSet<>(a);
+		both.retainAll(b);
+		return both;
 	}
 
 	/** Replicas whose policies differ cannot converge: the session is refused, and said why on both sides. */
