@@ -253,7 +253,7 @@ public final class Limits {
 		}
 
 		private static String duplicate() {
-			return "payload has an object with a field name that repeats (names must be unique)";
+			return "payload has a duplicate field name in one object (names must be unique)";
 		}
 	}
 

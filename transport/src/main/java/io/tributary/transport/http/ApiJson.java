@@ -4,10 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,9 +48,7 @@ final class ApiJson {
 		module.addSerializer(VersionVector.class, new VectorSerializer());
 		this.mapper = new ObjectMapper(factory)
 				.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-				// data is stored as the client wrote it: numbers keep their exact value through the tree
-				.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-				.configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+
 				.registerModule(module);
 	}
 
@@ -76,17 +78,47 @@ final class ApiJson {
 	}
 
 	/**
-	 * A change's data as the UTF-8 JSON to store.
+	 * The bytes of each change's {@code data} object in a body of {@code POST /api/changes} that {@link #read}
+	 * accepted, in change order ({@code null} for a change without one), sliced out as the client sent them.
 	 *
-	 * @throws io.tributary.ValidationException when it cannot be written as JSON (a string with a lone surrogate)
+	 * @throws IOException when the body cannot be read
 	 */
-	byte[] data(JsonNode data) {
-		try {
-			return mapper.writeValueAsBytes(data);
+	List<byte[]> dataSlices(byte[] body) throws IOException {
+		List<byte[]> out = new ArrayList<>();
+		try (JsonParser p = mapper.getFactory().createParser(body)) {
+			JsonToken t = p.nextToken();
+			if (t == JsonToken.START_OBJECT) {
+				out.add(dataOf(p, body));
+			}
+			else if (t == JsonToken.START_ARRAY) {
+				while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+					if (t == JsonToken.START_OBJECT) {
+						out.add(dataOf(p, body));
+					}
+					else {
+						p.skipChildren();
+						out.add(null);
+					}
+				}
+			}
 		}
-		catch (IOException e) {
-			throw new io.tributary.ValidationException("data has a string that is not valid Unicode (a lone surrogate)", e);
+		return out;
+	}
+
+	private static byte[] dataOf(JsonParser p, byte[] body) throws IOException {
+		byte[] data = null;
+		while (p.nextToken() == JsonToken.FIELD_NAME) {
+			String field = p.currentName();
+			if (p.nextToken() == JsonToken.START_OBJECT && "data".equals(field)) {
+				int start = (int) p.currentTokenLocation().getByteOffset();
+				p.skipChildren();
+				data = java.util.Arrays.copyOfRange(body, start, (int) p.currentLocation().getByteOffset());
+			}
+			else {
+				p.skipChildren();
+			}
 		}
+		return data;
 	}
 
 	/** Writes a value (records, maps, vectors) with the mapper. */

@@ -6,6 +6,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tributary.Limits;
+import io.tributary.ValidationException;
 import io.tributary.WriteRequest;
 
 /**
@@ -21,11 +23,8 @@ final class ChangeRequests {
 	/** The most changes in one request. */
 	static final int MAX_CHANGES = 1000;
 
-	// The engine's own limits (DefaultSyncEngine.validate), mirrored so that a batch is refused whole
-	// rather than cut after the changes before the bad one were written. The engine stays the authority.
-	static final int MAX_TYPE_LENGTH = WriteRequest.MAX_TYPE_LENGTH;
-	static final int MAX_ENTITY_ID_LENGTH = WriteRequest.MAX_ENTITY_ID_LENGTH;
-	static final int MAX_USER_ID_LENGTH = WriteRequest.MAX_USER_ID_LENGTH;
+	// Names are checked against the engine's own limits (Limits) here, so that a batch is refused whole
+	// rather than cut after the changes before the bad one were written. The engine checks again.
 
 	private ChangeRequests() {
 	}
@@ -64,8 +63,8 @@ final class ChangeRequests {
 		if (!change.isObject()) {
 			throw invalid(where, "must be an object, was " + kind(change));
 		}
-		String type = name(change, where, "entityType", MAX_TYPE_LENGTH);
-		String entityId = name(change, where, "entityId", MAX_ENTITY_ID_LENGTH);
+		String type = name(change, where, "entityType", Limits.MAX_TYPE_LENGTH);
+		String entityId = name(change, where, "entityId", Limits.MAX_ENTITY_ID_LENGTH);
 		JsonNode operation = change.get("operation");
 		if (operation == null || !operation.isTextual()) {
 			throw invalid(where, "needs \"operation\": one of create, update, patch, delete");
@@ -93,8 +92,14 @@ final class ChangeRequests {
 		}
 		JsonNode userId = change.get("userId");
 		if (userId != null && !userId.isNull()) {
-			if (!userId.isTextual() || userId.textValue().isEmpty() || userId.textValue().length() > MAX_USER_ID_LENGTH) {
-				throw invalid(where, "has a \"userId\" that is not a string of 1 to " + MAX_USER_ID_LENGTH + " characters");
+			if (!userId.isTextual()) {
+				throw invalid(where, "has a \"userId\" that is not a string");
+			}
+			try {
+				Limits.checkUserId(userId.textValue());
+			}
+			catch (ValidationException e) {
+				throw invalid(where, "has an invalid \"userId\": " + e.getMessage());
 			}
 			request = request.withUserId(userId.textValue());
 		}
@@ -106,8 +111,11 @@ final class ChangeRequests {
 		if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
 			throw invalid(where, "needs \"" + field + "\": a non-empty string");
 		}
-		if (value.textValue().length() > max) {
-			throw invalid(where, "has an \"" + field + "\" longer than " + max + " characters");
+		try {
+			Limits.checkName("entityType".equals(field) ? "type" : field, value.textValue(), max);
+		}
+		catch (ValidationException e) {
+			throw invalid(where, "has an invalid \"" + field + "\": " + e.getMessage());
 		}
 		return value.textValue();
 	}

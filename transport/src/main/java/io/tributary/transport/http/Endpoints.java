@@ -336,16 +336,15 @@ final class Endpoints {
 					Limits.checkName("type", r.type(), Limits.MAX_TYPE_LENGTH);
 					Limits.checkName("entityId", r.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
 					Limits.checkUserId(r.userId());
-					if (r.payload() instanceof JsonNode) {
-						// serialized once here: the engine takes the bytes as they are
-						byte[] bytes = json.data((JsonNode) r.payload());
+					if (r.payload() instanceof byte[]) {
+						// the data's bytes as the client sent them (ApiJson.dataSlices): the engine stores them as they are
+						byte[] bytes = (byte[]) r.payload();
 						if (bytes.length > engine.maxPayloadBytes()) {
 							throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
 									where + "data is " + bytes.length + " bytes, over the limit of "
 											+ engine.maxPayloadBytes() + " bytes; nothing was stored");
 						}
 						Limits.checkPayload(bytes);
-						r = new WriteRequest(r.type(), r.entityId(), r.op(), bytes, r.base(), r.userId(), r.schemaVersion());
 					}
 				}
 				catch (ValidationException e) {
@@ -359,8 +358,10 @@ final class Endpoints {
 
 	private List<WriteRequest> parseChanges(byte[] body) {
 		JsonNode tree;
+		List<byte[]> data;
 		try {
 			tree = json.read(body);
+			data = json.dataSlices(body);
 		}
 		catch (JsonProcessingException e) {
 			throw ApiException.badRequest("malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
@@ -368,7 +369,15 @@ final class Endpoints {
 		catch (IOException e) {
 			throw ApiException.badRequest("malformed_json", "the body could not be read as JSON: " + e.getMessage());
 		}
-		return ChangeRequests.parse(tree);
+		List<WriteRequest> requests = ChangeRequests.parse(tree);
+		List<WriteRequest> out = new ArrayList<>(requests.size());
+		for (int i = 0; i < requests.size(); i++) {
+			WriteRequest r = requests.get(i);
+			// data is stored byte for byte as sent, as a peer stores a payload: no number or escape is rewritten
+			out.add(r.payload() == null ? r
+					: new WriteRequest(r.type(), r.entityId(), r.op(), data.get(i), r.base(), r.userId(), r.schemaVersion()));
+		}
+		return out;
 	}
 
 	private Mono<Void> answerWrites(Exchange x, List<Outcome> outcomes) {

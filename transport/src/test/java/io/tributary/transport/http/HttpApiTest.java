@@ -253,7 +253,7 @@ class HttpApiTest {
 				{ "{\"entityType\":\"\",\"operation\":\"create\",\"entityId\":\"1\",\"data\":{}}", "entityType" },
 				{ "{\"entityType\":\"t\",\"operation\":\"create\",\"entityId\":\"1\",\"data\":{},\"userId\":5}", "userId" },
 				{ "{\"entityType\":\"" + "t".repeat(129) + "\",\"operation\":\"create\",\"entityId\":\"1\",\"data\":{}}",
-						"longer than 128" } };
+						"longer than the limit of 128" } };
 		for (String[] c : cases) {
 			Response r = client.post("/api/changes", c[0]);
 			assertEquals(400, r.status(), c[0]);

@@ -104,7 +104,7 @@ class FrameCodecTest {
 		bad.put("\"op\":\"PUT\",\"payload\":{\"n\":" + "7".repeat(Limits.MAX_NUMBER_LENGTH + 1) + "}",
 				"limit of " + Limits.MAX_NUMBER_LENGTH);
 		bad.put("\"op\":\"PUT\",\"payload\":" + nested(Limits.MAX_NESTING + 1), "limit of " + Limits.MAX_NESTING);
-		bad.put("\"op\":\"PUT\",\"payload\":{\"a\":1,\"a\":2}", "repeats");
+		bad.put("\"op\":\"PUT\",\"payload\":{\"a\":1,\"a\":2}", "duplicate field");
 		bad.put("\"op\":\"PUT\",\"payload\":{\"s\":\"\\ud800\"}", "lone surrogate");
 		bad.put("\"op\":\"PUT\",\"schemaVersion\":99999999999,\"payload\":{}", "field schemaVersion");
 		for (Map.Entry<String, String> c : bad.entrySet()) {
