@@ -2,6 +2,9 @@ package io.tributary.transport.http;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -108,26 +111,14 @@ final class AuditEndpoints {
 	Mono<Void> replay(Exchange x) {
 		ApiJson.Cid id = address(x);
 		return BodyReader.read(x.request(), maxBodyBytes)
-				.flatMap(body -> letter(x, id).flatMap(letter -> {
-					boolean corrected = !isBlank(body);
-					Mono<WriteRequest> request;
-					if (corrected) {
-						x.requireJsonBody();
-						List<WriteRequest> parsed = endpoints.parseChanges(body);
-						if (parsed.size() != 1) {
-							throw ApiException.badRequest("invalid_change", "a replay takes one change object, not an "
-									+ "array; the dead letter is kept");
-						}
-						request = endpoints.validate(parsed).map(list -> list.get(0));
-					}
-					else {
-						request = Mono.just(rewrite(letter.event()));
-					}
-					return request
-							.flatMap(r -> x.user() == null ? engine.write(r) : engine.forUser(x.user()).write(r))
-							.onErrorMap(e -> refused(e, corrected))
-							.flatMap(written -> engine.deadLetters().delete(id.origin(), id.seq()).thenReturn(written));
-				}))
+				// the body is checked first: a malformed one is refused whether or not the letter exists
+				.flatMap(body -> isBlank(body) ? Mono.just(Optional.<WriteRequest>empty())
+						: corrected(x, body).map(Optional::of))
+				.flatMap(corrected -> letter(x, id)
+						.map(letter -> corrected.orElseGet(() -> rewrite(letter.event())))
+						.flatMap(r -> x.user() == null ? engine.write(r) : engine.forUser(x.user()).write(r))
+						.onErrorMap(e -> refused(e, corrected.isPresent()))
+						.flatMap(written -> engine.deadLetters().delete(id.origin(), id.seq()).thenReturn(written)))
 				.flatMap(written -> {
 					x.response().header(HttpHeaderNames.LOCATION, "/api/changes/" + Paths.encode(ApiJson.cid(written)));
 					return x.send(HttpResponseStatus.CREATED, g -> {
@@ -138,6 +129,19 @@ final class AuditEndpoints {
 						g.writeEndObject();
 					});
 				});
+	}
+
+	/** The corrected change of a replay's body: one change object, checked as POST /api/changes checks it. */
+	private Mono<WriteRequest> corrected(Exchange x, byte[] body) {
+		return Mono.fromCallable(() -> {
+			x.requireJsonBody();
+			JsonNode tree = endpoints.readJson(body);
+			if (!tree.isObject()) {
+				throw ApiException.badRequest("invalid_change", "a replay takes one change object; the dead letter "
+						+ "is kept");
+			}
+			return ChangeRequests.parse(tree);
+		}).flatMap(endpoints::validate).map(list -> list.get(0));
 	}
 
 	/** {@code DELETE /api/dead-letters/{id}}: gives up on a dead letter. */

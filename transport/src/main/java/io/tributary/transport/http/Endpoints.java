@@ -370,7 +370,12 @@ final class Endpoints {
 		});
 	}
 
-	List<WriteRequest> parseChanges(byte[] body) {
+	private List<WriteRequest> parseChanges(byte[] body) {
+		return ChangeRequests.parse(readJson(body));
+	}
+
+	/** A request body as JSON; 400 {@code malformed_json} when it is not. */
+	JsonNode readJson(byte[] body) {
 		JsonNode tree;
 		try {
 			tree = json.read(body);
@@ -381,7 +386,7 @@ final class Endpoints {
 		catch (IOException e) {
 			throw ApiException.badRequest("malformed_json", "the body could not be read as JSON: " + e.getMessage());
 		}
-		return ChangeRequests.parse(tree);
+		return tree;
 	}
 
 	private Mono<Void> answerWrites(Exchange x, List<Outcome> outcomes) {
