@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tributary.Conflict;
 import io.tributary.Event;
 import io.tributary.PayloadTooLargeException;
+import io.tributary.RowLevelSecurityException;
 import io.tributary.SyncEngine;
 import io.tributary.ValidationException;
 import io.tributary.WriteRequest;
@@ -194,7 +195,9 @@ final class AuditEndpoints {
 		if (mapped == null) {
 			return e;
 		}
-		if (!corrected && (e instanceof ValidationException || e instanceof PayloadTooLargeException)) {
+		// row-level security refuses as for any write (403): the content is not invalid, the caller may not write it
+		if (!corrected && !(e instanceof RowLevelSecurityException)
+				&& (e instanceof ValidationException || e instanceof PayloadTooLargeException)) {
 			return new ApiException(HttpResponseStatus.UNPROCESSABLE_ENTITY, "invalid_change",
 					"the refused event is still invalid: " + e.getMessage() + "; the dead letter is kept (replay it "
 							+ "with a corrected change, or delete it)");
