@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "conflicts", sortOptions = false, mixinStandardHelpOptions = true,
 		versionProvider = NodeCli.Version.class,
-		description = { "Lists a running node's (--node) stored conflicts, oldest first: writes that arrived while "
-				+ "their writer had not seen the entity's newest version, and which side the type's strategy kept. A "
+		description = { "Lists a running node's (--node) stored conflicts, oldest first.",
+				"A conflict is a write that arrived while its writer had not seen the entity's newest version; the "
+				+ "type's strategy decided which side won. A "
 				+ "conflict shows once the node's projection checkpoint (every 10 s) saved it. A user's token lists "
 				+ "the conflicts involving that user's changes.",
 				"Prints one line per conflict: seq (the incoming change's), type, entity, strategy, the incoming and "

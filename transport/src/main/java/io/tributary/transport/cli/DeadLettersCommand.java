@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 		versionProvider = NodeCli.Version.class,
 		subcommands = { DeadLettersCommand.Replay.class, DeadLettersCommand.Delete.class },
 		synopsisSubcommandLabel = "[COMMAND]", commandListHeading = "%nCommands:%n",
-		description = { "Lists a running node's (--node) dead letters: changes the node wrote that its upstream "
+		description = { "Lists a running node's (--node) dead letters; replay and delete act on one.",
+				"Dead letters are changes the node wrote that its upstream "
 				+ "refused for good (row-level security, validation), kept with the reason until they are replayed "
 				+ "or deleted. A dead letter's ID is the refused change's origin:originSeq. A user's token lists that "
 				+ "user's only.",
