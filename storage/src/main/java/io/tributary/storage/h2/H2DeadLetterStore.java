@@ -49,28 +49,30 @@ final class H2DeadLetterStore implements DeadLetterStore {
 
 	@Override
 	public Flux<DeadLetter> list(String userId, String afterOrigin, long afterSeq, int limit) {
-		// the primary key (origin, origin_seq) serves both the cursor and the order
-		StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tributary_dead_letter WHERE TRUE");
-		List<Object> args = new ArrayList<>(4);
-		if (userId != null) {
-			args.add(userId);
-			sql.append(" AND user_id = $").append(args.size());
-		}
-		if (afterOrigin != null) {
-			args.add(afterOrigin);
-			int o = args.size();
-			args.add(afterSeq);
-			sql.append(" AND (origin > $").append(o).append(" OR (origin = $").append(o).append(" AND origin_seq > $")
-					.append(o + 1).append("))");
-		}
-		args.add(limit);
-		sql.append(" ORDER BY origin, origin_seq LIMIT $").append(args.size());
-		return executor.read(c -> {
-			Statement s = c.createStatement(sql.toString());
-			for (int i = 0; i < args.size(); i++) {
-				s.bind(i, args.get(i));
+		return Flux.defer(() -> {
+			// the primary key (origin, origin_seq) serves both the cursor and the order
+			StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tributary_dead_letter WHERE TRUE");
+			List<Object> args = new ArrayList<>(4);
+			if (userId != null) {
+				args.add(userId);
+				sql.append(" AND user_id = $").append(args.size());
 			}
-			return Flux.from(s.execute()).flatMap(r -> r.map(H2DeadLetterStore::letter));
+			if (afterOrigin != null) {
+				args.add(afterOrigin);
+				int o = args.size();
+				args.add(afterSeq);
+				sql.append(" AND (origin > $").append(o).append(" OR (origin = $").append(o).append(" AND origin_seq > $")
+						.append(o + 1).append("))");
+			}
+			args.add(limit);
+			sql.append(" ORDER BY origin, origin_seq LIMIT $").append(args.size());
+			return executor.read(c -> {
+				Statement s = c.createStatement(sql.toString());
+				for (int i = 0; i < args.size(); i++) {
+					s.bind(i, args.get(i));
+				}
+				return Flux.from(s.execute()).flatMap(r -> r.map(H2DeadLetterStore::letter));
+			});
 		});
 	}
 
