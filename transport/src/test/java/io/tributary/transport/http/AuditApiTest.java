@@ -292,14 +292,4 @@ class AuditApiTest {
 		assertEquals("unsupported_media_type", as(edge, TOKEN).request(HttpMethod.POST,
 				"/api/dead-letters/edge:1/replay", "text/plain", "x").error(), "checked before the letter is looked up");
 	}
-
-	@Test
-	void helpListsTheEndpoints() {
-		SyncNode a = start("a", null);
-		String endpoints = as(a, TOKEN).get("/api/help").json().path("endpoints").toString();
-		for (String path : List.of("/api/conflicts", "/api/dead-letters", "/api/dead-letters/{id}/replay",
-				"/api/dead-letters/{id}")) {
-			assertTrue(endpoints.contains("\"" + path + "\""), path + " listed");
-		}
-	}
 }
