@@ -1,6 +1,5 @@
 package io.tributary.transport.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,7 +201,7 @@ class CliAuditIntegrationTest {
 	}
 
 	@Test
-	void helpDescribesTheCommands() throws IOException {
+	void helpDescribesTheCommands() {
 		Run root = run(NO_ENV, "--help");
 		assertTrue(root.out().contains("conflicts") && root.out().contains("dead-letters"), root.out());
 		for (List<String> command : List.of(List.of("conflicts"), List.of("dead-letters"),
