@@ -262,6 +262,21 @@ public interface SyncEngine {
 	Flux<Conflict> conflicts(String type, int limit);
 
 	/**
+	 * A page of the stored conflicts after a cursor, as the projection store holds them
+	 * ({@link io.tributary.spi.ProjectionStore#conflicts(String, long, int)}): in the order of the incoming
+	 * event's position, which is the cursor. Unlike {@link #conflicts(String, int)} it forces no checkpoint and
+	 * writes nothing, so a conflict shows once the checkpoint after its event has saved it.
+	 *
+	 * @param type entity type, or {@code null} for all
+	 * @param afterPosition exclusive cursor: 0, or the {@code incoming().position()} of the previous page's last
+	 *        conflict
+	 * @param limit most conflicts, at least 1
+	 * @return the conflicts; cold; completes on a storage thread; errors with {@link EngineClosedException} once
+	 *         the engine is closed
+	 */
+	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+
+	/**
 	 * The engine's signals. Hot: from subscription on; delivered on a {@code boundedElastic} thread, never
 	 * the committing one. A slow subscriber loses the oldest signals (counted by the
 	 * {@code tributary.taps.dropped} metric), and never slows writes.

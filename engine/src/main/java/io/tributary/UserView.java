@@ -165,6 +165,20 @@ public interface UserView {
 	Flux<Event> lacking(VersionVector have, long afterPosition, int limit);
 
 	/**
+	 * A page of the stored conflicts that involve the user: those whose incoming or head event is the user's.
+	 * The side that is another user's (or no user's) is shown as its {@linkplain Event#blank() blank}, as the log
+	 * shows it. Same order, cursor and freshness as {@link SyncEngine#conflicts(String, long, int)}; the store is
+	 * read in pages until {@code limit} of the user's conflicts are found or none remain.
+	 *
+	 * @param type entity type, or {@code null} for all
+	 * @param afterPosition exclusive cursor: 0, or the {@code incoming().position()} of the previous page's last
+	 *        conflict
+	 * @param limit most conflicts, at least 1
+	 * @return the conflicts; cold
+	 */
+	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+
+	/**
 	 * One event by its address, as a blank when it is not the user's.
 	 *
 	 * @param origin the event's origin

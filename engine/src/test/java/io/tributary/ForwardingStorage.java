@@ -63,8 +63,8 @@ public class ForwardingStorage implements Storage {
 		}
 
 		@Override
-		public Flux<Conflict> conflicts(String type, int limit) {
-			return delegate.projections().conflicts(type, limit);
+		public Flux<Conflict> conflicts(String type, long afterPosition, int limit) {
+			return delegate.projections().conflicts(type, afterPosition, limit);
 		}
 	};
 

@@ -397,4 +397,77 @@ class ProjectorTest {
 				.expectComplete()
 				.verify(TIMEOUT);
 	}
+
+	// ------------------------------------------------------------ conflict pages
+
+	@Test
+	void conflictPagesShowWhatACheckpointSavedAndForceNone() {
+		SyncEngine engine = engine(ConflictStrategy.LAST_WRITE_WINS);
+		List<Event> incoming = new ArrayList<>();
+		for (String id : List.of("x", "y", "z")) {
+			await(engine.put("doc", id, "{\"v\":\"local\"}"));
+			incoming.add(put("peer", incoming.size() + 1, T0 + 10_000, id, "{\"v\":\"peer\"}"));
+		}
+		await(engine.apply(incoming));
+
+		StepVerifier.create(engine.conflicts(null, 0, 10)).expectComplete().verify(TIMEOUT);
+		StepVerifier.create(engine.conflicts(null, 0, 10)).as("a read forced no checkpoint").expectComplete()
+				.verify(TIMEOUT);
+
+		await(engine.checkpoint());
+		List<UUID> paged = new ArrayList<>();
+		long cursor = 0;
+		for (List<Conflict> page = await(engine.conflicts("doc", cursor, 2).collectList()); !page.isEmpty();
+				page = await(engine.conflicts("doc", cursor, 2).collectList())) {
+			page.forEach(c -> paged.add(c.incoming().id()));
+			cursor = page.get(page.size() - 1).incoming().position();
+		}
+		assertEquals(incoming.stream().map(Event::id).toList(), paged, "each conflict once, in log order");
+		StepVerifier.create(engine.conflicts("other", 0, 10)).expectComplete().verify(TIMEOUT);
+	}
+
+	@Test
+	void aUsersConflictPagesHoldTheConflictsInvolvingTheUserWithOtherUsersEventsBlank() {
+		SyncEngine engine = engine(ConflictStrategy.LAST_WRITE_WINS);
+		UserView alice = engine.forUser("alice");
+		UserView bob = engine.forUser("bob");
+		List<Event> peer = new ArrayList<>();
+		// more of bob's conflicts than the view reads from the store at once, before and between alice's
+		for (int i = 0; i < 300; i++) {
+			await(bob.put("doc", "bob-" + i, "{}"));
+			peer.add(owned(put("p", peer.size() + 1, T0 + 10_000, "bob-" + i, "{\"v\":1}"), "bob"));
+		}
+		Event aliceHead = await(alice.put("doc", "shared", "{\"v\":\"alice\"}"));
+		Event bobsIncoming = owned(put("p", peer.size() + 1, T0 + 10_000, "shared", "{\"v\":\"bob\"}"), "bob");
+		peer.add(bobsIncoming);
+		for (int i = 0; i < 300; i++) {
+			await(bob.put("doc", "more-" + i, "{}"));
+			peer.add(owned(put("p", peer.size() + 1, T0 + 10_000, "more-" + i, "{\"v\":1}"), "bob"));
+		}
+		await(alice.put("doc", "own", "{}"));
+		Event alicesIncoming = owned(put("p", peer.size() + 1, T0 + 10_000, "own", "{\"v\":2}"), "alice");
+		peer.add(alicesIncoming);
+		await(engine.apply(peer));
+		await(engine.checkpoint());
+		assertEquals(602L, await(engine.conflicts(null, 0, 1000).count()));
+
+		List<Conflict> first = await(alice.conflicts(null, 0, 1).collectList());
+		assertEquals(1, first.size());
+		Conflict shared = first.get(0);
+		assertEquals(aliceHead, shared.head(), "alice's side as it is");
+		assertEquals(bobsIncoming.id(), shared.incoming().id());
+		assertTrue(shared.incoming().isBlank(), "bob's side as a blank");
+		List<Conflict> second = await(alice.conflicts(null, shared.incoming().position(), 10).collectList());
+		assertEquals(1, second.size());
+		assertEquals(alicesIncoming.id(), second.get(0).incoming().id());
+		assertFalse(second.get(0).incoming().isBlank());
+		assertEquals(List.of(), await(alice.conflicts(null, second.get(0).incoming().position(), 10).collectList()));
+		assertEquals(601L, await(bob.conflicts(null, 0, 1000).count()), "bob's own, and the shared one");
+		assertEquals(0L, await(engine.forUser("carol").conflicts(null, 0, 1000).count()));
+	}
+
+	private static Event owned(Event e, String userId) {
+		return new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), e.type(), e.entityId(), e.op(), e.payload(),
+				e.base(), userId, e.schemaVersion(), e.position());
+	}
 }

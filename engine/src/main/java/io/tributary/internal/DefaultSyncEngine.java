@@ -631,6 +631,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 	}
 
 	@Override
+	public Flux<Conflict> conflicts(String type, long afterPosition, int limit) {
+		if (limit < 1) {
+			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
+		}
+		return whileOpen(Flux.defer(() -> storage.projections().conflicts(type, afterPosition, limit)));
+	}
+
+	@Override
 	public Flux<SyncSignal> signals() {
 		return DropOldestTap.of(signalSink.asFlux(), config.tapBuffer(), tapDropped::increment, delivery);
 	}

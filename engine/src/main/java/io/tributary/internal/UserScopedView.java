@@ -3,6 +3,7 @@ package io.tributary.internal;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.tributary.Conflict;
 import io.tributary.EntityChange;
 import io.tributary.EntityState;
 import io.tributary.Event;
@@ -10,6 +11,7 @@ import io.tributary.SyncEngine;
 import io.tributary.UserView;
 import io.tributary.VersionVector;
 import io.tributary.WriteRequest;
+import io.tributary.spi.Erasure;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -18,6 +20,9 @@ import reactor.core.publisher.Mono;
  * applied on the way in and out. Internal: not part of the API.
  */
 final class UserScopedView implements UserView {
+
+	/** Conflicts read from the store at once while looking for the user's. */
+	private static final int CONFLICT_BATCH = 256;
 
 	private final DefaultSyncEngine engine;
 	private final String user;
@@ -96,6 +101,24 @@ final class UserScopedView implements UserView {
 	@Override
 	public Mono<Event> event(String origin, long originSeq) {
 		return engine.event(origin, originSeq).map(this::visible);
+	}
+
+	@Override
+	public Flux<Conflict> conflicts(String type, long afterPosition, int limit) {
+		if (limit < 1) {
+			return Flux.error(new IllegalArgumentException("limit must be at least 1: " + limit));
+		}
+		// the store cannot filter by user (a conflict's owners are inside its body): read it a page at a time
+		// until enough of the user's are found; a short page is the store's end
+		int batch = Math.max(limit, CONFLICT_BATCH);
+		return engine.conflicts(type, afterPosition, batch).collectList()
+				.expand(page -> page.size() < batch ? Mono.empty()
+						: engine.conflicts(type, page.get(page.size() - 1).incoming().position(), batch).collectList())
+				.concatMapIterable(page -> page, 1)
+				.filter(c -> Erasure.involves(user, c))
+				.map(c -> new Conflict(c.type(), c.entityId(), visible(c.incoming()), visible(c.head()), c.winner(),
+						c.strategy()))
+				.take(limit, true);
 	}
 
 	private boolean owned(EntityState s) {

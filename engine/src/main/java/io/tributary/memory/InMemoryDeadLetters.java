@@ -47,6 +47,33 @@ final class InMemoryDeadLetters implements DeadLetterStore {
 	}
 
 	@Override
+	public Flux<DeadLetter> list(String userId, String afterOrigin, long afterSeq, int limit) {
+		return Flux.defer(() -> {
+			List<DeadLetter> page = new ArrayList<>();
+			synchronized (letters) {
+				for (DeadLetter d : letters.values()) {
+					if ((userId == null || userId.equals(d.event().userId())) && (afterOrigin == null
+							|| compareAddress(d, afterOrigin, afterSeq) > 0)) {
+						page.add(d);
+					}
+				}
+			}
+			page.sort(Comparator.comparing((DeadLetter d) -> d.event().origin())
+					.thenComparingLong(d -> d.event().originSeq()));
+			return Flux.fromIterable(page.subList(0, Math.min(limit, page.size())));
+		});
+	}
+
+	/**
+	 * Compares a letter's address with a cursor, as the H2 store's {@code ORDER BY origin, origin_seq} does
+	 * (origins by UTF-16 code units).
+	 */
+	private static int compareAddress(DeadLetter d, String origin, long seq) {
+		int byOrigin = d.event().origin().compareTo(origin);
+		return byOrigin != 0 ? byOrigin : Long.compare(d.event().originSeq(), seq);
+	}
+
+	@Override
 	public Mono<DeadLetter> get(String origin, long originSeq) {
 		return Mono.fromCallable(() -> {
 			synchronized (letters) {

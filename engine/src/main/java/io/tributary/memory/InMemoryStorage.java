@@ -259,12 +259,12 @@ public final class InMemoryStorage implements Storage {
 		}
 
 		@Override
-		public Flux<Conflict> conflicts(String type, int limit) {
+		public Flux<Conflict> conflicts(String type, long afterPosition, int limit) {
 			return Mono.fromCallable(() -> {
 				synchronized (lock) {
 					List<Conflict> out = new ArrayList<>();
 					for (Conflict c : conflicts.values()) {
-						if (type == null || type.equals(c.type())) {
+						if ((type == null || type.equals(c.type())) && c.incoming().position() > afterPosition) {
 							out.add(c);
 						}
 					}

@@ -30,6 +30,21 @@ public interface DeadLetterStore {
 	Flux<DeadLetter> list(int limit);
 
 	/**
+	 * A page of the dead letters in the order of their addresses (origin, then sequence), optionally one
+	 * user's only. The address is the cursor: pages read by passing the last letter's
+	 * {@code (event().origin(), event().originSeq())} back hold every letter held before the first page was read,
+	 * and not deleted since, exactly once.
+	 *
+	 * @param userId only the letters of this user's events ({@link io.tributary.Event#userId()}); {@code null}
+	 *        for every letter
+	 * @param afterOrigin the origin of the exclusive cursor, {@code null} for the first page
+	 * @param afterSeq the sequence of the exclusive cursor, ignored for the first page
+	 * @param limit most to emit, at least 1
+	 * @return the dead letters; cold
+	 */
+	Flux<DeadLetter> list(String userId, String afterOrigin, long afterSeq, int limit);
+
+	/**
 	 * One dead letter by its event's address.
 	 *
 	 * @param origin the event's origin

@@ -56,11 +56,29 @@ public interface ProjectionStore {
 	}
 
 	/**
-	 * Stored conflicts, oldest first.
+	 * Stored conflicts, oldest first; {@link #conflicts(String, long, int)} from the start.
 	 *
 	 * @param type entity type to filter by, {@code null} for all
 	 * @param limit most conflicts to emit
 	 * @return the conflicts
 	 */
-	Flux<Conflict> conflicts(String type, int limit);
+	default Flux<Conflict> conflicts(String type, int limit) {
+		return conflicts(type, 0, limit);
+	}
+
+	/**
+	 * A page of the stored conflicts: those whose incoming event's position is above {@code afterPosition}, in
+	 * the order of that position. The position is the cursor: one event raises at most one conflict, so it is
+	 * unique among conflicts, and pages read by passing the last conflict's
+	 * {@code incoming().position()} back hold every conflict stored before the first page was read exactly once.
+	 * Conflicts are saved by the checkpoint that follows their event, above the positions saved before (but for
+	 * those an event put in the place of a blank raises, {@link Storage#fill}, at the blank's old position), so a
+	 * conflict saved while pages are read shows on a later page. Reads only: nothing is written.
+	 *
+	 * @param type entity type to filter by, {@code null} for all
+	 * @param afterPosition exclusive cursor: 0 for the first page
+	 * @param limit most conflicts to emit, at least 1
+	 * @return the conflicts; cold
+	 */
+	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
 }

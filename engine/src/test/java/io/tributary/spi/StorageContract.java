@@ -418,6 +418,39 @@ public abstract class StorageContract {
 		assertEquals(List.of(), storage.projections().conflicts("other", 10).collectList().block(TIMEOUT));
 	}
 
+	@Test
+	void conflictPagesAfterACursorHoldEveryConflictOnceInPositionOrder() {
+		List<Event> stored = append(interleaved(6));
+		List<Conflict> all = new ArrayList<>();
+		for (int i = 1; i < stored.size(); i += 2) {
+			all.add(conflict(stored.get(i), stored.get(i - 1), ConflictStrategy.LAST_WRITE_WINS));
+		}
+		// saved out of order and across checkpoints, one of them twice
+		storage.projections().save(6, List.of(), List.of(all.get(2), all.get(0), all.get(1)), false).block(TIMEOUT);
+		storage.projections().save(stored.size(), List.of(), all.subList(2, all.size()), false).block(TIMEOUT);
+
+		List<Conflict> paged = new ArrayList<>();
+		long cursor = 0;
+		int pages = 0;
+		while (true) {
+			List<Conflict> page = storage.projections().conflicts(null, cursor, 2).collectList().block(TIMEOUT);
+			if (page.isEmpty()) {
+				break;
+			}
+			assertTrue(page.size() <= 2, "a page holds at most the limit");
+			paged.addAll(page);
+			cursor = page.get(page.size() - 1).incoming().position();
+			pages++;
+		}
+		assertEquals(all, paged, "every conflict once, in the order of the incoming position");
+		assertEquals((all.size() + 1) / 2, pages);
+		assertEquals(all.subList(3, all.size()), storage.projections()
+				.conflicts("todo", all.get(2).incoming().position(), 100).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.projections().conflicts("note", 0, 100).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.projections().conflicts(null, stored.size(), 100).collectList().block(TIMEOUT),
+				"nothing after the last");
+	}
+
 	// ------------------------------------------------------------ dead letters
 
 	private static DeadLetter letter(Event e, String code, long millis) {
@@ -438,6 +471,43 @@ public abstract class StorageContract {
 		assertEquals(late, storage.deadLetters().get("a", 2).block(TIMEOUT));
 		assertEquals(3L, storage.deadLetters().count().block(TIMEOUT));
 		assertEquals(null, storage.deadLetters().get("a", 3).block(TIMEOUT), "no letter at an unknown address");
+	}
+
+	@Test
+	void deadLetterPagesFollowTheAddressesAndFilterByUser() {
+		// a store holds dead letters of any address: a gap in the sequences is fine here
+		List<Event> s = List.of(owned("b", 1, "alice"), owned("a", 1, "bob"), owned("a", 2, "alice"), event("a", 3),
+				owned("a", 10, "alice"));
+		List<DeadLetter> letters = new ArrayList<>();
+		for (int i = s.size() - 1; i >= 0; i--) {
+			DeadLetter d = letter(s.get(i), "FORBIDDEN", i);
+			letters.add(0, d);
+			storage.deadLetters().put(d).block(TIMEOUT);
+		}
+		// by origin, then by sequence as a number (a10 after a3)
+		List<DeadLetter> byAddress = List.of(letters.get(1), letters.get(2), letters.get(3), letters.get(4),
+				letters.get(0));
+
+		List<DeadLetter> paged = new ArrayList<>();
+		String origin = null;
+		long seq = 0;
+		while (true) {
+			List<DeadLetter> page = storage.deadLetters().list(null, origin, seq, 2).collectList().block(TIMEOUT);
+			if (page.isEmpty()) {
+				break;
+			}
+			paged.addAll(page);
+			origin = page.get(page.size() - 1).event().origin();
+			seq = page.get(page.size() - 1).event().originSeq();
+		}
+		assertEquals(byAddress, paged, "every letter once, by address");
+		assertEquals(List.of(letters.get(2), letters.get(4), letters.get(0)),
+				storage.deadLetters().list("alice", null, 0, 10).collectList().block(TIMEOUT), "alice's only");
+		assertEquals(List.of(letters.get(4), letters.get(0)),
+				storage.deadLetters().list("alice", "a", 2, 10).collectList().block(TIMEOUT), "alice's after a:2");
+		assertEquals(List.of(letters.get(1)),
+				storage.deadLetters().list("bob", null, 0, 10).collectList().block(TIMEOUT));
+		assertEquals(List.of(), storage.deadLetters().list("carol", null, 0, 10).collectList().block(TIMEOUT));
 	}
 
 	@Test

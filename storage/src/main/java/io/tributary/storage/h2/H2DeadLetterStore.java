@@ -1,8 +1,11 @@
 package io.tributary.storage.h2;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Statement;
 import io.tributary.Event;
 import io.tributary.spi.DeadLetter;
 import io.tributary.spi.DeadLetterStore;
@@ -42,6 +45,35 @@ final class H2DeadLetterStore implements DeadLetterStore {
 		return executor.read(c -> Flux.from(c.createStatement("SELECT " + COLUMNS
 				+ " FROM tributary_dead_letter ORDER BY rejected_at, origin, origin_seq LIMIT $1").bind(0, limit).execute())
 				.flatMap(r -> r.map(H2DeadLetterStore::letter)));
+	}
+
+	@Override
+	public Flux<DeadLetter> list(String userId, String afterOrigin, long afterSeq, int limit) {
+		return Flux.defer(() -> {
+			// the primary key (origin, origin_seq) serves both the cursor and the order
+			StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tributary_dead_letter WHERE TRUE");
+			List<Object> args = new ArrayList<>(4);
+			if (userId != null) {
+				args.add(userId);
+				sql.append(" AND user_id = $").append(args.size());
+			}
+			if (afterOrigin != null) {
+				args.add(afterOrigin);
+				int o = args.size();
+				args.add(afterSeq);
+				sql.append(" AND (origin > $").append(o).append(" OR (origin = $").append(o).append(" AND origin_seq > $")
+						.append(o + 1).append("))");
+			}
+			args.add(limit);
+			sql.append(" ORDER BY origin, origin_seq LIMIT $").append(args.size());
+			return executor.read(c -> {
+				Statement s = c.createStatement(sql.toString());
+				for (int i = 0; i < args.size(); i++) {
+					s.bind(i, args.get(i));
+				}
+				return Flux.from(s.execute()).flatMap(r -> r.map(H2DeadLetterStore::letter));
+			});
+		});
 	}
 
 	@Override

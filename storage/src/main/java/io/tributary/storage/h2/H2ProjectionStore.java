@@ -210,13 +210,17 @@ final class H2ProjectionStore implements ProjectionStore {
 	}
 
 	@Override
-	public Flux<Conflict> conflicts(String type, int limit) {
+	public Flux<Conflict> conflicts(String type, long afterPosition, int limit) {
+		// no index on incoming_position: a page scans the conflict table (never the event log) and keeps the
+		// first `limit` by position. Conflicts are few next to events and the table is not on the append path;
+		// an index would need a schema migration for a read that audits rather than serves traffic
 		return executor.read(c -> {
 			Statement s = type == null
-					? c.createStatement("SELECT body FROM tributary_conflict ORDER BY incoming_position, incoming_id LIMIT $1")
-							.bind(0, limit)
-					: c.createStatement("SELECT body FROM tributary_conflict WHERE entity_type = $1 "
-							+ "ORDER BY incoming_position, incoming_id LIMIT $2").bind(0, type).bind(1, limit);
+					? c.createStatement("SELECT body FROM tributary_conflict WHERE incoming_position > $1 "
+							+ "ORDER BY incoming_position, incoming_id LIMIT $2").bind(0, afterPosition).bind(1, limit)
+					: c.createStatement("SELECT body FROM tributary_conflict WHERE entity_type = $1 AND incoming_position > $2 "
+							+ "ORDER BY incoming_position, incoming_id LIMIT $3").bind(0, type).bind(1, afterPosition)
+							.bind(2, limit);
 			return Flux.from(s.execute()).flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))));
 		});
 	}

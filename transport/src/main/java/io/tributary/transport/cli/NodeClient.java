@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.tributary.Limits;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -83,8 +85,24 @@ final class NodeClient {
 	 *         node is unreachable, does not answer in time or answers 401
 	 */
 	Mono<Answer> exchange(HttpMethod method, String path) {
-		return http.request(method)
+		return exchange(method, path, null);
+	}
+
+	/**
+	 * Any answer the node gives to a request with a JSON body.
+	 *
+	 * @param method the method
+	 * @param path the path and query
+	 * @param json the body, {@code null} for none
+	 * @return the status and the body, as {@link #exchange(HttpMethod, String)}
+	 */
+	Mono<Answer> exchange(HttpMethod method, String path, String json) {
+		HttpClient client = json == null ? http
+				: http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
+		return client.request(method)
 				.uri(path)
+				.send(json == null ? Mono.empty() : ByteBufFlux.fromString(Mono.just(json), StandardCharsets.UTF_8,
+						ByteBufAllocator.DEFAULT))
 				.responseSingle((response, body) -> body.asString(StandardCharsets.UTF_8)
 						.defaultIfEmpty("")
 						.map(text -> new Answer(response.status(), parse(text, response.status()))))

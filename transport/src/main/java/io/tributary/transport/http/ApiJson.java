@@ -20,12 +20,14 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
+import io.tributary.Conflict;
 import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.Hlc;
 import io.tributary.Op;
 import io.tributary.VersionVector;
 import io.tributary.Limits;
+import io.tributary.spi.DeadLetter;
 
 /**
  * The API's JSON: a mapper configured like the engine's (io.tributary.internal.Json#MAPPER) plus a document length
@@ -145,6 +147,40 @@ final class ApiJson {
 		return e.origin() + ":" + e.originSeq();
 	}
 
+	/**
+	 * A change id, {@code origin:originSeq}: the address of an event on every replica, and the id of a dead letter.
+	 *
+	 * @param origin the event's origin
+	 * @param seq the event's sequence, at least 1
+	 */
+	record Cid(String origin, long seq) {
+
+		/**
+		 * Parses a change id; the origin is everything before the last colon.
+		 *
+		 * @return the id, {@code null} when malformed
+		 */
+		static Cid parse(String text) {
+			int colon = text.lastIndexOf(':');
+			if (colon <= 0 || colon == text.length() - 1) {
+				return null;
+			}
+			long seq;
+			try {
+				seq = Long.parseLong(text.substring(colon + 1));
+			}
+			catch (NumberFormatException e) {
+				return null;
+			}
+			return seq < 1 ? null : new Cid(text.substring(0, colon), seq);
+		}
+
+		@Override
+		public String toString() {
+			return origin + ":" + seq;
+		}
+	}
+
 	/** The change format's operation: a PUT that saw no head created the entity. */
 	static String operation(Event e) {
 		if (e.op() == Op.PUT) {
@@ -192,6 +228,36 @@ final class ApiJson {
 		if (e.userId() != null) {
 			g.writeStringField("userId", e.userId());
 		}
+		g.writeEndObject();
+	}
+
+	/**
+	 * A stored conflict: {@code {seq, entityType, entityId, strategy, winner, incoming, head}}, seq being the
+	 * incoming change's (the conflicts' cursor) and both sides changes as {@link #writeChange} writes them.
+	 */
+	static void writeConflict(JsonGenerator g, Conflict c) throws IOException {
+		g.writeStartObject();
+		g.writeNumberField("seq", c.incoming().position());
+		g.writeStringField("entityType", c.type());
+		g.writeStringField("entityId", c.entityId());
+		g.writeStringField("strategy", c.strategy().name());
+		g.writeStringField("winner", c.winner() == null ? null : c.winner().toString());
+		g.writeFieldName("incoming");
+		writeChange(g, c.incoming());
+		g.writeFieldName("head");
+		writeChange(g, c.head());
+		g.writeEndObject();
+	}
+
+	/** A dead letter: {@code {id, code, reason, rejectedAt, change}}, id being the refused change's cid. */
+	static void writeDeadLetter(JsonGenerator g, DeadLetter d) throws IOException {
+		g.writeStartObject();
+		g.writeStringField("id", cid(d.event()));
+		g.writeStringField("code", d.code());
+		g.writeStringField("reason", d.reason());
+		g.writeStringField("rejectedAt", d.rejectedAt().toString());
+		g.writeFieldName("change");
+		writeChange(g, d.event());
 		g.writeEndObject();
 	}
 

@@ -76,6 +76,7 @@ final class Endpoints {
 	private final int maxBodyBytes;
 	private final Duration heartbeat;
 	private final List<Route> routes;
+	private final AuditEndpoints audit;
 
 	Endpoints(HttpApi config, ApiJson json, OperationCounts counts) {
 		this.engine = config.engine();
@@ -86,6 +87,7 @@ final class Endpoints {
 		this.counts = counts;
 		this.maxBodyBytes = config.maxBodyBytes();
 		this.heartbeat = config.heartbeat();
+		this.audit = new AuditEndpoints(engine, this, maxBodyBytes);
 		this.routes = List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
 						+ "newest event. Open without a token.", List.of(), this::health),
@@ -133,6 +135,40 @@ final class Endpoints {
 						+ "version, deleted, data, origin}; a deleted entity is a tombstone with deleted true.",
 						List.of(new Route.Param("type", "path", "entity type"), new Route.Param("id", "path", "entity id")),
 						this::entity),
+				Route.of(HttpMethod.GET, "/api/conflicts", "A page of the stored conflicts (an event that arrived while "
+						+ "its writer had not seen the entity's head, and how its type's strategy resolved it), in the order "
+						+ "of the incoming change's seq: {conflicts, count, timestamp, cursor}; cursor (the seq of the "
+						+ "page's last conflict) is present only when more follow: pass it back for the next page. A "
+						+ "conflict is {seq, entityType, entityId, strategy, winner, incoming, head}, incoming and head "
+						+ "changes as in /api/changes. Conflicts show once the projection checkpoint after them saved "
+						+ "them; reading forces none. A user's token sees the conflicts that involve the user's changes, "
+						+ "the other side as a blank.",
+						List.of(new Route.Param("type", "query", "entity type; default: every type"),
+								new Route.Param("cursor", "query", "exclusive seq to read after; default 0"),
+								new Route.Param("limit", "query", "most conflicts, 1 to " + MAX_LIMIT + "; default "
+										+ DEFAULT_LIMIT)),
+						audit::conflicts),
+				Route.of(HttpMethod.GET, "/api/dead-letters", "A page of the dead letters, this node's changes its "
+						+ "upstream refused for good, by id: {deadLetters, count, cursor}; cursor (the id of the page's "
+						+ "last letter) is present only when more follow. A dead letter is {id, code, reason, rejectedAt, "
+						+ "change}; its id is the refused change's cid (origin:originSeq). A user's token sees the user's "
+						+ "own.",
+						List.of(new Route.Param("cursor", "query", "exclusive id to list after; default: from the first"),
+								new Route.Param("limit", "query", "most dead letters, 1 to " + MAX_LIMIT + "; default "
+										+ DEFAULT_LIMIT)),
+						audit::deadLetters),
+				Route.of(HttpMethod.POST, "/api/dead-letters/{id}/replay", "Replays a dead letter as a new change of "
+						+ "this node (a new cid; the next outsync pushes it) and deletes the dead letter: 201 {replayed, "
+						+ "change}. With a body, the corrected change is written as given; without one, the refused "
+						+ "change's own content (entity, operation, data, userId) is written again, and when it is still "
+						+ "invalid the answer is 422. A write that fails keeps the dead letter. 404 for an unknown id, or "
+						+ "another user's letter with a user's token.",
+						List.of(new Route.Param("id", "path", "the dead letter's id, origin:originSeq"),
+								new Route.Param("body", "body", "optional: one change as POST /api/changes takes it")),
+						audit::replay),
+				Route.of(HttpMethod.DELETE, "/api/dead-letters/{id}", "Deletes a dead letter without replaying it: 200 "
+						+ "{deleted}; 404 for an unknown id, or another user's letter with a user's token.",
+						List.of(new Route.Param("id", "path", "the dead letter's id, origin:originSeq")), audit::delete),
 				Route.of(HttpMethod.GET, "/api/convergence", "{vector, hash, entities}: a SHA-256 of the projected "
 						+ "state (per type sorted, per live entity sorted by id: type, id, version and document, each "
 						+ "length-prefixed). Replicas that hold the same events have the same hash; compare hashes of "
@@ -287,21 +323,13 @@ final class Endpoints {
 
 	private Mono<Void> change(Exchange x) {
 		String cid = x.var("cid");
-		int colon = cid.lastIndexOf(':');
+		ApiJson.Cid id = ApiJson.Cid.parse(cid);
 		ApiException unknown = ApiException.notFound("no change " + Exchange.abbreviate(cid)
 				+ " here; a change id is origin:originSeq");
-		if (colon <= 0 || colon == cid.length() - 1) {
+		if (id == null) {
 			return Mono.error(unknown);
 		}
-		long seq;
-		try {
-			seq = Long.parseLong(cid.substring(colon + 1));
-		}
-		catch (NumberFormatException e) {
-			return Mono.error(unknown);
-		}
-		String origin = cid.substring(0, colon);
-		return (x.user() == null ? engine.event(origin, seq) : engine.forUser(x.user()).event(origin, seq))
+		return (x.user() == null ? engine.event(id.origin(), id.seq()) : engine.forUser(x.user()).event(id.origin(), id.seq()))
 				.switchIfEmpty(Mono.error(unknown))
 				.flatMap(e -> x.send(HttpResponseStatus.OK, g -> ApiJson.writeChange(g, e)));
 	}
@@ -326,7 +354,7 @@ final class Endpoints {
 	 * Checks every change against {@link Limits} as the engine will, so a batch is refused whole rather than
 	 * cut partway; the engine checks again and stays the authority.
 	 */
-	private Mono<List<WriteRequest>> validate(List<WriteRequest> requests) {
+	Mono<List<WriteRequest>> validate(List<WriteRequest> requests) {
 		return Mono.fromCallable(() -> {
 			List<WriteRequest> serialized = new ArrayList<>(requests.size());
 			for (int i = 0; i < requests.size(); i++) {
@@ -357,11 +385,35 @@ final class Endpoints {
 	}
 
 	private List<WriteRequest> parseChanges(byte[] body) {
-		JsonNode tree;
+		return changes(body, readJson(body));
+	}
+
+	/**
+	 * The write requests of a body that {@link #readJson} read: each change's data is stored byte for byte as
+	 * sent, as a peer stores a payload, so no number or escape is rewritten on the way in.
+	 */
+	List<WriteRequest> changes(byte[] body, JsonNode tree) {
+		List<WriteRequest> requests = ChangeRequests.parse(tree);
 		List<byte[]> data;
 		try {
-			tree = json.read(body);
 			data = json.dataSlices(body);
+		}
+		catch (IOException e) {
+			throw ApiException.badRequest("malformed_json", "the body could not be read as JSON: " + e.getMessage());
+		}
+		List<WriteRequest> out = new ArrayList<>(requests.size());
+		for (int i = 0; i < requests.size(); i++) {
+			WriteRequest r = requests.get(i);
+			out.add(r.payload() == null ? r
+					: new WriteRequest(r.type(), r.entityId(), r.op(), data.get(i), r.base(), r.userId(), r.schemaVersion()));
+		}
+		return out;
+	}
+
+	/** A request body as JSON; 400 {@code malformed_json} when it is not. */
+	JsonNode readJson(byte[] body) {
+		try {
+			return json.read(body);
 		}
 		catch (JsonProcessingException e) {
 			throw ApiException.badRequest("malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
@@ -369,15 +421,6 @@ final class Endpoints {
 		catch (IOException e) {
 			throw ApiException.badRequest("malformed_json", "the body could not be read as JSON: " + e.getMessage());
 		}
-		List<WriteRequest> requests = ChangeRequests.parse(tree);
-		List<WriteRequest> out = new ArrayList<>(requests.size());
-		for (int i = 0; i < requests.size(); i++) {
-			WriteRequest r = requests.get(i);
-			// data is stored byte for byte as sent, as a peer stores a payload: no number or escape is rewritten
-			out.add(r.payload() == null ? r
-					: new WriteRequest(r.type(), r.entityId(), r.op(), data.get(i), r.base(), r.userId(), r.schemaVersion()));
-		}
-		return out;
 	}
 
 	private Mono<Void> answerWrites(Exchange x, List<Outcome> outcomes) {

@@ -45,7 +45,8 @@ class CliParseTest {
 		Run r = run(NO_ENV, "--help");
 		assertEquals(0, r.exit(), r.toString());
 		assertTrue(r.out().startsWith("Usage: tributary-node"), r.out());
-		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status")) {
+		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status",
+				"conflicts", "dead-letters")) {
 			assertTrue(r.out().contains("\n  " + command + " "), command + " missing from\n" + r.out());
 		}
 		assertEquals("", r.err());
@@ -53,7 +54,8 @@ class CliParseTest {
 
 	@Test
 	void everyCommandHasHelpAndVersion() {
-		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status")) {
+		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status",
+				"conflicts", "dead-letters")) {
 			Run help = run(NO_ENV, command, "--help");
 			assertEquals(0, help.exit(), help.toString());
 			assertTrue(help.out().startsWith("Usage: tributary-node " + command), help.out());

@@ -75,7 +75,9 @@ class HttpApiTest {
 		}
 		assertEquals(Set.of("GET /health", "GET /api/help", "GET /api/changes", "POST /api/changes",
 				"GET /api/changes/{cid}", "GET /api/stats", "GET /api/stream", "GET /api/entities/{type}",
-				"GET /api/entities/{type}/{id}", "GET /api/convergence", "POST /api/sync", "POST /api/sync/outsync",
+				"GET /api/entities/{type}/{id}", "GET /api/conflicts", "GET /api/dead-letters",
+				"POST /api/dead-letters/{id}/replay", "DELETE /api/dead-letters/{id}", "GET /api/convergence",
+				"POST /api/sync", "POST /api/sync/outsync",
 				"POST /api/sync/downsync", "POST /api/sync/sync", "GET /api/sync/status", "GET /metrics"), documented);
 	}
 

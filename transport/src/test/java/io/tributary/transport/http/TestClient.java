@@ -31,6 +31,10 @@ final class TestClient {
 		this(HttpClient.create().baseUrl("http://127.0.0.1:" + server.port()));
 	}
 
+	TestClient(int port) {
+		this(HttpClient.create().baseUrl("http://127.0.0.1:" + port));
+	}
+
 	private TestClient(HttpClient client) {
 		this.client = client;
 	}
