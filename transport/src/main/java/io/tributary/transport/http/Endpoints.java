@@ -328,8 +328,14 @@ final class Endpoints {
 		}
 		String scope = IdempotencyKeys.scope(x.user());
 		return BodyReader.read(x.request(), maxBodyBytes)
-				.flatMap(body -> key == null ? writeChanges(x, body, null, null)
-						: idempotencyKeys.answer(scope, key, body, () -> writeChanges(x, body, scope, key)))
+				.flatMap(body -> {
+					if (key == null) {
+						return writeChanges(x, body, null);
+					}
+					byte[] hash = IdempotencyKeys.digest(body);
+					return idempotencyKeys.answer(scope, key, hash,
+							() -> writeChanges(x, body, (i, r) -> r.withId(IdempotencyKeys.changeId(scope, key, hash, i))));
+				})
 				.flatMap(answer -> {
 					answer.headers().forEach(x.response()::header);
 					return x.send(answer.status(), answer.body());
@@ -337,12 +343,13 @@ final class Endpoints {
 	}
 
 	/**
-	 * Parses, checks and writes the changes of a body; with a key, the changes without an id of their own get
-	 * one derived from it.
+	 * Parses, checks and writes the changes of a body; with {@code withId} (a keyed request), the changes without
+	 * an id of their own get one from it, given their index.
 	 */
-	private Mono<IdempotencyKeys.Answer> writeChanges(Exchange x, byte[] body, String scope, String key) {
+	private Mono<IdempotencyKeys.Answer> writeChanges(Exchange x, byte[] body,
+			java.util.function.BiFunction<Integer, WriteRequest, WriteRequest> withId) {
 		return Mono.fromCallable(() -> parseChanges(body))
-				.map(requests -> key == null ? requests : withDerivedIds(requests, scope, key))
+				.map(requests -> withId == null ? requests : withDerivedIds(requests, withId))
 				// every change is validated before any is written: an invalid one fails the whole request
 				.flatMap(this::validate)
 				.flatMap(requests -> Flux.fromIterable(requests)
@@ -355,11 +362,12 @@ final class Endpoints {
 				.map(outcomes -> answerWrites(x, outcomes));
 	}
 
-	private static List<WriteRequest> withDerivedIds(List<WriteRequest> requests, String scope, String key) {
+	private static List<WriteRequest> withDerivedIds(List<WriteRequest> requests,
+			java.util.function.BiFunction<Integer, WriteRequest, WriteRequest> withId) {
 		List<WriteRequest> out = new ArrayList<>(requests.size());
 		for (int i = 0; i < requests.size(); i++) {
 			WriteRequest r = requests.get(i);
-			out.add(r.id() != null ? r : r.withId(IdempotencyKeys.changeId(scope, key, i)));
+			out.add(r.id() != null ? r : withId.apply(i, r));
 		}
 		return out;
 	}

@@ -87,10 +87,12 @@ final class IdempotencyKeys {
 
 	/**
 	 * The id of the change at an index of a keyed request that carries none: a name-based UUID of the scope, the
-	 * key and the index, so that a retry of the request writes the same ids.
+	 * key, the body's digest and the index, so that a retry of the request writes the same ids, and a key taken
+	 * again after it expired, for another body, writes other ones.
 	 */
-	static UUID changeId(String scope, String key, int index) {
-		return UUID.nameUUIDFromBytes((scope + '\u0000' + key + '\u0000' + index).getBytes(StandardCharsets.UTF_8));
+	static UUID changeId(String scope, String key, byte[] hash, int index) {
+		return UUID.nameUUIDFromBytes((scope + '\u0000' + key + '\u0000' + java.util.HexFormat.of().formatHex(hash)
+				+ '\u0000' + index).getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** A digest of a request body. */
@@ -109,20 +111,19 @@ final class IdempotencyKeys {
 	 *
 	 * @param scope the principal
 	 * @param key the key
-	 * @param body the request body
+	 * @param hash the request body's {@link #digest}
 	 * @param work what the request does without a kept answer
 	 * @return the answer
 	 */
-	Mono<Answer> answer(String scope, String key, byte[] body, Supplier<Mono<Answer>> work) {
+	Mono<Answer> answer(String scope, String key, byte[] hash, Supplier<Mono<Answer>> work) {
 		return Mono.defer(() -> {
 			String name = scope + '\u0000' + key;
 			Sinks.Empty<Void> mine = Sinks.empty();
 			Sinks.Empty<Void> other = running.putIfAbsent(name, mine);
 			if (other != null) {
 				// the same key is being answered now: wait for it, then look again
-				return other.asMono().then(Mono.defer(() -> answer(scope, key, body, work)));
+				return other.asMono().then(Mono.defer(() -> answer(scope, key, hash, work)));
 			}
-			byte[] hash = digest(body);
 			return Mono.usingWhen(Mono.just(mine), m -> lookThenRun(scope, key, hash, work),
 					m -> release(name, m), (m, e) -> release(name, m), m -> release(name, m));
 		});
