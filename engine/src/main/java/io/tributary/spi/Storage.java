@@ -32,7 +32,7 @@ public interface Storage {
 
 	/**
 	 * The idempotency keys of the replica's HTTP API: the answers kept for requests sent with a key.
-	 * The default errors with {@link UnsupportedOperationException}: a node then keeps keys in memory only.
+	 * The default throws {@link UnsupportedOperationException}: a node then keeps its keys in memory only.
 	 *
 	 * @return the store, the same one on every call
 	 * @throws UnsupportedOperationException when the storage keeps no keys

@@ -146,9 +146,23 @@ final class IdempotencyKeys {
 				.filter(r -> !r.createdAt().isBefore(expired))
 				.map(r -> replay(r, key, hash))
 				.switchIfEmpty(Mono.defer(work).flatMap(answer -> !answer.status().codeClass().equals(
-						io.netty.handler.codec.http.HttpStatusClass.SUCCESS) ? Mono.just(answer)
-								: store.save(new IdempotencyRecord(scope, key, hash, answer.status().code(), answer.body(),
-										clock.instant()), expired).thenReturn(answer)));
+						io.netty.handler.codec.http.HttpStatusClass.SUCCESS) ? Mono.just(answer) : keep(scope, key, hash,
+								answer, expired)));
+	}
+
+	/**
+	 * Keeps a success. When that fails the changes are stored all the same, so the client still gets its
+	 * answer; a retry then runs again and is answered with the same changes by their derived ids.
+	 */
+	private Mono<Answer> keep(String scope, String key, byte[] hash, Answer answer, Instant expired) {
+		return store.save(new IdempotencyRecord(scope, key, hash, answer.status().code(), answer.body(), clock.instant()),
+				expired)
+				.thenReturn(answer)
+				.onErrorResume(e -> {
+					log.warn("the answer for idempotency key '{}' was not kept; a retry is answered by the ids of its "
+							+ "changes", Exchange.abbreviate(key), e);
+					return Mono.just(answer);
+				});
 	}
 
 	private static Answer replay(IdempotencyRecord r, String key, byte[] hash) {

@@ -183,6 +183,45 @@ class HttpApiIdempotencyTest {
 	}
 
 	@Test
+	void aRetryAfterTheAnswerWasNotKeptIsAnsweredWithTheSameChanges() {
+		java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+		io.tributary.spi.IdempotencyStore losing = new io.tributary.spi.IdempotencyStore() {
+			@Override
+			public reactor.core.publisher.Mono<io.tributary.spi.IdempotencyRecord> find(String scope, String key) {
+				return keys.find(scope, key);
+			}
+
+			@Override
+			public reactor.core.publisher.Mono<io.tributary.spi.IdempotencyRecord> save(
+					io.tributary.spi.IdempotencyRecord record, java.time.Instant replaceBefore) {
+				// the first answer is lost, as by a crash between the commit and the keeping of the answer
+				return saves.getAndIncrement() == 0
+						? reactor.core.publisher.Mono.error(new IllegalStateException("lost"))
+						: keys.save(record, replaceBefore);
+			}
+
+			@Override
+			public reactor.core.publisher.Mono<Long> purge(java.time.Instant createdBefore) {
+				return keys.purge(createdBefore);
+			}
+		};
+		TestClient client = new TestClient(fixture.serve(HttpApi.builder(fixture.engine("n")).idempotencyKeys(losing)
+				.clock(clock).build()));
+		String body = "[" + change("a", 1) + "," + change("b", 2) + "]";
+		TestClient.Response first = keyed(client, "k", body);
+		assertEquals(201, first.status(), first.body());
+		assertNull(keys.find("", "k").block(TestClient.TIMEOUT), "the answer was not kept");
+
+		TestClient.Response retry = keyed(client, "k", body);
+
+		assertEquals(201, retry.status(), retry.body());
+		assertEquals(first.body(), retry.body(), "the same changes, found by the ids the key derived");
+		assertNull(retry.headers().get(IdempotencyKeys.REPLAYED), "it ran again");
+		assertEquals(2, log(client).get("count").asInt());
+		assertEquals("true", keyed(client, "k", body).headers().get(IdempotencyKeys.REPLAYED), "kept this time");
+	}
+
+	@Test
 	void concurrentRequestsWithOneKeyOrOneIdStoreOneEventEach() throws Exception {
 		TestClient client = client(fixture.engine("n"));
 		String keyedBody = "[" + change("k1", 1) + "," + change("k2", 2) + "]";
