@@ -44,6 +44,13 @@ public interface SyncEngine {
 	 * Writes an event. The {@code Mono} completes with the committed event (position set) once durable;
 	 * errors with {@link ValidationException} (nothing stored), {@link OverloadedException} (nothing
 	 * stored; retry later), {@link EngineClosedException}, or the store's error.
+	 * <p>
+	 * A request with an {@linkplain WriteRequest#id() id of its own} is idempotent: when this replica already
+	 * stored an event written with that id (earlier, before a restart, or in the same group commit), nothing is
+	 * stored and the {@code Mono} completes with the stored event, unchanged even when the request's content
+	 * differs. The check runs in the commit itself, so concurrent writes of one id store one event. A request
+	 * without an id costs no lookup. When the writer acts for a user ({@link #forUser(String)}) and the stored
+	 * event is another user's, the write errors with {@link RowLevelSecurityException}.
 	 *
 	 * @param request the write
 	 * @return the committed event; cold: the write is submitted on subscription

@@ -18,9 +18,12 @@ import java.util.UUID;
  * @param base id of the head event the writer saw; {@code null} lets the engine use the current head
  * @param userId owner for row-level security, may be {@code null}
  * @param schemaVersion version of the payload's schema
+ * @param id the event id the writer chose, or {@code null} (the default) for one the engine makes. A write whose
+ *        id the replica already stored is not stored again: it completes with the stored event, whatever this
+ *        request holds (see {@link SyncEngine#write(WriteRequest)})
  */
 public record WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
-		int schemaVersion) {
+		int schemaVersion, UUID id) {
 
 	/** Longest entity type accepted, in characters: {@link Limits#MAX_TYPE_LENGTH}. */
 	public static final int MAX_TYPE_LENGTH = Limits.MAX_TYPE_LENGTH;
@@ -36,6 +39,22 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 */
 	public WriteRequest {
 		Objects.requireNonNull(op, "op");
+	}
+
+	/**
+	 * A request without an id of the writer's choosing.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param op operation
+	 * @param payload JSON object in one of the accepted forms, {@code null} for a delete
+	 * @param base id of the head event the writer saw, or {@code null}
+	 * @param userId owner for row-level security, may be {@code null}
+	 * @param schemaVersion version of the payload's schema
+	 */
+	public WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
+			int schemaVersion) {
+		this(type, entityId, op, payload, base, userId, schemaVersion, null);
 	}
 
 	/**
@@ -80,7 +99,7 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 * @return a new request
 	 */
 	public WriteRequest withBase(UUID newBase) {
-		return new WriteRequest(type, entityId, op, payload, newBase, userId, schemaVersion);
+		return new WriteRequest(type, entityId, op, payload, newBase, userId, schemaVersion, id);
 	}
 
 	/**
@@ -90,7 +109,7 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 * @return a new request
 	 */
 	public WriteRequest withUserId(String newUserId) {
-		return new WriteRequest(type, entityId, op, payload, base, newUserId, schemaVersion);
+		return new WriteRequest(type, entityId, op, payload, base, newUserId, schemaVersion, id);
 	}
 
 	/**
@@ -100,7 +119,18 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 * @return a new request
 	 */
 	public WriteRequest withSchemaVersion(int newSchemaVersion) {
-		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion);
+		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion, id);
+	}
+
+	/**
+	 * This request with an event id of the writer's choosing: writing it again (a retry after a timeout, a
+	 * request sent twice) stores nothing and completes with the event stored the first time.
+	 *
+	 * @param newId the id, {@code null} to let the engine make one
+	 * @return a new request
+	 */
+	public WriteRequest withId(UUID newId) {
+		return new WriteRequest(type, entityId, op, payload, base, userId, schemaVersion, newId);
 	}
 
 	/**
@@ -115,6 +145,7 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 				: payload instanceof String ? ((String) payload).length() + " chars"
 						: payload instanceof byte[] ? ((byte[]) payload).length + " bytes" : payload.getClass().getSimpleName();
 		return "WriteRequest{" + op + " " + type + "/" + entityId + " payload=" + p + (base == null ? "" : " base=" + base)
-				+ (userId == null ? "" : " userId=" + userId) + " schemaVersion=" + schemaVersion + "}";
+				+ (userId == null ? "" : " userId=" + userId) + " schemaVersion=" + schemaVersion
+				+ (id == null ? "" : " id=" + id) + "}";
 	}
 }

@@ -1,6 +1,8 @@
 package io.tributary;
 
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.EventStore;
@@ -22,6 +24,16 @@ public class ForwardingStorage implements Storage {
 		@Override
 		public Mono<List<Event>> append(List<Event> batch) {
 			return ForwardingStorage.this.append(batch);
+		}
+
+		@Override
+		public Mono<List<Event>> append(List<Event> batch, Set<UUID> keptIds) {
+			return ForwardingStorage.this.append(batch, keptIds);
+		}
+
+		@Override
+		public Mono<Event> eventById(UUID id) {
+			return ForwardingStorage.this.eventById(id);
 		}
 
 		@Override
@@ -88,6 +100,27 @@ public class ForwardingStorage implements Storage {
 	}
 
 	/**
+	 * Forwards {@link EventStore#append(List, Set)}; with no ids, goes through {@link #append(List)}.
+	 *
+	 * @param batch the events
+	 * @param keptIds the ids to keep
+	 * @return the stored events
+	 */
+	protected Mono<List<Event>> append(List<Event> batch, Set<UUID> keptIds) {
+		return keptIds.isEmpty() ? append(batch) : delegate.events().append(batch, keptIds);
+	}
+
+	/**
+	 * Forwards {@link EventStore#eventById(UUID)}.
+	 *
+	 * @param id the id
+	 * @return the event
+	 */
+	protected Mono<Event> eventById(UUID id) {
+		return delegate.events().eventById(id);
+	}
+
+	/**
 	 * Forwards {@link EventStore#read(long, int)}.
 	 *
 	 * @param afterPosition cursor
@@ -125,6 +158,11 @@ public class ForwardingStorage implements Storage {
 	@Override
 	public io.tributary.spi.DeadLetterStore deadLetters() {
 		return delegate.deadLetters();
+	}
+
+	@Override
+	public io.tributary.spi.IdempotencyStore idempotencyKeys() {
+		return delegate.idempotencyKeys();
 	}
 
 	@Override

@@ -2,6 +2,8 @@ package io.tributary;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.tributary.spi.Storage;
@@ -44,6 +46,12 @@ public final class GatedStorage extends ForwardingStorage {
 	@Override
 	protected Mono<List<Event>> append(List<Event> batch) {
 		return Mono.defer(() -> gate(appends.getAndIncrement()).asMono().then(super.append(batch)));
+	}
+
+	@Override
+	protected Mono<List<Event>> append(List<Event> batch, Set<UUID> keptIds) {
+		return keptIds.isEmpty() ? append(batch)
+				: Mono.defer(() -> gate(appends.getAndIncrement()).asMono().then(super.append(batch, keptIds)));
 	}
 
 	/**

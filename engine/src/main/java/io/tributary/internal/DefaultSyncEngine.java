@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -153,6 +154,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 	private final Counter localCommitted;
 	private final Counter remoteCommitted;
 	private final Counter duplicates;
+	private final Counter deduplicated;
 	private final Counter conflicts;
 	private final Counter deadLettered;
 	private final Counter tapDropped;
@@ -179,6 +181,9 @@ public final class DefaultSyncEngine implements SyncEngine {
 				.description("Events made durable").baseUnit("events").register(registry);
 		this.duplicates = Counter.builder("tributary.events.duplicates").description("Peer events already held")
 				.baseUnit("events").register(registry);
+		this.deduplicated = Counter.builder("tributary.writes.deduplicated")
+				.description("Local writes whose id was already stored: answered with the stored event")
+				.baseUnit("writes").register(registry);
 		this.conflicts = Counter.builder("tributary.conflicts").description("Conflicts detected and resolved")
 				.register(registry);
 		this.deadLettered = Counter.builder("tributary.dead.letters")
@@ -351,7 +356,8 @@ public final class DefaultSyncEngine implements SyncEngine {
 	/** Validates, applies row-level security and redacts: a write ready to submit (without its sink yet). */
 	private Pending prepare(WriteRequest request, String user) {
 		byte[] payload = validate(request);
-		return new Pending(Rls.admit(request, user, projector.get(request.type(), request.entityId())), payload, null);
+		return new Pending(Rls.admit(request, user, projector.get(request.type(), request.entityId())), payload, user,
+				null);
 	}
 
 	private byte[] validate(WriteRequest r) {
@@ -985,17 +991,65 @@ public final class DefaultSyncEngine implements SyncEngine {
 		if (work == null) {
 			work = new HashMap<>();
 		}
+		failedRemote.clear();
+		Set<UUID> chosen = null;
+		for (Pending p : batch) {
+			if (p.request != null && p.request.id() != null) {
+				if (chosen == null) {
+					chosen = new HashSet<>();
+				}
+				chosen.add(p.request.id());
+			}
+		}
+		if (chosen == null) {
+			// the usual write: no id of the writer's, nothing to look up
+			stamp(batch, Map.of(), Set.of());
+			return;
+		}
+		// the gate stays held while the store is asked, so no other commit can store one of these ids
+		// meanwhile: the check and the commit are one step
+		Set<UUID> ids = chosen;
+		Flux.fromIterable(ids)
+				.concatMap(id -> storage.events().eventById(id))
+				.collectMap(Event::id)
+				.subscribe(found -> {
+					try {
+						stamp(batch, found, ids);
+					}
+					catch (RuntimeException e) {
+						onFailed(batch, batch.size(), e);
+					}
+				}, error -> onFailed(batch, batch.size(), error));
+	}
+
+	/**
+	 * Stamps the batch's local writes and appends the batch. A write whose id is in {@code found} (stored
+	 * before) or was taken by an earlier write of the batch is not stamped: it is answered with that event.
+	 */
+	private void stamp(List<Pending> batch, Map<UUID, Event> found, Set<UUID> chosen) {
 		work.clear();
 		List<Event> events = new ArrayList<>(batch.size());
 		Map<String, UUID> batchHeads = null;
+		Map<UUID, Pending> firstOfId = chosen.isEmpty() ? Map.of() : new HashMap<>();
+		Set<UUID> kept = chosen.isEmpty() ? Set.of() : new HashSet<>();
 		int local = 0;
 		for (Pending p : batch) {
 			if (p.request != null) {
 				WriteRequest r = p.request;
+				if (r.id() != null) {
+					p.existing = found.get(r.id());
+					if (p.existing == null) {
+						p.sameAs = firstOfId.putIfAbsent(r.id(), p);
+					}
+					if (p.existing != null || p.sameAs != null) {
+						continue;
+					}
+					kept.add(r.id());
+				}
 				long seq = workSeq(origin) + 1;
 				work.put(origin, seq);
 				long stamp = hlc.now();
-				UUID id = Uuid7.create(io.tributary.Hlc.millis(stamp));
+				UUID id = r.id() != null ? r.id() : Uuid7.create(io.tributary.Hlc.millis(stamp));
 				String key = r.type() + '\u0000' + r.entityId();
 				UUID base = r.base();
 				if (base == null) {
@@ -1022,13 +1076,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 		}
 		long t0 = System.nanoTime();
 		int localCount = local;
-		failedRemote.clear();
 		for (Event e : events) {
 			if (!e.origin().equals(origin)) {
 				failedRemote.add(e);
 			}
 		}
-		storage.events().append(events).subscribe(
+		(kept.isEmpty() ? storage.events().append(events) : storage.events().append(events, kept)).subscribe(
 				stored -> onCommitted(batch, events, stored, localCount, System.nanoTime() - t0),
 				error -> onFailed(batch, events.size(), error));
 	}
@@ -1125,7 +1178,12 @@ public final class DefaultSyncEngine implements SyncEngine {
 			for (int i = 0; i < results.length; i++) {
 				Pending p = batch.get(i);
 				if (p.request != null) {
-					results[i] = aligned ? stored.get(p.index) : byId.get(sent.get(p.index).id());
+					Pending source = p.sameAs != null ? p.sameAs : p;
+					results[i] = p.existing != null ? p.existing
+							: aligned ? stored.get(source.index) : byId.get(sent.get(source.index).id());
+					if (source != p || p.existing != null) {
+						deduplicated.increment();
+					}
 				}
 				else {
 					duplicates.increment(p.duplicates);
@@ -1138,7 +1196,14 @@ public final class DefaultSyncEngine implements SyncEngine {
 				for (int i = 0; i < results.length; i++) {
 					Pending p = batch.get(i);
 					if (p.request != null) {
-						p.succeed(results[i]);
+						Event e = results[i];
+						if ((p.existing != null || p.sameAs != null) && !Rls.admits(p.user, e)) {
+							p.fail(new RowLevelSecurityException("write with id " + p.request.id()
+									+ " refused: that id is another user's change"));
+						}
+						else {
+							p.succeed(e);
+						}
 					}
 					else {
 						p.applySink.success(new ApplyResult(p.applied, p.duplicates, p.held, p.dropped, p.refused));
@@ -1305,21 +1370,28 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 		final WriteRequest request;
 		final byte[] payload;
+		/** The user the write is for (row-level security), or null. */
+		final String user;
 		final MonoSink<Event> sink;
 		final List<Event> remote;
 		final MonoSink<ApplyResult> applySink;
 		final AtomicInteger state = new AtomicInteger(WAITING);
 		Disposable timeout;
 		int index;
+		/** The stored event with the request's id, found by the commit: the write stores nothing. */
+		Event existing;
+		/** The earlier write of the same batch with the request's id: this one stores nothing. */
+		Pending sameAs;
 		int applied;
 		int duplicates;
 		int held;
 		int dropped;
 		int refused;
 
-		Pending(WriteRequest request, byte[] payload, MonoSink<Event> sink) {
+		Pending(WriteRequest request, byte[] payload, String user, MonoSink<Event> sink) {
 			this.request = request;
 			this.payload = payload;
+			this.user = user;
 			this.sink = sink;
 			this.remote = null;
 			this.applySink = null;
@@ -1328,6 +1400,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 		Pending(List<Event> remote, MonoSink<ApplyResult> applySink) {
 			this.request = null;
 			this.payload = null;
+			this.user = null;
 			this.sink = null;
 			this.remote = remote;
 			this.applySink = applySink;
@@ -1335,7 +1408,7 @@ public final class DefaultSyncEngine implements SyncEngine {
 
 		/** This write with the sink that hears back. */
 		Pending with(MonoSink<Event> writer) {
-			return new Pending(request, payload, writer);
+			return new Pending(request, payload, user, writer);
 		}
 
 		/** These peer events with the sink that hears back. */

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.tributary.Conflict;
@@ -15,6 +16,7 @@ import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.Erasure;
 import io.tributary.spi.Fills;
+import io.tributary.spi.IdempotencyStore;
 import io.tributary.spi.EventStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.SequenceGapException;
@@ -35,12 +37,15 @@ public final class InMemoryStorage implements Storage {
 	private final Map<String, List<Long>> positionsByOrigin = new HashMap<>();
 	private final Map<String, EntityRecord> entities = new HashMap<>();
 	private final Map<UUID, Conflict> conflicts = new LinkedHashMap<>();
+	/** Positions of the events whose ids were kept ({@link EventStore#append(List, Set)}). */
+	private final Map<UUID, Long> keptIds = new HashMap<>();
 	private long checkpoint;
 	private String origin;
 
 	private final EventStore events = new Events();
 	private final ProjectionStore projections = new Projections();
 	private final InMemoryDeadLetters deadLetters = new InMemoryDeadLetters();
+	private final InMemoryIdempotencyStore idempotencyKeys = new InMemoryIdempotencyStore();
 
 	/**
 	 * An empty store.
@@ -61,6 +66,11 @@ public final class InMemoryStorage implements Storage {
 	@Override
 	public DeadLetterStore deadLetters() {
 		return deadLetters;
+	}
+
+	@Override
+	public IdempotencyStore idempotencyKeys() {
+		return idempotencyKeys;
 	}
 
 	@Override
@@ -132,6 +142,11 @@ public final class InMemoryStorage implements Storage {
 
 		@Override
 		public Mono<List<Event>> append(List<Event> batch) {
+			return append(batch, Set.of());
+		}
+
+		@Override
+		public Mono<List<Event>> append(List<Event> batch, Set<UUID> kept) {
 			return Mono.fromCallable(() -> {
 				synchronized (lock) {
 					Map<String, Long> next = new HashMap<>();
@@ -153,8 +168,21 @@ public final class InMemoryStorage implements Storage {
 						log.add(positioned);
 						positions(e.origin()).add(positioned.position());
 						stored.add(positioned);
+						if (kept.contains(e.id())) {
+							keptIds.put(e.id(), positioned.position());
+						}
 					}
 					return stored;
+				}
+			});
+		}
+
+		@Override
+		public Mono<Event> eventById(UUID id) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					Long position = keptIds.get(id);
+					return position == null ? null : log.get((int) (position - 1));
 				}
 			});
 		}

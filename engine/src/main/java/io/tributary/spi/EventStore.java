@@ -1,6 +1,8 @@
 package io.tributary.spi;
 
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 import io.tributary.Event;
 import io.tributary.VersionVector;
@@ -26,6 +28,40 @@ public interface EventStore {
 	 *         {@link SequenceGapException} when an event would leave a gap (nothing is appended then)
 	 */
 	Mono<List<Event>> append(List<Event> events);
+
+	/**
+	 * Appends like {@link #append(List)} and, in the same transaction, keeps the ids of the appended events
+	 * that are in {@code keptIds} (ids writers chose), so that {@link #eventById(UUID)} finds them: after a
+	 * crash either both the events and their ids are there or neither is. The engine calls it instead of
+	 * {@link #append(List)} only for batches holding such ids, so the usual append pays nothing for them. A
+	 * store may keep more ids than asked (after recovering a crash, every recovered event's); it must never
+	 * keep fewer.
+	 * <p>
+	 * The default appends without keeping ids when {@code keptIds} is empty and errors with
+	 * {@link UnsupportedOperationException} otherwise.
+	 *
+	 * @param events events to append; their positions are ignored
+	 * @param keptIds ids of events among them to keep
+	 * @return as {@link #append(List)}
+	 */
+	default Mono<List<Event>> append(List<Event> events, Set<UUID> keptIds) {
+		return keptIds.isEmpty() ? append(events)
+				: Mono.error(new UnsupportedOperationException(getClass().getSimpleName() + " cannot keep event ids"));
+	}
+
+	/**
+	 * The stored event whose id was kept by {@link #append(List, Set)}, as it is now (a blank after an
+	 * erasure), with its position. Runs beside appends: it sees every append that completed before it was
+	 * subscribed.
+	 * <p>
+	 * The default errors with {@link UnsupportedOperationException}.
+	 *
+	 * @param id the event id
+	 * @return the event, empty when no event with a kept id has it
+	 */
+	default Mono<Event> eventById(UUID id) {
+		return Mono.error(new UnsupportedOperationException(getClass().getSimpleName() + " cannot find events by id"));
+	}
 
 	/**
 	 * Reads events after a position, in position order.

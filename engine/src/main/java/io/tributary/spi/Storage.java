@@ -31,6 +31,17 @@ public interface Storage {
 	DeadLetterStore deadLetters();
 
 	/**
+	 * The idempotency keys of the replica's HTTP API: the answers kept for requests sent with a key.
+	 * The default throws {@link UnsupportedOperationException}: a node then keeps its keys in memory only.
+	 *
+	 * @return the store, the same one on every call
+	 * @throws UnsupportedOperationException when the storage keeps no keys
+	 */
+	default IdempotencyStore idempotencyKeys() {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no idempotency keys");
+	}
+
+	/**
 	 * The replica's origin id: the stored one, or {@code candidate} stored now on first start.
 	 *
 	 * @param candidate the id to keep when none is stored yet

@@ -532,6 +532,85 @@ public abstract class StorageContract {
 		assertEquals(List.of(d), storage.deadLetters().list(10).collectList().block(TIMEOUT));
 	}
 
+	// ------------------------------------------------------------ kept ids and idempotency keys
+
+	@Test
+	void keptIdsFindTheirEventsAlsoAfterAnEraseAndAReopen() {
+		append(List.of(event("a", 1)));
+		Event kept = event("a", 2);
+		Event also = event("b", 1);
+		List<Event> stored = storage.events().append(List.of(kept, also, event("a", 3)),
+				java.util.Set.of(kept.id(), also.id())).block(TIMEOUT);
+		assertEquals(List.of(kept.withPosition(2), also.withPosition(3), event("a", 3).withPosition(4)), stored);
+		assertEquals(kept.withPosition(2), storage.events().eventById(kept.id()).block(TIMEOUT));
+		assertEquals(null, storage.events().eventById(UUID.randomUUID()).block(TIMEOUT), "an unknown id finds nothing");
+		assertEquals(List.of(), storage.events().append(List.of(kept), java.util.Set.of(kept.id())).block(TIMEOUT),
+				"a covered event is skipped as by the plain append");
+
+		storage.erase(kept.userId()).block(TIMEOUT);
+		assertEquals(kept.blank().withPosition(2), storage.events().eventById(kept.id()).block(TIMEOUT),
+				"an erased event is found as its blank");
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+
+		assertEquals(also.withPosition(3), storage.events().eventById(also.id()).block(TIMEOUT));
+		assertEquals(kept.blank().withPosition(2), storage.events().eventById(kept.id()).block(TIMEOUT));
+	}
+
+	@Test
+	void keptIdsOfAFailedAppendAreNotKept() {
+		Event kept = event("a", 1);
+		storage.events().append(List.of(kept, event("a", 3)), java.util.Set.of(kept.id())).as(StepVerifier::create)
+				.expectError(SequenceGapException.class).verify(TIMEOUT);
+		assertEquals(null, storage.events().eventById(kept.id()).block(TIMEOUT));
+	}
+
+	private static final java.time.Instant NOW = java.time.Instant.ofEpochMilli(T0);
+
+	private static IdempotencyRecord keyRecord(String scope, String key, String body, java.time.Instant at) {
+		return new IdempotencyRecord(scope, key, body.getBytes(StandardCharsets.UTF_8), 201,
+				("{\"body\":\"" + body + "\u00E9\"}").getBytes(StandardCharsets.UTF_8), at);
+	}
+
+	@Test
+	void idempotencyKeyKeepsTheFirstAnswerPerScopeAndSurvivesAReopen() {
+		IdempotencyStore keys = storage.idempotencyKeys();
+		IdempotencyRecord first = keyRecord("", "k-1", "one", NOW);
+		assertEquals(null, keys.find("", "k-1").block(TIMEOUT));
+		assertEquals(first, keys.save(first, NOW.minusSeconds(60)).block(TIMEOUT));
+		IdempotencyRecord second = keyRecord("", "k-1", "two", NOW.plusSeconds(1));
+		assertEquals(first, keys.save(second, NOW.minusSeconds(60)).block(TIMEOUT), "a live key keeps its first answer");
+		IdempotencyRecord otherScope = keyRecord("user:b\u00F6b", "k-1", "three", NOW);
+		assertEquals(otherScope, keys.save(otherScope, NOW.minusSeconds(60)).block(TIMEOUT),
+				"another principal's key of the same name is another key");
+
+		storage.close().block(TIMEOUT);
+		storage = null;
+		storage = reopen();
+
+		assertEquals(first, storage.idempotencyKeys().find("", "k-1").block(TIMEOUT));
+		assertEquals(otherScope, storage.idempotencyKeys().find("user:b\u00F6b", "k-1").block(TIMEOUT));
+	}
+
+	@Test
+	void expiredIdempotencyKeysAreReplacedAndPurged() {
+		IdempotencyStore keys = storage.idempotencyKeys();
+		IdempotencyRecord old = keyRecord("", "old", "a", NOW);
+		IdempotencyRecord young = keyRecord("", "young", "b", NOW.plusSeconds(100));
+		keys.save(old, NOW.minusSeconds(1)).block(TIMEOUT);
+		keys.save(young, NOW.minusSeconds(1)).block(TIMEOUT);
+
+		IdempotencyRecord renewed = keyRecord("", "old", "c", NOW.plusSeconds(200));
+		assertEquals(renewed, keys.save(renewed, NOW.plusSeconds(50)).block(TIMEOUT), "an expired key is replaced");
+		assertEquals(renewed, keys.find("", "old").block(TIMEOUT));
+
+		assertEquals(1L, keys.purge(NOW.plusSeconds(150)).block(TIMEOUT));
+		assertEquals(null, keys.find("", "young").block(TIMEOUT));
+		assertEquals(renewed, keys.find("", "old").block(TIMEOUT));
+		assertEquals(0L, keys.purge(NOW.plusSeconds(150)).block(TIMEOUT));
+	}
+
 	// ------------------------------------------------------------ restart
 
 	@Test

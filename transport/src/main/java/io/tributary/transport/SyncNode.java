@@ -191,6 +191,8 @@ public final class SyncNode {
 		private Backoff backoff = Backoff.defaults();
 		private PrometheusMeterRegistry registry;
 		private int maxBodyBytes = HttpApi.DEFAULT_MAX_BODY_BYTES;
+		private Duration idempotencyRetention = HttpApi.DEFAULT_IDEMPOTENCY_RETENTION;
+		private java.time.Clock clock = java.time.Clock.systemUTC();
 		private Duration syncTimeout = Duration.ofMinutes(5);
 		private PeerAddress upstream;
 		private String upstreamToken;
@@ -379,6 +381,30 @@ public final class SyncNode {
 		}
 
 		/**
+		 * How long the HTTP API keeps an idempotency key ({@link HttpApi.Builder#idempotencyRetention(Duration)}).
+		 * The keys are kept in the node's storage ({@link Storage#idempotencyKeys()}; in memory when it keeps
+		 * none), so they survive a restart. Default 24 hours.
+		 *
+		 * @param value a positive duration
+		 * @return this builder
+		 */
+		public Builder idempotencyRetention(Duration value) {
+			this.idempotencyRetention = Objects.requireNonNull(value, "value");
+			return this;
+		}
+
+		/**
+		 * The clock that dates the HTTP API's idempotency keys (tests set one). Default: the system's, in UTC.
+		 *
+		 * @param value the clock
+		 * @return this builder
+		 */
+		public Builder clock(java.time.Clock value) {
+			this.clock = Objects.requireNonNull(value, "clock");
+			return this;
+		}
+
+		/**
 		 * Opens the store and the engine, binds both servers and starts the connectors.
 		 *
 		 * @return the running node; on failure everything opened so far is closed again
@@ -394,7 +420,9 @@ public final class SyncNode {
 				List<PeerAddress> peerList = List.copyOf(peers);
 				Mono<Storage> store = storage != null ? Mono.just(storage)
 						: H2Storage.builder().directory(dataDir).durability(durability).open().cast(Storage.class);
+				io.tributary.spi.IdempotencyStore[] keys = new io.tributary.spi.IdempotencyStore[1];
 				return store.flatMap(s -> {
+					keys[0] = idempotencyKeys(s);
 					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics);
 					if (nodeId != null) {
 						eb.origin(nodeId);
@@ -408,7 +436,8 @@ public final class SyncNode {
 							.flatMap(peerServer -> {
 								directory.server = peerServer;
 								return HttpApi.builder(engine).token(token).users(users).peers(directory).upstreams(ups).meterRegistry(metrics)
-										.maxBodyBytes(maxBodyBytes).build().bind(host, httpPort)
+										.maxBodyBytes(maxBodyBytes).idempotencyKeys(keys[0])
+										.idempotencyRetention(idempotencyRetention).clock(clock).build().bind(host, httpPort)
 										.onErrorResume(e -> peerServer.close(Duration.ofSeconds(1)).then(Mono.error(e)))
 										.map(http -> {
 											List<PeerConnector> connectors = new ArrayList<>();
@@ -426,6 +455,17 @@ public final class SyncNode {
 							.onErrorResume(e -> engine.close().then(Mono.error(e)));
 				});
 			});
+		}
+
+		/** The storage's idempotency keys, or keys in memory (with a warning) when it keeps none. */
+		private static io.tributary.spi.IdempotencyStore idempotencyKeys(Storage s) {
+			try {
+				return s.idempotencyKeys();
+			}
+			catch (UnsupportedOperationException e) {
+				log.warn("{}: idempotency keys are kept in memory only, a restart forgets them", e.getMessage());
+				return new io.tributary.memory.InMemoryIdempotencyStore();
+			}
 		}
 
 		@Override

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.nio.charset.StandardCharsets;
 
 import io.r2dbc.spi.Connection;
@@ -42,6 +44,10 @@ final class H2EventStore implements EventStore {
 	static final int H2_ARRAY_LIMIT = 65_536;
 	/** Rows read at a time while looking for addresses from the start of their segment. */
 	private static final int FIND_PAGE = 256;
+	private static final String INSERT_ID = "INSERT INTO tributary_event_id (id, position) VALUES ($1, $2)";
+	private static final String MERGE_ID = "MERGE INTO tributary_event_id (id, position) KEY (id) VALUES ($1, $2)";
+	private static final String EVENT_BY_ID = "SELECT e.position, e.body FROM tributary_event_id i "
+			+ "JOIN tributary_event e ON e.position = i.position WHERE i.id = $1";
 	private static final String INSERT_SEGMENT = "INSERT INTO tributary_segment (origin, first_seq, last_seq, first_position) "
 			+ "VALUES ($1, $2, $3, $4)";
 
@@ -68,6 +74,11 @@ final class H2EventStore implements EventStore {
 
 	@Override
 	public Mono<List<Event>> append(List<Event> events) {
+		return append(events, Set.of());
+	}
+
+	@Override
+	public Mono<List<Event>> append(List<Event> events, Set<UUID> keptIds) {
 		return executor.inLoggedTransaction(c -> {
 			Map<String, Long> next = new HashMap<>();
 			List<Event> accepted = new ArrayList<>(events.size());
@@ -91,8 +102,19 @@ final class H2EventStore implements EventStore {
 				stored.add(accepted.get(i).withPosition(first + i));
 			}
 			Rows rows = Rows.of(stored);
-			return insert(c, rows).then(executor.log(rows.positions, rows.bodies)).thenReturn(stored);
+			Mono<Void> ids = keptIds.isEmpty() ? Mono.empty() : Flux.fromIterable(stored)
+					.filter(e -> keptIds.contains(e.id()))
+					.concatMap(e -> H2Executor.update(c, INSERT_ID, e.id(), e.position()))
+					.then();
+			return insert(c, rows).then(ids).then(executor.log(rows.positions, rows.bodies)).thenReturn(stored);
 		}).doOnNext(this::advance);
+	}
+
+	@Override
+	public Mono<Event> eventById(UUID id) {
+		return executor.read(c -> Flux.from(c.createStatement(EVENT_BY_ID).bind(0, id).execute())
+				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class)))))
+				.next();
 	}
 
 	/** Runs on the writer thread after a commit: the only writer of the vector and the last position. */
@@ -158,8 +180,12 @@ final class H2EventStore implements EventStore {
 		return executor.inTransaction(c -> H2Executor.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
 				.flatMap(last -> {
 					List<Event> lost = wal.recover(last);
+					// the write-ahead log holds events only: which of them had ids of the writers' choosing is
+					// not known, so every recovered event's id is kept (ids are unique: a superset is harmless)
 					return Flux.fromIterable(lost).buffer(H2_ARRAY_LIMIT)
 							.concatMap(chunk -> insert(c, Rows.of(chunk)))
+							.thenMany(Flux.fromIterable(lost))
+							.concatMap(e -> H2Executor.update(c, MERGE_ID, e.id(), e.position()))
 							.then(Mono.just(lost.size()));
 				}))
 				.doOnNext(n -> {

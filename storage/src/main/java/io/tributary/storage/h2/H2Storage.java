@@ -17,6 +17,7 @@ import io.r2dbc.spi.Connection;
 import io.tributary.spi.DeadLetterStore;
 import io.tributary.Event;
 import io.tributary.spi.EventStore;
+import io.tributary.spi.IdempotencyStore;
 import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
@@ -42,7 +43,7 @@ public final class H2Storage implements Storage {
 	private static final Logger log = Loggers.getLogger(H2Storage.class);
 
 	/** The schema scripts in order; the version of a script is its index plus one. */
-	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql");
+	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql", "V3__idempotency_keys.sql");
 
 	/** The system property of H2's cache of small values. */
 	static final String OBJECT_CACHE = "h2.objectCache";
@@ -64,6 +65,7 @@ public final class H2Storage implements Storage {
 	private final H2EventStore events;
 	private final H2ProjectionStore projections;
 	private final H2DeadLetterStore deadLetters;
+	private final H2IdempotencyStore idempotencyKeys;
 	private final String description;
 
 	private final String lockKey;
@@ -76,6 +78,7 @@ public final class H2Storage implements Storage {
 		this.events = events;
 		this.projections = new H2ProjectionStore(executor);
 		this.deadLetters = new H2DeadLetterStore(executor);
+		this.idempotencyKeys = new H2IdempotencyStore(executor);
 		this.description = description;
 	}
 
@@ -111,6 +114,11 @@ public final class H2Storage implements Storage {
 	@Override
 	public DeadLetterStore deadLetters() {
 		return deadLetters;
+	}
+
+	@Override
+	public IdempotencyStore idempotencyKeys() {
+		return idempotencyKeys;
 	}
 
 	@Override

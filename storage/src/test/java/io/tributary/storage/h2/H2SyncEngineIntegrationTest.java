@@ -44,6 +44,37 @@ class H2SyncEngineIntegrationTest {
 	}
 
 	@Test
+	void concurrentWritesOfFewIdsAmongOthersStoreEachIdOnceAlsoAfterARestart() {
+		SyncEngine engine = open(dir, ProjectionPolicy.defaults());
+		List<java.util.UUID> ids = List.of(java.util.UUID.randomUUID(), java.util.UUID.randomUUID(),
+				java.util.UUID.randomUUID());
+		// 600 writes from 32 concurrent writers: every third carries one of three ids, the others none
+		List<Event> written = Flux.range(0, 600)
+				.flatMap(i -> engine.write(i % 3 == 0
+						? io.tributary.WriteRequest.put("doc", "d" + i, "{\"i\":" + i + "}").withId(ids.get(i % 9 / 3))
+						: io.tributary.WriteRequest.put("doc", "d" + i, "{\"i\":" + i + "}")), 32)
+				.collectList()
+				.block(T);
+		assertEquals(600, written.size());
+		for (java.util.UUID id : ids) {
+			assertEquals(1, written.stream().filter(e -> e.id().equals(id)).map(Event::position).distinct().count(),
+					"every write of " + id + " answered with one event");
+		}
+		assertEquals(400 + 3, engine.lastPosition(), "400 writes without an id, one event per id");
+		engine.close().block(T);
+
+		SyncEngine reopened = open(dir, ProjectionPolicy.defaults());
+		try {
+			Event again = reopened.write(io.tributary.WriteRequest.put("doc", "other", "{}").withId(ids.get(1))).block(T);
+			assertEquals(ids.get(1), again.id());
+			assertEquals(403, reopened.lastPosition());
+		}
+		finally {
+			reopened.close().block(T);
+		}
+	}
+
+	@Test
 	void projectionSurvivesRestartAcrossManyCheckpointsAndCompactions() {
 		ProjectionPolicy policy = ProjectionPolicy.builder().strategy("doc", ConflictStrategy.FIELD_MERGE).build();
 		SyncEngine engine = open(dir, policy);

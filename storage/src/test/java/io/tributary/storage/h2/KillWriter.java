@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 /**
  * The child process of {@link KillRecoveryIntegrationTest}: writes through the engine on an H2 file store
  * as fast as it can, and prints {@code ACK <id> <originSeq>} for every write whose {@code Mono} completed,
- * until it is killed. Prints {@code READY <vectorEntry>} once open.
+ * followed by {@code chosen} for the writes (one in ten) that carried an id of their own, until it is killed. Prints {@code READY <vectorEntry>} once open.
  */
 public final class KillWriter {
 
@@ -47,7 +47,8 @@ public final class KillWriter {
 						.concatMap(i -> write(engine, random, w, i)), writers)
 				.doOnNext(e -> {
 					synchronized (out) {
-						out.println("ACK " + e.id() + " " + e.originSeq());
+						// version 4 ids are the writer's choice: the engine makes version 7 ones
+						out.println("ACK " + e.id() + " " + e.originSeq() + (e.id().version() == 4 ? " chosen" : ""));
 						out.flush();
 					}
 				})
@@ -70,6 +71,6 @@ public final class KillWriter {
 		else {
 			request = WriteRequest.delete("item", id);
 		}
-		return engine.write(request);
+		return engine.write(i % 10 == 0 ? request.withId(java.util.UUID.randomUUID()) : request);
 	}
 }

@@ -42,7 +42,7 @@ import reactor.netty.ChannelBindException;
 		footer = { "Java properties, one key=value per line, # for comments. The keys are the long option names "
 				+ "without dashes: data, http-port, peer-port, host, token, peer (comma-separated), node-id, "
 				+ "durability, grace, max-body-bytes, upstream, upstream-token, user-token (comma-separated "
-				+ "TOKEN=USER items). Flags override the file; a relative data is resolved "
+				+ "TOKEN=USER items), idempotency-retention. Flags override the file; a relative data is resolved "
 				+ "against the file's directory.",
 				"",
 				"Exit codes: 0 stopped cleanly, 1 could not start or stop cleanly, 2 bad arguments." })
@@ -125,6 +125,11 @@ final class NodeCommand implements Callable<Integer> {
 					+ "(row-level security). Repeat the option or separate with commas.")
 	List<String> userTokens;
 
+	@Option(names = "--idempotency-retention", paramLabel = "DURATION", converter = DurationConverter.class,
+			description = "How long the HTTP API keeps an Idempotency-Key: within it a retry of POST /api/changes "
+					+ "with the key is answered as the first time; keys survive restarts. E.g. 30m, 24h. Default: 24h.")
+	Duration idempotencyRetention;
+
 	@Option(names = "--config", paramLabel = "FILE",
 			description = "A config file with any of the settings above; flags override it.")
 	Path config;
@@ -172,7 +177,7 @@ final class NodeCommand implements Callable<Integer> {
 		try {
 			NodeSettings.Partial flags = new NodeSettings.Partial(data, host, httpPort, peerPort, token, peers, nodeId,
 					durability, grace, maxBodyBytes, upstream, upstreamToken,
-					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens));
+					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), idempotencyRetention);
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

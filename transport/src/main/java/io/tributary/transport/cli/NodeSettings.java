@@ -40,10 +40,11 @@ import picocli.CommandLine.TypeConversionException;
  * @param upstream the upstream node, {@code null} for none
  * @param upstreamToken the token presented to upstreams, {@code null} for none
  * @param userTokens tokens that each admit one user's clients, token to user
+ * @param idempotencyRetention how long the HTTP API keeps idempotency keys
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
-		String upstreamToken, Map<String, String> userTokens) {
+		String upstreamToken, Map<String, String> userTokens, Duration idempotencyRetention) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -53,7 +54,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 
 	/** The keys a config file may hold: the {@code node} command's long option names without dashes. */
 	static final List<String> KEYS = List.of("data", "http-port", "peer-port", "host", "token", "peer", "node-id",
-			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token");
+			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "idempotency-retention");
 
 	/**
 	 * The builder of a node with these settings.
@@ -62,7 +63,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	 */
 	SyncNode.Builder builder() {
 		SyncNode.Builder b = SyncNode.builder().dataDir(dataDir).host(host).httpPort(httpPort).peerPort(peerPort)
-				.token(token).durability(durability).maxBodyBytes(maxBodyBytes);
+				.token(token).durability(durability).maxBodyBytes(maxBodyBytes)
+				.idempotencyRetention(idempotencyRetention);
 		if (nodeId != null) {
 			b.nodeId(nodeId);
 		}
@@ -81,7 +83,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ (nodeId == null ? "(stored or new)" : nodeId) + ", durability=" + durability + ", grace="
 				+ DurationConverter.format(grace) + ", max-body-bytes=" + maxBodyBytes + ", upstream="
 				+ (upstream == null ? "none" : upstream) + ", upstream-token=" + (upstreamToken == null ? "none" : "****")
-				+ ", user-tokens=" + userTokens.size();
+				+ ", user-tokens=" + userTokens.size() + ", idempotency-retention="
+				+ DurationConverter.format(idempotencyRetention);
 	}
 
 	/**
@@ -89,10 +92,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	 */
 	record Partial(Path dataDir, String host, Integer httpPort, Integer peerPort, String token,
 			List<PeerAddress> peers, String nodeId, Durability durability, Duration grace, Integer maxBodyBytes,
-			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens) {
+			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, Duration idempotencyRetention) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null);
+				null, null);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -148,13 +151,15 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			String body = value(values, "max-body-bytes");
 			String up = value(values, "upstream");
 			String users = value(values, "user-token");
+			String retention = value(values, "idempotency-retention");
 			return new Partial(data == null ? null : base.resolve(data), value(values, "host"),
 					port(values, "http-port"), port(values, "peer-port"), value(values, "token"),
 					peer == null ? null : peers(peer), value(values, "node-id"),
 					durability == null ? null : durability(durability), grace == null ? null : grace(grace),
 					body == null ? null : positive("max-body-bytes", body),
 					up == null ? null : upstream(up), value(values, "upstream-token"),
-					users == null ? null : userTokens(List.of(users.split(","))));
+					users == null ? null : userTokens(List.of(users.split(","))),
+					retention == null ? null : duration("idempotency-retention", retention));
 		}
 
 		/**
@@ -170,13 +175,14 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(peers, fallback.peers), first(nodeId, fallback.nodeId),
 					first(durability, fallback.durability), first(grace, fallback.grace),
 					first(maxBodyBytes, fallback.maxBodyBytes), first(upstream, fallback.upstream),
-					first(upstreamToken, fallback.upstreamToken), first(userTokens, fallback.userTokens));
+					first(upstreamToken, fallback.upstreamToken), first(userTokens, fallback.userTokens),
+					first(idempotencyRetention, fallback.idempotencyRetention));
 		}
 
 		/**
 		 * Checks the merged settings and fills in the defaults: host 127.0.0.1, the token from
 		 * {@value NodeSettings#TOKEN_VARIABLE}, no peers, {@link Durability#PROCESS_CRASH}, a 10 s grace, a 1 MiB
-		 * body limit.
+		 * body limit, idempotency keys kept 24 hours.
 		 *
 		 * @param env the environment
 		 * @return the complete settings
@@ -211,6 +217,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			if (maxBodyBytes != null && maxBodyBytes < 1) {
 				throw new IllegalArgumentException("--max-body-bytes must be at least 1, was " + maxBodyBytes);
 			}
+			if (idempotencyRetention != null && (idempotencyRetention.isZero() || idempotencyRetention.isNegative())) {
+				throw new IllegalArgumentException("--idempotency-retention must be positive, was "
+						+ DurationConverter.format(idempotencyRetention));
+			}
 			String envToken = env.apply(TOKEN_VARIABLE);
 			String t = token != null ? token : envToken == null || envToken.isBlank() ? null : envToken;
 			return new NodeSettings(dataDir, host == null ? DEFAULT_HOST : host.strip(), httpPort, peerPort, t,
@@ -218,7 +228,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					durability == null ? Durability.PROCESS_CRASH : durability, grace == null ? DEFAULT_GRACE : grace,
 					maxBodyBytes == null ? HttpApi.DEFAULT_MAX_BODY_BYTES : maxBodyBytes, upstream,
 					upstreamToken == null || upstreamToken.isBlank() ? null : upstreamToken.strip(),
-					userTokens == null ? Map.of() : Map.copyOf(userTokens));
+					userTokens == null ? Map.of() : Map.copyOf(userTokens),
+					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention);
 		}
 
 		@Override
@@ -227,7 +238,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ ", token=" + (token == null ? "null" : "****") + ", peers=" + peers + ", node-id=" + nodeId
 					+ ", durability=" + durability + ", grace=" + grace + ", max-body-bytes=" + maxBodyBytes
 					+ ", upstream=" + upstream + ", upstream-token=" + (upstreamToken == null ? "null" : "****")
-					+ ", user-tokens=" + (userTokens == null ? "null" : userTokens.size()) + "]";
+					+ ", user-tokens=" + (userTokens == null ? "null" : userTokens.size()) + ", idempotency-retention="
+					+ idempotencyRetention + "]";
 		}
 
 		private static <T> T first(T value, T fallback) {
@@ -321,11 +333,15 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		}
 
 		private static Duration grace(String v) {
+			return duration("grace", v);
+		}
+
+		private static Duration duration(String key, String v) {
 			try {
 				return DurationConverter.parse(v);
 			}
 			catch (TypeConversionException e) {
-				throw new IllegalArgumentException("grace: " + e.getMessage());
+				throw new IllegalArgumentException(key + ": " + e.getMessage());
 			}
 		}
 

@@ -33,6 +33,7 @@ final class ApiServer implements Disposable {
 	private final OperationCounts counts;
 	private final List<Route> routes;
 	private final HttpMetrics metrics;
+	private final Disposable purging;
 
 	ApiServer(HttpApi config) {
 		this.token = config.token();
@@ -41,6 +42,7 @@ final class ApiServer implements Disposable {
 		this.counts = new OperationCounts(config.engine());
 		this.routes = new Endpoints(config, json, counts).routes();
 		this.metrics = new HttpMetrics(config.meterRegistry());
+		this.purging = config.idempotencyKeys().startPurging();
 	}
 
 	/** Serves one request; called by Reactor Netty on the connection's event loop. */
@@ -146,6 +148,7 @@ final class ApiServer implements Disposable {
 
 	@Override
 	public void dispose() {
+		purging.dispose();
 		counts.dispose();
 	}
 

@@ -2,6 +2,8 @@ package io.tributary.transport.http;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -14,9 +16,10 @@ import io.tributary.WriteRequest;
  * Turns the body of {@code POST /api/changes} — one change object or an array of them — into write
  * requests, checking every change before any is written.
  * <p>
- * A change is {@code {"entityType", "operation", "entityId", "data", "userId"?}}; {@code create} and
+ * A change is {@code {"entityType", "operation", "entityId", "data", "userId"?, "id"?}}; {@code create} and
  * {@code update} are both a PUT (the log records which it was by whether the entity had a head),
- * {@code patch} a PATCH, {@code delete} a DELETE without data.
+ * {@code patch} a PATCH, {@code delete} a DELETE without data. An {@code id} is the event id the client chose,
+ * a UUID in its canonical text form: a change whose id is stored already is not stored again.
  */
 final class ChangeRequests {
 
@@ -25,6 +28,10 @@ final class ChangeRequests {
 
 	// Names are checked against the engine's own limits (Limits) here, so that a batch is refused whole
 	// rather than cut after the changes before the bad one were written. The engine checks again.
+
+	/** A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits. */
+	private static final Pattern UUID_TEXT = Pattern.compile(
+			"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
 	private ChangeRequests() {
 	}
@@ -102,6 +109,15 @@ final class ChangeRequests {
 				throw invalid(where, "has an invalid \"userId\": " + e.getMessage());
 			}
 			request = request.withUserId(userId.textValue());
+		}
+		JsonNode id = change.get("id");
+		if (id != null && !id.isNull()) {
+			if (!id.isTextual() || !UUID_TEXT.matcher(id.textValue()).matches()) {
+				throw invalid(where, "has an \"id\" that is not a UUID in canonical form (8-4-4-4-12 hexadecimal "
+						+ "digits, such as 0b9e3c5a-6f1d-4c7e-9a2b-3d4e5f607182), was "
+						+ (id.isTextual() ? "'" + Exchange.abbreviate(id.textValue()) + "'" : kind(id)));
+			}
+			request = request.withId(UUID.fromString(id.textValue()));
 		}
 		return request;
 	}

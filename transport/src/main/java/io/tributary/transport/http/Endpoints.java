@@ -75,6 +75,8 @@ final class Endpoints {
 	private final OperationCounts counts;
 	private final int maxBodyBytes;
 	private final Duration heartbeat;
+	private final Duration idempotencyRetention;
+	private final IdempotencyKeys idempotencyKeys;
 	private final List<Route> routes;
 	private final AuditEndpoints audit;
 
@@ -88,6 +90,8 @@ final class Endpoints {
 		this.maxBodyBytes = config.maxBodyBytes();
 		this.heartbeat = config.heartbeat();
 		this.audit = new AuditEndpoints(engine, this, maxBodyBytes);
+		this.idempotencyRetention = config.idempotencyRetention();
+		this.idempotencyKeys = config.idempotencyKeys();
 		this.routes = List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
 						+ "newest event. Open without a token.", List.of(), this::health),
@@ -106,10 +110,18 @@ final class Endpoints {
 				Route.of(HttpMethod.POST, "/api/changes", "Writes changes, in order, each durable before the answer: "
 						+ "201 {changes, count} with the stored changes. Every change is checked before any is written; "
 						+ "create and update both replace the document (the log records create when the entity had no "
-						+ "version), patch merges fields, delete leaves a tombstone.",
+						+ "version), patch merges fields, delete leaves a tombstone. A change with an id already stored "
+						+ "is not stored again: the stored change is answered, unchanged. With an " + IdempotencyKeys.HEADER
+						+ " header, a retry with the same key and body gets the first answer again (header "
+						+ IdempotencyKeys.REPLAYED + ": true) and stores nothing; the same key with another body gets 422 "
+						+ "idempotency_key_reused. Keys are kept for " + Exchange.describe(idempotencyRetention)
+						+ ", per token's principal.",
 						List.of(new Route.Param("body", "body", "a change {entityType, operation: create|update|patch|"
-								+ "delete, entityId, data (a JSON object; none for delete), userId?} or an array of 1 to "
-								+ ChangeRequests.MAX_CHANGES + " of them")),
+								+ "delete, entityId, data (a JSON object; none for delete), userId?, id? (a UUID the client "
+								+ "chose)} or an array of 1 to " + ChangeRequests.MAX_CHANGES + " of them"),
+								new Route.Param(IdempotencyKeys.HEADER, "header", "optional: 1 to 255 visible ASCII "
+										+ "characters (such as a new UUID) naming this request, sent again unchanged with "
+										+ "its retries")),
 						this::postChanges),
 				Route.of(HttpMethod.GET, "/api/changes/{cid}", "One change by its change id.",
 						List.of(new Route.Param("cid", "path", "origin:originSeq")), this::change),
@@ -223,6 +235,10 @@ final class Endpoints {
 					+ "convergence, metrics) need the node's token");
 			g.writeStringField("errors", "4xx for client mistakes, 5xx for server failures, with a body "
 					+ "{error, message}");
+			g.writeStringField("idempotency", "POST /api/changes takes an " + IdempotencyKeys.HEADER + " header: a "
+					+ "retry with the same key and body is answered as the first time and stores nothing; changes may "
+					+ "also carry their own id (a UUID), stored once; keys are kept for " + Exchange.describe(idempotencyRetention)
+					+ " and survive a restart");
 			g.writeArrayFieldStart("endpoints");
 			for (Route r : routes) {
 				g.writeStartObject();
@@ -336,8 +352,34 @@ final class Endpoints {
 
 	private Mono<Void> postChanges(Exchange x) {
 		x.requireJsonBody();
+		String key = x.request().requestHeaders().get(IdempotencyKeys.HEADER);
+		if (key != null) {
+			IdempotencyKeys.requireKey(key);
+		}
+		String scope = IdempotencyKeys.scope(x.user());
 		return BodyReader.read(x.request(), maxBodyBytes)
-				.map(this::parseChanges)
+				.flatMap(body -> {
+					if (key == null) {
+						return writeChanges(x, body, null);
+					}
+					byte[] hash = IdempotencyKeys.digest(body);
+					return idempotencyKeys.answer(scope, key, hash,
+							() -> writeChanges(x, body, (i, r) -> r.withId(IdempotencyKeys.changeId(scope, key, hash, i))));
+				})
+				.flatMap(answer -> {
+					answer.headers().forEach(x.response()::header);
+					return x.send(answer.status(), answer.body());
+				});
+	}
+
+	/**
+	 * Parses, checks and writes the changes of a body; with {@code withId} (a keyed request), the changes without
+	 * an id of their own get one from it, given their index.
+	 */
+	private Mono<IdempotencyKeys.Answer> writeChanges(Exchange x, byte[] body,
+			java.util.function.BiFunction<Integer, WriteRequest, WriteRequest> withId) {
+		return Mono.fromCallable(() -> parseChanges(body))
+				.map(requests -> withId == null ? requests : withDerivedIds(requests, withId))
 				// every change is validated before any is written: an invalid one fails the whole request
 				.flatMap(this::validate)
 				.flatMap(requests -> Flux.fromIterable(requests)
@@ -347,7 +389,17 @@ final class Endpoints {
 								.map(Outcome::stored)
 								.onErrorResume(error -> Mono.just(Outcome.failed(error))), WRITE_CONCURRENCY)
 						.collectList())
-				.flatMap(outcomes -> answerWrites(x, outcomes));
+				.map(outcomes -> answerWrites(x, outcomes));
+	}
+
+	private static List<WriteRequest> withDerivedIds(List<WriteRequest> requests,
+			java.util.function.BiFunction<Integer, WriteRequest, WriteRequest> withId) {
+		List<WriteRequest> out = new ArrayList<>(requests.size());
+		for (int i = 0; i < requests.size(); i++) {
+			WriteRequest r = requests.get(i);
+			out.add(r.id() != null ? r : withId.apply(i, r));
+		}
+		return out;
 	}
 
 	/**
@@ -405,7 +457,8 @@ final class Endpoints {
 		for (int i = 0; i < requests.size(); i++) {
 			WriteRequest r = requests.get(i);
 			out.add(r.payload() == null ? r
-					: new WriteRequest(r.type(), r.entityId(), r.op(), data.get(i), r.base(), r.userId(), r.schemaVersion()));
+					: new WriteRequest(r.type(), r.entityId(), r.op(), data.get(i), r.base(), r.userId(), r.schemaVersion(),
+							r.id()));
 		}
 		return out;
 	}
@@ -423,7 +476,7 @@ final class Endpoints {
 		}
 	}
 
-	private Mono<Void> answerWrites(Exchange x, List<Outcome> outcomes) {
+	private IdempotencyKeys.Answer answerWrites(Exchange x, List<Outcome> outcomes) {
 		List<Event> stored = new ArrayList<>(outcomes.size());
 		Throwable firstError = null;
 		int firstFailed = -1;
@@ -438,15 +491,14 @@ final class Endpoints {
 			}
 		}
 		if (firstError == null) {
-			if (stored.size() == 1) {
-				x.response().header(HttpHeaderNames.LOCATION, "/api/changes/" + Paths.encode(ApiJson.cid(stored.get(0))));
-			}
-			return x.send(HttpResponseStatus.CREATED, g -> {
+			Map<String, String> headers = stored.size() != 1 ? Map.of()
+					: Map.of(HttpHeaderNames.LOCATION.toString(), "/api/changes/" + Paths.encode(ApiJson.cid(stored.get(0))));
+			return new IdempotencyKeys.Answer(HttpResponseStatus.CREATED, json.write(g -> {
 				g.writeStartObject();
 				writeChangeArray(g, stored);
 				g.writeNumberField("count", stored.size());
 				g.writeEndObject();
-			});
+			}), headers);
 		}
 		ApiException mapped = ApiException.of(firstError);
 		if (mapped == null) {
@@ -458,8 +510,7 @@ final class Endpoints {
 		String where = outcomes.size() == 1 ? "" : "changes[" + firstFailed + "]: ";
 		String message = where + error.getMessage() + (stored.isEmpty() ? "; nothing was stored"
 				: "; " + stored.size() + " of " + outcomes.size() + " changes were stored (listed in changes)");
-		error.headers().forEach(x.response()::header);
-		return x.send(error.status(), g -> {
+		return new IdempotencyKeys.Answer(error.status(), json.write(g -> {
 			g.writeStartObject();
 			g.writeStringField("error", error.code());
 			g.writeStringField("message", message);
@@ -467,7 +518,7 @@ final class Endpoints {
 				writeChangeArray(g, stored);
 			}
 			g.writeEndObject();
-		});
+		}), error.headers());
 	}
 
 	private static void writeChangeArray(JsonGenerator g, List<Event> events) throws IOException {

@@ -134,6 +134,18 @@ final class Exchange {
 				.then();
 	}
 
+	/** A duration as people write it: {@code 24h}, {@code 90m}, {@code 45s} or {@code 1500ms}. */
+	static String describe(java.time.Duration d) {
+		if (d.toMillisPart() != 0 || d.isZero()) {
+			return d.toMillis() + "ms";
+		}
+		long s = d.toSeconds();
+		if (s % 3600 == 0) {
+			return s / 3600 + "h";
+		}
+		return s % 60 == 0 ? s / 60 + "m" : s + "s";
+	}
+
 	/** Input echoed in a message, cut to a readable length. */
 	static String abbreviate(String value) {
 		return value.length() <= 64 ? value : value.substring(0, 64) + "…";

@@ -1,5 +1,6 @@
 package io.tributary.transport.http;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -7,6 +8,8 @@ import java.util.regex.Pattern;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.SyncEngine;
+import io.tributary.memory.InMemoryIdempotencyStore;
+import io.tributary.spi.IdempotencyStore;
 import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.peer.UserTokens;
@@ -39,6 +42,9 @@ public final class HttpApi {
 	/** Default for {@link Builder#heartbeat(Duration)}: 15 s. */
 	public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
+	/** Default for {@link Builder#idempotencyRetention(Duration)}: 24 hours. */
+	public static final Duration DEFAULT_IDEMPOTENCY_RETENTION = Duration.ofHours(24);
+
 	// RFC 6750 b64token
 	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
 
@@ -50,6 +56,8 @@ public final class HttpApi {
 	private final PrometheusMeterRegistry meterRegistry;
 	private final int maxBodyBytes;
 	private final Duration heartbeat;
+	private final Duration idempotencyRetention;
+	private final IdempotencyKeys idempotencyKeys;
 
 	private HttpApi(Builder b, PrometheusMeterRegistry registry) {
 		this.engine = b.engine;
@@ -60,6 +68,9 @@ public final class HttpApi {
 		this.meterRegistry = registry;
 		this.maxBodyBytes = b.maxBodyBytes;
 		this.heartbeat = b.heartbeat;
+		this.idempotencyRetention = b.idempotencyRetention;
+		this.idempotencyKeys = new IdempotencyKeys(b.idempotencyStore != null ? b.idempotencyStore
+				: new InMemoryIdempotencyStore(), b.idempotencyRetention, b.clock);
 	}
 
 	/**
@@ -134,6 +145,14 @@ public final class HttpApi {
 		return heartbeat;
 	}
 
+	Duration idempotencyRetention() {
+		return idempotencyRetention;
+	}
+
+	IdempotencyKeys idempotencyKeys() {
+		return idempotencyKeys;
+	}
+
 	/**
 	 * The configuration, without the token.
 	 *
@@ -142,7 +161,8 @@ public final class HttpApi {
 	@Override
 	public String toString() {
 		return "HttpApi{origin=" + engine.origin() + ", token=" + (token == null ? "none" : "****")
-				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + "}";
+				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + ", idempotencyRetention="
+				+ idempotencyRetention + "}";
 	}
 
 	/**
@@ -157,6 +177,9 @@ public final class HttpApi {
 		private PrometheusMeterRegistry meterRegistry;
 		private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 		private Duration heartbeat = DEFAULT_HEARTBEAT;
+		private IdempotencyStore idempotencyStore;
+		private Duration idempotencyRetention = DEFAULT_IDEMPOTENCY_RETENTION;
+		private Clock clock = Clock.systemUTC();
 
 		private Builder(SyncEngine engine) {
 			this.engine = engine;
@@ -247,10 +270,46 @@ public final class HttpApi {
 		}
 
 		/**
+		 * Where the answers to requests with an {@code Idempotency-Key} header are kept (see {@code docs/NODE.md},
+		 * "Idempotent writes"); give the storage's ({@link io.tributary.spi.Storage#idempotencyKeys()}) for keys
+		 * that survive a restart, as {@link io.tributary.transport.SyncNode} does. Default: a store in memory.
+		 *
+		 * @param store the store
+		 * @return this builder
+		 */
+		public Builder idempotencyKeys(IdempotencyStore store) {
+			this.idempotencyStore = Objects.requireNonNull(store, "store");
+			return this;
+		}
+
+		/**
+		 * How long an idempotency key is kept: within it, a retry with the key gets the first answer again;
+		 * after it, the key is free and purged in the background. Default 24 hours.
+		 *
+		 * @param value a positive duration
+		 * @return this builder
+		 */
+		public Builder idempotencyRetention(Duration value) {
+			this.idempotencyRetention = Objects.requireNonNull(value, "value");
+			return this;
+		}
+
+		/**
+		 * The clock that dates idempotency keys (tests set one). Default: the system's, in UTC.
+		 *
+		 * @param value the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock value) {
+			this.clock = Objects.requireNonNull(value, "clock");
+			return this;
+		}
+
+		/**
 		 * Checks the settings and builds the API.
 		 *
 		 * @return the API
-		 * @throws IllegalArgumentException for an invalid token, body limit or heartbeat
+		 * @throws IllegalArgumentException for an invalid token, body limit, heartbeat or idempotency retention
 		 */
 		public HttpApi build() {
 			if (token != null && !TOKEN.matcher(token).matches()) {
@@ -262,6 +321,9 @@ public final class HttpApi {
 			}
 			if (heartbeat.isNegative() || heartbeat.isZero()) {
 				throw new IllegalArgumentException("heartbeat must be positive, was " + heartbeat);
+			}
+			if (idempotencyRetention.isNegative() || idempotencyRetention.isZero()) {
+				throw new IllegalArgumentException("idempotency retention must be positive, was " + idempotencyRetention);
 			}
 			PrometheusMeterRegistry registry = meterRegistry != null ? meterRegistry
 					: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -71,10 +71,11 @@ class CliParseTest {
 	void nodeHelpNamesEveryOptionAndTheConfigKeys() {
 		String help = run(NO_ENV, "node", "--help").out().replaceAll("\\s+", " ");
 		for (String option : List.of("--data", "--http-port", "--peer-port", "--host", "--token", "--peer",
-				"--node-id", "--durability", "--grace", "--max-body-bytes", "--config")) {
+				"--node-id", "--durability", "--grace", "--max-body-bytes", "--idempotency-retention", "--config")) {
 			assertTrue(help.contains(option + "="), option + " missing from\n" + help);
 		}
 		assertTrue(help.contains("peer (comma-separated)"), help);
+		assertTrue(help.contains("idempotency-retention. Flags"), help);
 		assertTrue(help.contains("TRIBUTARY_TOKEN"), help);
 	}
 
@@ -130,6 +131,10 @@ class CliParseTest {
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--token", " ");
 		assertUsageError("--max-body-bytes must be at least 1, was 0",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-body-bytes", "0");
+		assertUsageError("'a day' is not a duration such as 500ms, 10s, 5m or 1h",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--idempotency-retention", "a day");
+		assertUsageError("--idempotency-retention must be positive, was 0ms",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--idempotency-retention", "0s");
 		assertUsageError("give --peer or --upstream, not both", "sync", "--peer", "a:1", "--upstream", "b:2");
 		assertUsageError("'nowhere' is not host:port", "outsync", "--upstream", "nowhere");
 		assertUsageError("'ftp://node:21' is not a URL such as http://127.0.0.1:8080", "status", "--node", "ftp://node:21");
@@ -165,10 +170,11 @@ class CliParseTest {
 		assertEquals(Durability.PROCESS_CRASH, s.durability());
 		assertEquals(Duration.ofSeconds(10), s.grace());
 		assertEquals(HttpApi.DEFAULT_MAX_BODY_BYTES, s.maxBodyBytes());
+		assertEquals(Duration.ofHours(24), s.idempotencyRetention());
 
 		NodeSettings all = settings(NO_ENV, "--data", "d", "--http-port", "1", "--peer-port", "2", "--host", "0.0.0.0",
 				"--token", "tok", "--peer", "a:7070,b:7071", "--peer", "[::1]:7072", "--node-id", "n1", "--durability",
-				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048");
+				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048", "--idempotency-retention", "90m");
 		assertEquals("0.0.0.0", all.host());
 		assertEquals("tok", all.token());
 		assertEquals(List.of(new PeerAddress("a", 7070), new PeerAddress("b", 7071), new PeerAddress("::1", 7072)),
@@ -177,6 +183,7 @@ class CliParseTest {
 		assertEquals(Durability.POWER_LOSS, all.durability());
 		assertEquals(Duration.ofMillis(1500), all.grace());
 		assertEquals(2048, all.maxBodyBytes());
+		assertEquals(Duration.ofMinutes(90), all.idempotencyRetention());
 	}
 
 	@Test
@@ -191,7 +198,8 @@ class CliParseTest {
 				+ "node-id=n1\n"
 				+ "durability=power_loss\n"
 				+ "grace=30s\n"
-				+ "max-body-bytes=4096\n");
+				+ "max-body-bytes=4096\n"
+				+ "idempotency-retention=2h\n");
 		NodeSettings s = settings(NO_ENV, "--config", file.toString());
 		assertEquals(dir.toAbsolutePath().resolve("store"), s.dataDir());
 		assertEquals(8081, s.httpPort());
@@ -203,6 +211,7 @@ class CliParseTest {
 		assertEquals(Durability.POWER_LOSS, s.durability());
 		assertEquals(Duration.ofSeconds(30), s.grace());
 		assertEquals(4096, s.maxBodyBytes());
+		assertEquals(Duration.ofHours(2), s.idempotencyRetention());
 	}
 
 	@Test
