@@ -1,17 +1,22 @@
 package io.tributary.transport.http;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLException;
+
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import io.tributary.SyncEngine;
 import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -50,6 +55,9 @@ public final class HttpApi {
 	private final PrometheusMeterRegistry meterRegistry;
 	private final int maxBodyBytes;
 	private final Duration heartbeat;
+	private final Path certificateChain;
+	private final Path privateKey;
+	private final Runnable shutdown;
 
 	private HttpApi(Builder b, PrometheusMeterRegistry registry) {
 		this.engine = b.engine;
@@ -60,6 +68,9 @@ public final class HttpApi {
 		this.meterRegistry = registry;
 		this.maxBodyBytes = b.maxBodyBytes;
 		this.heartbeat = b.heartbeat;
+		this.certificateChain = b.certificateChain;
+		this.privateKey = b.privateKey;
+		this.shutdown = b.shutdown;
 	}
 
 	/**
@@ -79,7 +90,8 @@ public final class HttpApi {
 	 * @param host the address to listen on, such as {@code 127.0.0.1} or {@code 0.0.0.0}
 	 * @param port the port, 0 for any free one
 	 * @return the bound server (dispose it to stop); errors with {@link IllegalArgumentException} for a
-	 *         port out of range, or the bind error
+	 *         port out of range, {@link IllegalStateException} when the HTTPS certificate or key cannot be
+	 *         read, or the bind error
 	 */
 	public Mono<DisposableServer> bind(String host, int port) {
 		Objects.requireNonNull(host, "host");
@@ -87,8 +99,13 @@ public final class HttpApi {
 			if (port < 0 || port > 65_535) {
 				return Mono.error(new IllegalArgumentException("port must be from 0 to 65535, was " + port));
 			}
+			HttpServer http = HttpServer.create();
+			if (certificateChain != null) {
+				SslContext context = httpsContext();
+				http = http.secure(spec -> spec.sslContext(context));
+			}
 			ApiServer server = new ApiServer(this);
-			return HttpServer.create()
+			return http
 					.host(host)
 					.port(port)
 					// a client that stalls while sending a request does not hold a connection for ever;
@@ -102,8 +119,24 @@ public final class HttpApi {
 		});
 	}
 
+	/** Built when the server is bound, so that a bad file fails the bind rather than every handshake. */
+	private SslContext httpsContext() {
+		try {
+			return Http11SslContextSpec.forServer(certificateChain.toFile(), privateKey.toFile()).sslContext();
+		}
+		catch (SSLException | RuntimeException e) {
+			throw new IllegalStateException("cannot set up HTTPS from " + certificateChain + " and " + privateKey + ": "
+					+ e.getMessage(), e);
+		}
+	}
+
 	SyncEngine engine() {
 		return engine;
+	}
+
+	/** What {@code POST /api/shutdown} runs once answered, {@code null} when it is not offered. */
+	Runnable shutdown() {
+		return shutdown;
 	}
 
 	String token() {
@@ -142,7 +175,8 @@ public final class HttpApi {
 	@Override
 	public String toString() {
 		return "HttpApi{origin=" + engine.origin() + ", token=" + (token == null ? "none" : "****")
-				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + "}";
+				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + ", https=" + (certificateChain != null)
+				+ "}";
 	}
 
 	/**
@@ -157,6 +191,9 @@ public final class HttpApi {
 		private PrometheusMeterRegistry meterRegistry;
 		private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 		private Duration heartbeat = DEFAULT_HEARTBEAT;
+		private Path certificateChain;
+		private Path privateKey;
+		private Runnable shutdown;
 
 		private Builder(SyncEngine engine) {
 			this.engine = engine;
@@ -247,6 +284,33 @@ public final class HttpApi {
 		}
 
 		/**
+		 * Serves HTTPS instead of plain HTTP (HTTP/1.1 over TLS). Default: plain HTTP.
+		 *
+		 * @param certificateChain PEM file of the server's certificate chain, leaf first; {@code null} for plain
+		 *        HTTP
+		 * @param privateKey PEM file of its PKCS#8 private key, unencrypted
+		 * @return this builder
+		 */
+		public Builder tls(Path certificateChain, Path privateKey) {
+			this.certificateChain = certificateChain;
+			this.privateKey = privateKey;
+			return this;
+		}
+
+		/**
+		 * Offers {@code POST /api/shutdown} (the node's token only): the request is answered 202, then
+		 * {@code stop} runs once, on a thread of its own, and is expected to close the server gracefully. Default:
+		 * none, and the endpoint answers 409 {@code not_stoppable}.
+		 *
+		 * @param stop what stops the server, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder shutdown(Runnable stop) {
+			this.shutdown = stop;
+			return this;
+		}
+
+		/**
 		 * Checks the settings and builds the API.
 		 *
 		 * @return the API
@@ -259,6 +323,9 @@ public final class HttpApi {
 			}
 			if (maxBodyBytes < 1) {
 				throw new IllegalArgumentException("maxBodyBytes must be at least 1, was " + maxBodyBytes);
+			}
+			if ((certificateChain == null) != (privateKey == null)) {
+				throw new IllegalArgumentException("HTTPS needs both a certificate chain and its private key");
 			}
 			if (heartbeat.isNegative() || heartbeat.isZero()) {
 				throw new IllegalArgumentException("heartbeat must be positive, was " + heartbeat);
