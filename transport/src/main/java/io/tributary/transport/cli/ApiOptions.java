@@ -8,7 +8,10 @@ import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -17,6 +20,10 @@ import picocli.CommandLine.TypeConversionException;
 final class ApiOptions {
 
 	static final String DEFAULT_NODE = "http://127.0.0.1:8080";
+
+	/** The command these options belong to, for usage errors. */
+	@Spec(Spec.Target.MIXEE)
+	CommandSpec command;
 
 	@Option(names = "--node", paramLabel = "URL", converter = NodeUrl.class, defaultValue = DEFAULT_NODE,
 			description = "The node's HTTP API. Default: ${DEFAULT-VALUE}.")
@@ -41,7 +48,8 @@ final class ApiOptions {
 	 * @param env the environment, for the token
 	 * @param defaultTimeout the command's timeout when none is given
 	 * @return a new client
-	 * @throws CliException when {@code --ca-file} is given for a plain HTTP node or cannot be read
+	 * @throws ParameterException when {@code --ca-file} is given for a plain HTTP node
+	 * @throws CliException when {@code --ca-file} cannot be read
 	 */
 	NodeClient client(UnaryOperator<String> env, Duration defaultTimeout) {
 		String t = token;
@@ -50,7 +58,8 @@ final class ApiOptions {
 			t = fromEnv == null || fromEnv.isBlank() ? null : fromEnv.strip();
 		}
 		if (caFile != null && !"https".equalsIgnoreCase(node.getScheme())) {
-			throw new CliException("--ca-file is for a node served over HTTPS: give --node https://...");
+			throw new ParameterException(command.commandLine(),
+					"--ca-file is for a node served over HTTPS: give --node https://...");
 		}
 		return new NodeClient(node, t, timeout == null ? defaultTimeout : timeout, caFile);
 	}
