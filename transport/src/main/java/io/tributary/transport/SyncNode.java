@@ -474,7 +474,9 @@ public final class SyncNode {
 					Directory directory = new Directory(engine, pc, syncTimeout);
 					Upstreams ups = new Upstreams(engine, peerConfig.withToken(null).withTypes(null).withUsers(null), upstream,
 							upstreamToken != null ? upstreamToken : token);
-					return PeerServer.bind(engine, pc, host, peerPort)
+					// deferred: anything that fails while the server is configured ends in the error path below,
+					// which closes the engine and releases the store
+					return Mono.defer(() -> PeerServer.bind(engine, pc, host, peerPort))
 							.flatMap(peerServer -> {
 								directory.server = peerServer;
 								return HttpApi.builder(engine).token(token).users(users).peers(directory).upstreams(ups).meterRegistry(metrics)

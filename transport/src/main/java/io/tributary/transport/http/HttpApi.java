@@ -15,6 +15,7 @@ import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
@@ -99,11 +100,18 @@ public final class HttpApi {
 			if (port < 0 || port > 65_535) {
 				return Mono.error(new IllegalArgumentException("port must be from 0 to 65535, was " + port));
 			}
-			HttpServer http = HttpServer.create();
-			if (certificateChain != null) {
-				SslContext context = httpsContext();
-				http = http.secure(spec -> spec.sslContext(context));
+			if (certificateChain == null) {
+				return bind(HttpServer.create(), host, port);
 			}
+			// reading the certificate and key blocks: off the event loops
+			return Mono.fromCallable(this::httpsContext)
+					.subscribeOn(Schedulers.boundedElastic())
+					.flatMap(context -> bind(HttpServer.create().secure(spec -> spec.sslContext(context)), host, port));
+		});
+	}
+
+	private Mono<DisposableServer> bind(HttpServer http, String host, int port) {
+		return Mono.defer(() -> {
 			ApiServer server = new ApiServer(this);
 			return http
 					.host(host)
