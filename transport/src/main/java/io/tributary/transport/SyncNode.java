@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tributary.ProjectionPolicy;
+import io.tributary.Redaction;
 import io.tributary.SyncEngine;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
@@ -25,6 +27,7 @@ import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerConnector;
 import io.tributary.transport.peer.PeerLink;
 import io.tributary.transport.peer.PeerServer;
+import io.tributary.transport.peer.PeerTls;
 import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -197,6 +200,11 @@ public final class SyncNode {
 		private PeerAddress upstream;
 		private String upstreamToken;
 		private UserTokens users;
+		private ProjectionPolicy projection = ProjectionPolicy.defaults();
+		private Redaction redaction = Redaction.none();
+		private Path httpsCertificateChain;
+		private Path httpsPrivateKey;
+		private Runnable shutdown;
 
 		private Builder() {
 		}
@@ -324,9 +332,9 @@ public final class SyncNode {
 		}
 
 		/**
-		 * The token presented to upstreams. Default none.
+		 * The token presented to upstreams. Default: the node's own {@link #token(String)}.
 		 *
-		 * @param value the token, {@code null} for none
+		 * @param value the token, {@code null} for the node's own
 		 * @return this builder
 		 */
 		public Builder upstreamToken(String value) {
@@ -344,6 +352,67 @@ public final class SyncNode {
 		 */
 		public Builder users(UserTokens value) {
 			this.users = value;
+			return this;
+		}
+
+		/**
+		 * How the projection folds each entity type. Default {@link ProjectionPolicy#defaults()}
+		 * (last-write-wins everywhere). Every replica of a data set must use the same policy.
+		 *
+		 * @param policy the policy
+		 * @return this builder
+		 */
+		public Builder projection(ProjectionPolicy policy) {
+			this.projection = Objects.requireNonNull(policy, "policy");
+			return this;
+		}
+
+		/**
+		 * Sensitive payload fields, replaced before an event is stored. Default {@link Redaction#none()}.
+		 *
+		 * @param value the redaction
+		 * @return this builder
+		 */
+		public Builder redaction(Redaction value) {
+			this.redaction = Objects.requireNonNull(value, "redaction");
+			return this;
+		}
+
+		/**
+		 * TLS on the peer port and for every peer and upstream this node dials (the same as
+		 * {@code peerConfig(config.withTls(tls))}). Default: plain TCP.
+		 *
+		 * @param tls the settings, {@code null} for plain TCP
+		 * @return this builder
+		 */
+		public Builder tls(PeerTls tls) {
+			this.peerConfig = peerConfig.withTls(tls);
+			return this;
+		}
+
+		/**
+		 * HTTPS for the HTTP API. Default: plain HTTP.
+		 *
+		 * @param certificateChain PEM file of the certificate chain, leaf first; {@code null} for plain HTTP
+		 * @param privateKey PEM file of its PKCS#8 private key
+		 * @return this builder
+		 */
+		public Builder https(Path certificateChain, Path privateKey) {
+			this.httpsCertificateChain = certificateChain;
+			this.httpsPrivateKey = privateKey;
+			return this;
+		}
+
+		/**
+		 * Offers {@code POST /api/shutdown}: once it is answered, {@code stop} runs on a thread of its own and is
+		 * expected to {@link SyncNode#close(Duration) close} the node (the standalone node runs its SIGTERM path).
+		 * Default: none, and the endpoint answers 409.
+		 *
+		 * @param stop what stops the node, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder onShutdownRequest(Runnable stop) {
+			this.shutdown = stop;
 			return this;
 		}
 
@@ -423,7 +492,8 @@ public final class SyncNode {
 				io.tributary.spi.IdempotencyStore[] keys = new io.tributary.spi.IdempotencyStore[1];
 				return store.flatMap(s -> {
 					keys[0] = idempotencyKeys(s);
-					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics);
+					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics).projection(projection)
+							.redaction(redaction);
 					if (nodeId != null) {
 						eb.origin(nodeId);
 					}
@@ -431,13 +501,16 @@ public final class SyncNode {
 				}).flatMap(engine -> {
 					Directory directory = new Directory(engine, pc, syncTimeout);
 					Upstreams ups = new Upstreams(engine, peerConfig.withToken(null).withTypes(null).withUsers(null), upstream,
-							upstreamToken);
-					return PeerServer.bind(engine, pc, host, peerPort)
+							upstreamToken != null ? upstreamToken : token);
+					// deferred: anything that fails while the server is configured ends in the error path below,
+					// which closes the engine and releases the store
+					return Mono.defer(() -> PeerServer.bind(engine, pc, host, peerPort))
 							.flatMap(peerServer -> {
 								directory.server = peerServer;
 								return HttpApi.builder(engine).token(token).users(users).peers(directory).upstreams(ups).meterRegistry(metrics)
 										.maxBodyBytes(maxBodyBytes).idempotencyKeys(keys[0])
-										.idempotencyRetention(idempotencyRetention).clock(clock).build().bind(host, httpPort)
+										.idempotencyRetention(idempotencyRetention).clock(clock)
+										.tls(httpsCertificateChain, httpsPrivateKey).shutdown(shutdown).build().bind(host, httpPort)
 										.onErrorResume(e -> peerServer.close(Duration.ofSeconds(1)).then(Mono.error(e)))
 										.map(http -> {
 											List<PeerConnector> connectors = new ArrayList<>();
@@ -473,7 +546,8 @@ public final class SyncNode {
 			return "SyncNode.Builder[dataDir=" + dataDir + ", host=" + host + ", httpPort=" + httpPort + ", peerPort="
 					+ peerPort + ", token=" + (token == null ? "none" : "****") + ", peers=" + peers + ", upstream="
 					+ (upstream == null ? "none" : upstream) + ", upstreamToken=" + (upstreamToken == null ? "none" : "****")
-					+ ", users=" + (users == null ? "none" : users) + "]";
+					+ ", users=" + (users == null ? "none" : users) + ", tls=" + peerConfig.tls() + ", https="
+					+ (httpsCertificateChain != null) + ", redaction=" + redaction + "]";
 		}
 	}
 }

@@ -15,8 +15,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The entry point of {@code tributary-node.jar}: {@code node} runs a sync node; {@code status}, {@code stats},
- * {@code sync}, the upstream commands, {@code conflicts} and {@code dead-letters} talk to a running one over its
- * HTTP API. {@code --help} on every command.
+ * {@code sync}, the upstream commands, {@code conflicts}, {@code dead-letters} and {@code stop} talk to a running
+ * one over its HTTP API. {@code --help} on every command.
  * <p>
  * Exit codes: {@value #OK} success (for {@code node}: stopped cleanly after SIGTERM or SIGINT),
  * {@value #FAILED} failure (the node could not start or stop cleanly, is unreachable, refused the token,
@@ -27,7 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 		description = "Runs a Tributary sync node, or queries a running one.",
 		subcommands = { NodeCommand.class, StatusCommand.class, StatsCommand.class, SyncCommand.class,
 				OutsyncCommand.class, DownsyncCommand.class, SyncStatusCommand.class, ConflictsCommand.class,
-				DeadLettersCommand.class },
+				DeadLettersCommand.class, StopCommand.class },
 		synopsisSubcommandLabel = "COMMAND", commandListHeading = "%nCommands:%n",
 		footer = { "", "Run 'tributary-node COMMAND --help' for a command's options.",
 				"Exit codes: 0 success, 1 failure, 2 bad arguments." })

@@ -5,8 +5,12 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,10 +22,12 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.tributary.Limits;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -45,11 +51,29 @@ final class NodeClient {
 	private final HttpClient http;
 
 	NodeClient(URI node, String token, Duration timeout) {
+		this(node, token, timeout, null);
+	}
+
+	/**
+	 * A client of one node.
+	 *
+	 * @param node the node's base URL, {@code http} or {@code https}
+	 * @param token the bearer token, {@code null} for none
+	 * @param timeout how long to wait for an answer
+	 * @param caFile PEM CA certificates to trust for an https node, {@code null} for the JVM's
+	 * @throws CliException when {@code caFile} cannot be read
+	 */
+	NodeClient(URI node, String token, Duration timeout, Path caFile) {
 		this.node = node;
 		this.hasToken = token != null;
 		this.timeout = timeout;
 		int connectMillis = (int) Math.min(timeout.toMillis(), 10_000);
-		this.http = HttpClient.newConnection()
+		HttpClient client = HttpClient.newConnection();
+		if (caFile != null) {
+			SslContext trusting = trusting(caFile);
+			client = client.secure(spec -> spec.sslContext(trusting));
+		}
+		this.http = client
 				.baseUrl(node.toString())
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(connectMillis, 1))
 				.responseTimeout(timeout)
@@ -59,6 +83,16 @@ final class NodeClient {
 						h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
 					}
 				});
+	}
+
+	private static SslContext trusting(Path caFile) {
+		try {
+			return Http11SslContextSpec.forClient().configure(b -> b.trustManager(caFile.toFile())).sslContext();
+		}
+		catch (SSLException | RuntimeException e) {
+			throw new CliException("cannot use --ca-file " + caFile + ": " + (e.getCause() != null
+					? e.getCause().getMessage() : e.getMessage()), e);
+		}
 	}
 
 	/** The node's base URL, as given. */
@@ -158,6 +192,15 @@ final class NodeClient {
 		else if (e instanceof ReadTimeoutException || e instanceof TimeoutException) {
 			return new CliException("the node at " + node + " did not answer within "
 					+ DurationConverter.format(timeout) + " (--timeout)", e);
+		}
+		else if (e instanceof SSLHandshakeException || e.getCause() instanceof SSLHandshakeException) {
+			Throwable h = e instanceof SSLHandshakeException ? e : e.getCause();
+			return new CliException("the TLS handshake with the node at " + node + " failed (" + h.getMessage()
+					+ "); is --ca-file the CA that signed the node's certificate?", e);
+		}
+		else if (e instanceof SSLException) {
+			return new CliException("TLS with the node at " + node + " failed: " + e.getMessage()
+					+ (node.getScheme().equalsIgnoreCase("https") ? "" : "; does the node serve HTTPS?"), e);
 		}
 		else if (e instanceof PrematureCloseException) {
 			return new CliException("the node at " + node + " closed the connection before answering", e);

@@ -36,14 +36,27 @@ import reactor.netty.ChannelBindException;
 				+ "protocol on the peer port, and a session with every --peer.",
 				"Once both ports are bound it prints one line to standard output:",
 				"  tributary node <id> ready: http=<host>:<port> peer=<host>:<port>",
-				"Logs go to standard error. SIGTERM or SIGINT stops it gracefully: no new requests or peer "
-						+ "connections, accepted writes committed, the store closed; then it exits 0." },
+				"Logs go to standard error. SIGTERM or SIGINT (or the stop command, POST /api/shutdown) stops it "
+						+ "gracefully: no new requests or peer connections, accepted writes committed, the store "
+						+ "closed; then it exits 0." },
 		footerHeading = "%nConfig file:%n",
 		footer = { "Java properties, one key=value per line, # for comments. The keys are the long option names "
 				+ "without dashes: data, http-port, peer-port, host, token, peer (comma-separated), node-id, "
 				+ "durability, grace, max-body-bytes, upstream, upstream-token, user-token (comma-separated "
-				+ "TOKEN=USER items), idempotency-retention. Flags override the file; a relative data is resolved "
+				+ "TOKEN=USER items), policy (comma-separated TYPE=STRATEGY items), default-policy, origin-ranking "
+				+ "(comma-separated), redact-field (comma-separated), redact-path (comma-separated), peer-tls-cert, "
+				+ "peer-tls-key, peer-tls-ca, peer-mtls (true or false), https-cert, https-key, idempotency-retention. "
+				+ "Flags override the file; a list given as flags replaces the file's; a relative data or certificate file is resolved "
 				+ "against the file's directory.",
+				"",
+				"Policies: LAST_WRITE_WINS (the default), FIELD_MERGE (concurrent patches of different fields both "
+						+ "survive), ORIGIN_PRIORITY (a write from an origin higher in --origin-ranking wins), "
+						+ "CUSTOM:CLASS (a class on the classpath implementing io.tributary.CustomResolver with a public "
+						+ "no-argument constructor; run with java -cp tributary-node.jar:fold.jar "
+						+ "io.tributary.transport.cli.NodeCli node ...). Every replica of a data set needs the same "
+						+ "policies and redaction.",
+				"",
+				"Certificates and keys are PEM files; a key is unencrypted PKCS#8 (BEGIN PRIVATE KEY).",
 				"",
 				"Exit codes: 0 stopped cleanly, 1 could not start or stop cleanly, 2 bad arguments." })
 final class NodeCommand implements Callable<Integer> {
@@ -117,7 +130,8 @@ final class NodeCommand implements Callable<Integer> {
 	PeerAddress upstream;
 
 	@Option(names = "--upstream-token", paramLabel = "TOKEN",
-			description = "The token presented to the upstream. Default: none.")
+			description = "The token presented to upstreams, the configured one and those given to sync --upstream. "
+					+ "Default: the node's own token.")
 	String upstreamToken;
 
 	@Option(names = "--user-token", paramLabel = "TOKEN=USER", split = ",",
@@ -130,6 +144,58 @@ final class NodeCommand implements Callable<Integer> {
 					+ "with the key is answered as the first time; keys survive restarts. E.g. 30m, 24h. Default: 24h.")
 	Duration idempotencyRetention;
 
+	@Option(names = "--policy", paramLabel = "TYPE=STRATEGY", split = ",",
+			description = "How the projection folds concurrent writes to one entity type: LAST_WRITE_WINS, "
+					+ "FIELD_MERGE, ORIGIN_PRIORITY or CUSTOM:CLASS (e.g. todo=FIELD_MERGE, "
+					+ "notes=ORIGIN_PRIORITY, x=CUSTOM:com.example.MyFold). Repeat the option or separate with commas.")
+	List<String> policies;
+
+	@Option(names = "--default-policy", paramLabel = "STRATEGY",
+			description = "The policy of types without a --policy: LAST_WRITE_WINS, FIELD_MERGE or ORIGIN_PRIORITY. "
+					+ "Default: LAST_WRITE_WINS.")
+	String defaultPolicy;
+
+	@Option(names = "--origin-ranking", paramLabel = "ORIGIN", split = ",",
+			description = "For ORIGIN_PRIORITY: the origins (node ids), highest first, e.g. hub,phone; one ranking "
+					+ "for every type. Origins not listed rank lowest. Required with ORIGIN_PRIORITY.")
+	List<String> originRanking;
+
+	@Option(names = "--redact-field", paramLabel = "[TYPE:]NAME", split = ",",
+			description = "A payload key whose values are replaced by \"[REDACTED]\" before events are stored, at "
+					+ "any depth; with TYPE: in that type's payloads only. Repeat or separate with commas.")
+	List<String> redactFields;
+
+	@Option(names = "--redact-path", paramLabel = "[TYPE:]A.B", split = ",",
+			description = "A dot-separated path from the payload's root to redact, e.g. card.number or "
+					+ "patient:contact.email. Repeat or separate with commas.")
+	List<String> redactPaths;
+
+	@Option(names = "--peer-tls-cert", paramLabel = "FILE",
+			description = "TLS on the peer port and for the peers and upstreams this node dials: this node's "
+					+ "certificate chain (PEM). Needs --peer-tls-key. Default: plain TCP.")
+	Path peerTlsCert;
+
+	@Option(names = "--peer-tls-key", paramLabel = "FILE",
+			description = "The private key of --peer-tls-cert (PEM, PKCS#8).")
+	Path peerTlsKey;
+
+	@Option(names = "--peer-tls-ca", paramLabel = "FILE",
+			description = "The CA certificates (PEM) trusted for peers' certificates. Default: the JVM's CAs.")
+	Path peerTlsCa;
+
+	@Option(names = "--peer-mtls",
+			description = "Mutual TLS: the peer port refuses a peer without a certificate signed by --peer-tls-ca, "
+					+ "and this node presents its certificate when it dials.")
+	Boolean peerMtls;
+
+	@Option(names = "--https-cert", paramLabel = "FILE",
+			description = "Serve the HTTP API over HTTPS with this certificate chain (PEM). Needs --https-key. "
+					+ "Default: plain HTTP.")
+	Path httpsCert;
+
+	@Option(names = "--https-key", paramLabel = "FILE", description = "The private key of --https-cert (PEM, PKCS#8).")
+	Path httpsKey;
+
 	@Option(names = "--config", paramLabel = "FILE",
 			description = "A config file with any of the settings above; flags override it.")
 	Path config;
@@ -140,7 +206,7 @@ final class NodeCommand implements Callable<Integer> {
 		log.info("starting node: {}", settings);
 		SyncNode node;
 		try {
-			node = settings.builder().start().block(START_TIMEOUT);
+			node = settings.builder().onShutdownRequest(cli.lifecycle()::stop).start().block(START_TIMEOUT);
 		}
 		catch (RuntimeException e) {
 			log.debug("start failed", e);
@@ -177,7 +243,9 @@ final class NodeCommand implements Callable<Integer> {
 		try {
 			NodeSettings.Partial flags = new NodeSettings.Partial(data, host, httpPort, peerPort, token, peers, nodeId,
 					durability, grace, maxBodyBytes, upstream, upstreamToken,
-					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), idempotencyRetention);
+					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), policies, defaultPolicy,
+					originRanking, redactFields, redactPaths, peerTlsCert, peerTlsKey, peerTlsCa, peerMtls, httpsCert,
+					httpsKey, idempotencyRetention);
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

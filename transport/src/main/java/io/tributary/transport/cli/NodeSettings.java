@@ -2,6 +2,7 @@ package io.tributary.transport.cli;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,10 +17,15 @@ import java.util.Properties;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
+import io.tributary.ConflictStrategy;
+import io.tributary.CustomResolver;
+import io.tributary.ProjectionPolicy;
+import io.tributary.Redaction;
 import io.tributary.storage.h2.Durability;
 import io.tributary.transport.SyncNode;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerTls;
 import io.tributary.transport.peer.UserTokens;
 import picocli.CommandLine.TypeConversionException;
 
@@ -40,11 +46,22 @@ import picocli.CommandLine.TypeConversionException;
  * @param upstream the upstream node, {@code null} for none
  * @param upstreamToken the token presented to upstreams, {@code null} for none
  * @param userTokens tokens that each admit one user's clients, token to user
+ * @param projection the projection policy built from {@code policies}, {@code defaultPolicy} and
+ *        {@code originRanking}
+ * @param policies the {@code TYPE=STRATEGY} items as given, for the log
+ * @param defaultPolicy the strategy of types without an item
+ * @param originRanking the origins, highest first, for ORIGIN_PRIORITY
+ * @param redaction the sensitive fields and paths
+ * @param peerTls TLS of the peer port and of the peers and upstreams dialled, {@code null} for plain TCP
+ * @param httpsCertificate PEM certificate chain of the HTTP API, {@code null} for plain HTTP
+ * @param httpsKey its PEM private key
  * @param idempotencyRetention how long the HTTP API keeps idempotency keys
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
-		String upstreamToken, Map<String, String> userTokens, Duration idempotencyRetention) {
+		String upstreamToken, Map<String, String> userTokens, ProjectionPolicy projection, List<String> policies,
+		ConflictStrategy defaultPolicy, List<String> originRanking, Redaction redaction, PeerTls peerTls,
+		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -54,7 +71,12 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 
 	/** The keys a config file may hold: the {@code node} command's long option names without dashes. */
 	static final List<String> KEYS = List.of("data", "http-port", "peer-port", "host", "token", "peer", "node-id",
-			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "idempotency-retention");
+			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "policy",
+			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
+			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention");
+
+	/** The strategies a {@code policy} item may name; CUSTOM takes a class name. */
+	static final String STRATEGIES = "LAST_WRITE_WINS, FIELD_MERGE, ORIGIN_PRIORITY, CUSTOM:CLASS";
 
 	/**
 	 * The builder of a node with these settings.
@@ -73,6 +95,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		if (!userTokens.isEmpty()) {
 			b.users(UserTokens.of(userTokens));
 		}
+		b.projection(projection).redaction(redaction).tls(peerTls).https(httpsCertificate, httpsKey);
 		return b;
 	}
 
@@ -83,7 +106,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ (nodeId == null ? "(stored or new)" : nodeId) + ", durability=" + durability + ", grace="
 				+ DurationConverter.format(grace) + ", max-body-bytes=" + maxBodyBytes + ", upstream="
 				+ (upstream == null ? "none" : upstream) + ", upstream-token=" + (upstreamToken == null ? "none" : "****")
-				+ ", user-tokens=" + userTokens.size() + ", idempotency-retention="
+				+ ", user-tokens=" + userTokens.size() + ", policies=" + policies + ", default-policy=" + defaultPolicy
+				+ ", origin-ranking=" + originRanking + ", redaction=" + redaction + ", peer-tls="
+				+ (peerTls == null ? "none" : peerTls) + ", https=" + (httpsCertificate == null ? "none"
+						: httpsCertificate + " and " + httpsKey) + ", idempotency-retention="
 				+ DurationConverter.format(idempotencyRetention);
 	}
 
@@ -92,15 +118,18 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	 */
 	record Partial(Path dataDir, String host, Integer httpPort, Integer peerPort, String token,
 			List<PeerAddress> peers, String nodeId, Durability durability, Duration grace, Integer maxBodyBytes,
-			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, Duration idempotencyRetention) {
+			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, List<String> policies,
+			String defaultPolicy, List<String> originRanking, List<String> redactFields, List<String> redactPaths,
+			Path peerTlsCert, Path peerTlsKey, Path peerTlsCa, Boolean peerMtls, Path httpsCert, Path httpsKey,
+			Duration idempotencyRetention) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null, null);
+				null, null, null, null, null, null, null, null, null, null, null, null, null);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
-		 * {@link #KEYS}, {@code peer} a comma-separated list, an empty value the same as no line. A relative
-		 * {@code data} is resolved against the file's directory.
+		 * {@link #KEYS}, {@code peer} and the other list keys comma-separated, an empty value the same as no
+		 * line. A relative {@code data} or certificate file is resolved against the file's directory.
 		 *
 		 * @param file the file
 		 * @return its settings
@@ -134,7 +163,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		 * Settings from {@code key=value} pairs.
 		 *
 		 * @param values the pairs, keys from {@link #KEYS}
-		 * @param base the directory a relative {@code data} is resolved against
+		 * @param base the directory a relative {@code data} or certificate file is resolved against
 		 * @return the settings
 		 * @throws IllegalArgumentException on an unknown key or a bad value
 		 */
@@ -152,19 +181,24 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			String up = value(values, "upstream");
 			String users = value(values, "user-token");
 			String retention = value(values, "idempotency-retention");
+			String mtls = value(values, "peer-mtls");
 			return new Partial(data == null ? null : base.resolve(data), value(values, "host"),
 					port(values, "http-port"), port(values, "peer-port"), value(values, "token"),
 					peer == null ? null : peers(peer), value(values, "node-id"),
 					durability == null ? null : durability(durability), grace == null ? null : grace(grace),
 					body == null ? null : positive("max-body-bytes", body),
 					up == null ? null : upstream(up), value(values, "upstream-token"),
-					users == null ? null : userTokens(List.of(users.split(","))),
+					users == null ? null : userTokens(List.of(users.split(","))), list(values, "policy"),
+					value(values, "default-policy"), list(values, "origin-ranking"), list(values, "redact-field"),
+					list(values, "redact-path"), file(values, "peer-tls-cert", base), file(values, "peer-tls-key", base),
+					file(values, "peer-tls-ca", base), mtls == null ? null : bool("peer-mtls", mtls),
+					file(values, "https-cert", base), file(values, "https-key", base),
 					retention == null ? null : duration("idempotency-retention", retention));
 		}
 
 		/**
-		 * This source's settings, falling back on another's where this one says nothing. Peers are taken whole
-		 * from one source: peers given here replace the other's.
+		 * This source's settings, falling back on another's where this one says nothing. Lists (peers, policies,
+		 * redactions, the ranking) are taken whole from one source: a list given here replaces the other's.
 		 *
 		 * @param fallback the other source
 		 * @return the merged settings
@@ -176,17 +210,24 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(durability, fallback.durability), first(grace, fallback.grace),
 					first(maxBodyBytes, fallback.maxBodyBytes), first(upstream, fallback.upstream),
 					first(upstreamToken, fallback.upstreamToken), first(userTokens, fallback.userTokens),
-					first(idempotencyRetention, fallback.idempotencyRetention));
+					first(policies, fallback.policies), first(defaultPolicy, fallback.defaultPolicy),
+					first(originRanking, fallback.originRanking), first(redactFields, fallback.redactFields),
+					first(redactPaths, fallback.redactPaths), first(peerTlsCert, fallback.peerTlsCert),
+					first(peerTlsKey, fallback.peerTlsKey), first(peerTlsCa, fallback.peerTlsCa),
+					first(peerMtls, fallback.peerMtls), first(httpsCert, fallback.httpsCert),
+					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention));
 		}
 
 		/**
 		 * Checks the merged settings and fills in the defaults: host 127.0.0.1, the token from
 		 * {@value NodeSettings#TOKEN_VARIABLE}, no peers, {@link Durability#PROCESS_CRASH}, a 10 s grace, a 1 MiB
-		 * body limit, idempotency keys kept 24 hours.
+		 * body limit, last-write-wins for every type, no redaction, plain TCP and HTTP, idempotency keys kept 24
+		 * hours. Loads and instantiates the classes of CUSTOM policies.
 		 *
 		 * @param env the environment
 		 * @return the complete settings
-		 * @throws IllegalArgumentException when data or a port is missing or a value is out of range
+		 * @throws IllegalArgumentException when data or a port is missing, a value is out of range, a policy's
+		 *         class cannot be used, or TLS settings are incomplete or name a missing file
 		 */
 		NodeSettings complete(UnaryOperator<String> env) {
 			List<String> missing = new ArrayList<>();
@@ -221,15 +262,46 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				throw new IllegalArgumentException("--idempotency-retention must be positive, was "
 						+ DurationConverter.format(idempotencyRetention));
 			}
+			checkHttps();
 			String envToken = env.apply(TOKEN_VARIABLE);
 			String t = token != null ? token : envToken == null || envToken.isBlank() ? null : envToken;
+			List<String> policyItems = items(policies);
+			List<String> ranking = items(originRanking);
+			ConflictStrategy fallbackStrategy = defaultPolicy == null ? ConflictStrategy.LAST_WRITE_WINS
+					: defaultStrategy(defaultPolicy);
 			return new NodeSettings(dataDir, host == null ? DEFAULT_HOST : host.strip(), httpPort, peerPort, t,
 					peers == null ? List.of() : List.copyOf(peers), nodeId == null ? null : nodeId.strip(),
 					durability == null ? Durability.PROCESS_CRASH : durability, grace == null ? DEFAULT_GRACE : grace,
 					maxBodyBytes == null ? HttpApi.DEFAULT_MAX_BODY_BYTES : maxBodyBytes, upstream,
 					upstreamToken == null || upstreamToken.isBlank() ? null : upstreamToken.strip(),
 					userTokens == null ? Map.of() : Map.copyOf(userTokens),
+					projection(policyItems, fallbackStrategy, ranking), policyItems, fallbackStrategy, ranking,
+					redaction(items(redactFields), items(redactPaths)), peerTls(), httpsCert == null ? null
+							: readable("--https-cert", httpsCert), httpsKey == null ? null : readable("--https-key", httpsKey),
 					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention);
+		}
+
+		private PeerTls peerTls() {
+			if (peerTlsCert == null && peerTlsKey == null && peerTlsCa == null && peerMtls == null) {
+				return null;
+			}
+			if (peerTlsCert == null || peerTlsKey == null) {
+				throw new IllegalArgumentException("peer TLS needs both --peer-tls-cert and --peer-tls-key (the peer "
+						+ "port serves with them)");
+			}
+			boolean mutual = Boolean.TRUE.equals(peerMtls);
+			if (mutual && peerTlsCa == null) {
+				throw new IllegalArgumentException("--peer-mtls needs --peer-tls-ca: the CA certificates that sign the "
+						+ "peers' certificates");
+			}
+			return PeerTls.pem(readable("--peer-tls-cert", peerTlsCert), readable("--peer-tls-key", peerTlsKey),
+					peerTlsCa == null ? null : readable("--peer-tls-ca", peerTlsCa), mutual);
+		}
+
+		private void checkHttps() {
+			if ((httpsCert == null) != (httpsKey == null)) {
+				throw new IllegalArgumentException("HTTPS needs both --https-cert and --https-key");
+			}
 		}
 
 		@Override
@@ -238,8 +310,199 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ ", token=" + (token == null ? "null" : "****") + ", peers=" + peers + ", node-id=" + nodeId
 					+ ", durability=" + durability + ", grace=" + grace + ", max-body-bytes=" + maxBodyBytes
 					+ ", upstream=" + upstream + ", upstream-token=" + (upstreamToken == null ? "null" : "****")
-					+ ", user-tokens=" + (userTokens == null ? "null" : userTokens.size()) + ", idempotency-retention="
-					+ idempotencyRetention + "]";
+					+ ", user-tokens=" + (userTokens == null ? "null" : userTokens.size()) + ", policies=" + policies
+					+ ", default-policy=" + defaultPolicy + ", origin-ranking=" + originRanking + ", redact-fields="
+					+ redactFields + ", redact-paths=" + redactPaths + ", peer-tls-cert=" + peerTlsCert + ", peer-tls-key="
+					+ peerTlsKey + ", peer-tls-ca=" + peerTlsCa + ", peer-mtls=" + peerMtls + ", https-cert=" + httpsCert
+					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + "]";
+		}
+
+		private static List<String> list(Map<String, String> values, String key) {
+			String v = value(values, key);
+			return v == null ? null : List.of(v.split(","));
+		}
+
+		private static Path file(Map<String, String> values, String key, Path base) {
+			String v = value(values, key);
+			return v == null ? null : base.resolve(v);
+		}
+
+		private static Boolean bool(String key, String v) {
+			if (v.equalsIgnoreCase("true")) {
+				return Boolean.TRUE;
+			}
+			if (v.equalsIgnoreCase("false")) {
+				return Boolean.FALSE;
+			}
+			throw new IllegalArgumentException(key + " must be true or false, was '" + v + "'");
+		}
+
+		/** The non-blank items, stripped. */
+		private static List<String> items(List<String> raw) {
+			List<String> out = new ArrayList<>();
+			if (raw != null) {
+				for (String item : raw) {
+					if (!item.isBlank()) {
+						out.add(item.strip());
+					}
+				}
+			}
+			return List.copyOf(out);
+		}
+
+		private static Path readable(String option, Path file) {
+			if (!Files.isRegularFile(file)) {
+				throw new IllegalArgumentException(option + ": " + file + " is not a file");
+			}
+			if (!Files.isReadable(file)) {
+				throw new IllegalArgumentException(option + ": " + file + " cannot be read");
+			}
+			return file;
+		}
+
+		private static ConflictStrategy defaultStrategy(String v) {
+			ConflictStrategy s = strategy(v);
+			if (s == null || s == ConflictStrategy.CUSTOM) {
+				throw new IllegalArgumentException("default-policy must be one of LAST_WRITE_WINS, FIELD_MERGE, "
+						+ "ORIGIN_PRIORITY (CUSTOM is given per type), was '" + v + "'");
+			}
+			return s;
+		}
+
+		private static ConflictStrategy strategy(String v) {
+			try {
+				return ConflictStrategy.valueOf(v.strip().toUpperCase(Locale.ROOT));
+			}
+			catch (IllegalArgumentException e) {
+				return null;
+			}
+		}
+
+		/**
+		 * The projection policy of {@code TYPE=STRATEGY} items ({@code TYPE=CUSTOM:CLASS} for a fold class).
+		 *
+		 * @param items the items
+		 * @param fallback the strategy of other types
+		 * @param ranking the origins, highest first
+		 * @return the policy
+		 * @throws IllegalArgumentException for a malformed item, a type given twice, ORIGIN_PRIORITY without a
+		 *         ranking, or a fold class that cannot be used
+		 */
+		static ProjectionPolicy projection(List<String> items, ConflictStrategy fallback, List<String> ranking) {
+			ProjectionPolicy.Builder b = ProjectionPolicy.builder().defaultStrategy(fallback).originRanking(ranking);
+			Map<String, String> seen = new LinkedHashMap<>();
+			boolean priority = fallback == ConflictStrategy.ORIGIN_PRIORITY;
+			for (String item : items) {
+				int eq = item.indexOf('=');
+				String type = eq < 0 ? "" : item.substring(0, eq).strip();
+				String spec = eq < 0 ? "" : item.substring(eq + 1).strip();
+				int colon = spec.indexOf(':');
+				String name = colon < 0 ? spec : spec.substring(0, colon);
+				ConflictStrategy s = strategy(name);
+				if (type.isEmpty() || s == null || (s == ConflictStrategy.CUSTOM) != (colon >= 0)) {
+					throw new IllegalArgumentException("policy must be TYPE=STRATEGY with STRATEGY one of " + STRATEGIES
+							+ ", was '" + item + "'");
+				}
+				if (seen.put(type, item) != null) {
+					throw new IllegalArgumentException("policy: type '" + type + "' is given twice");
+				}
+				if (s == ConflictStrategy.CUSTOM) {
+					b.custom(type, customFold(type, spec.substring(colon + 1).strip()));
+				}
+				else {
+					b.strategy(type, s);
+					priority |= s == ConflictStrategy.ORIGIN_PRIORITY;
+				}
+			}
+			if (priority && ranking.isEmpty()) {
+				throw new IllegalArgumentException("ORIGIN_PRIORITY needs --origin-ranking: the origins (node ids), "
+						+ "highest first");
+			}
+			return b.build();
+		}
+
+		/**
+		 * An instance of a fold class: a {@link CustomResolver} with a public no-argument constructor.
+		 *
+		 * @throws IllegalArgumentException naming the class when it is missing, of the wrong type, or its
+		 *         constructor is missing or fails
+		 */
+		private static CustomResolver customFold(String type, String className) {
+			String where = "policy " + type + "=CUSTOM:" + className + ": ";
+			if (className.isEmpty()) {
+				throw new IllegalArgumentException(where + "CUSTOM needs a class name");
+			}
+			Class<?> c;
+			try {
+				c = Class.forName(className, true, NodeSettings.class.getClassLoader());
+			}
+			catch (ClassNotFoundException e) {
+				throw new IllegalArgumentException(where + "class " + className + " is not on the classpath");
+			}
+			catch (LinkageError e) {
+				throw new IllegalArgumentException(where + "class " + className + " cannot be loaded: " + e);
+			}
+			if (!CustomResolver.class.isAssignableFrom(c)) {
+				throw new IllegalArgumentException(where + "class " + className + " does not implement "
+						+ CustomResolver.class.getName());
+			}
+			try {
+				return (CustomResolver) c.getConstructor().newInstance();
+			}
+			catch (NoSuchMethodException e) {
+				throw new IllegalArgumentException(where + "class " + className
+						+ " has no public constructor without arguments");
+			}
+			catch (InvocationTargetException e) {
+				throw new IllegalArgumentException(where + "the constructor of " + className + " failed: "
+						+ e.getCause(), e.getCause());
+			}
+			catch (ReflectiveOperationException e) {
+				throw new IllegalArgumentException(where + "cannot make an instance of " + className + ": " + e, e);
+			}
+		}
+
+		/**
+		 * The redaction of {@code NAME} or {@code TYPE:NAME} fields and {@code DOTTED.PATH} or
+		 * {@code TYPE:DOTTED.PATH} paths.
+		 *
+		 * @param fields the field items
+		 * @param paths the path items
+		 * @return the redaction
+		 * @throws IllegalArgumentException for an empty name, type or path segment
+		 */
+		static Redaction redaction(List<String> fields, List<String> paths) {
+			Redaction.Builder b = Redaction.builder();
+			for (String item : fields) {
+				int colon = item.indexOf(':');
+				String type = colon < 0 ? null : item.substring(0, colon).strip();
+				String name = colon < 0 ? item : item.substring(colon + 1).strip();
+				if (name.isEmpty() || (type != null && type.isEmpty())) {
+					throw new IllegalArgumentException("redact-field must be NAME or TYPE:NAME, was '" + item + "'");
+				}
+				if (type == null) {
+					b.field(name);
+				}
+				else {
+					b.field(type, name);
+				}
+			}
+			for (String item : paths) {
+				int colon = item.indexOf(':');
+				String type = colon < 0 ? null : item.substring(0, colon).strip();
+				String path = colon < 0 ? item : item.substring(colon + 1).strip();
+				if (type != null && type.isEmpty() || path.isEmpty() || path.startsWith(".") || path.endsWith(".")
+						|| path.contains("..")) {
+					throw new IllegalArgumentException("redact-path must be A.B.C or TYPE:A.B.C, was '" + item + "'");
+				}
+				if (type == null) {
+					b.path(path);
+				}
+				else {
+					b.path(type, path);
+				}
+			}
+			return b.build();
 		}
 
 		private static <T> T first(T value, T fallback) {

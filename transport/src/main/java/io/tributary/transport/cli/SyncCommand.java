@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 		description = { "Asks a running node (--node) to sync with a peer (--peer, the peer's peer port) now: each "
 				+ "side sends what the other lacks. Reports the events sent and received.",
 				"Without --peer, the node syncs with its upstream as a client (the configured one, or --upstream): "
-						+ "an outsync, then a downsync.",
+						+ "an outsync, then a downsync. It presents its --upstream-token, else its own token.",
 				"With --json, prints the node's sync report: peer, ok, sent, received, localVector, remoteVector, "
 						+ "millis, error; for an upstream: outsync, downsync, errors." },
 		footer = { "", "Exit codes: 0 both sides hold each other's events, 1 the sync failed or the node is "

@@ -8,12 +8,15 @@ import io.netty.handler.codec.http.HttpMethod;
 import picocli.CommandLine.Command;
 
 /**
- * {@code sync-status}: a running node's status towards its upstream ({@code GET /api/sync/status}).
+ * {@code sync-status}: a running node's status towards an upstream ({@code GET /api/sync/status}): the one
+ * named, else the one last synced with.
  */
 @Command(name = "sync-status", sortOptions = false, mixinStandardHelpOptions = true,
 		versionProvider = NodeCli.Version.class,
-		description = { "Shows a running node's (--node) sync status towards its upstream: events pending, the last "
+		description = { "Shows a running node's (--node) sync status towards an upstream: events pending, the last "
 				+ "outsync and downsync, the upstream's vector, the last error, dead letters.",
+				"Without --upstream: the upstream the node last synced with, the configured one or one named by "
+						+ "sync --upstream (before any sync, the configured one).",
 				"With --json, prints the status: upstream, pending, lastOutsync, lastDownsync, upstreamVector, "
 						+ "lastError, authRequired, syncedTypes, deadLetters." },
 		footer = { "", "Exit codes: 0 shown, 1 the node has no upstream or is unreachable or refused the token, "

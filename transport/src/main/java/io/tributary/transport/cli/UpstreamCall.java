@@ -56,7 +56,7 @@ final class UpstreamCall {
 
 	@Option(names = "--upstream", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
 			description = "The upstream's peer port, as the node reaches it. Default: the node's configured "
-					+ "upstream (node --upstream).")
+					+ "upstream (node --upstream); for sync-status, the upstream last synced with.")
 	PeerAddress upstream;
 
 	@Option(names = "--json", description = "Print the node's answer as JSON.")

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.tributary.SyncEngine;
 import io.tributary.transport.peer.PeerAddress;
@@ -21,6 +22,7 @@ public final class Upstreams {
 	private final PeerAddress configured;
 	private final String token;
 	private final Map<String, SyncClient> clients = new ConcurrentHashMap<>();
+	private final AtomicReference<SyncClient> lastUsed = new AtomicReference<>();
 
 	/**
 	 * Upstreams of an engine.
@@ -76,5 +78,28 @@ public final class Upstreams {
 		}
 		return Optional.of(clients.computeIfAbsent(target.toString(),
 				k -> SyncClient.builder(engine, target).peerConfig(config).token(token).build()));
+	}
+
+	/**
+	 * The client of an upstream about to be synced with, remembered as the one {@link #latest()} reports.
+	 *
+	 * @param address the upstream, {@code null} for the configured one
+	 * @return the client, empty as for {@link #client(PeerAddress)}
+	 */
+	public Optional<SyncClient> use(PeerAddress address) {
+		Optional<SyncClient> c = client(address);
+		c.ifPresent(lastUsed::set);
+		return c;
+	}
+
+	/**
+	 * The client of the upstream last synced with through {@link #use(PeerAddress)}, whichever it was; before
+	 * any sync, the configured upstream's.
+	 *
+	 * @return the client, empty when nothing was synced with and none is configured
+	 */
+	public Optional<SyncClient> latest() {
+		SyncClient c = lastUsed.get();
+		return c != null ? Optional.of(c) : client(null);
 	}
 }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,8 @@ final class Endpoints {
 	private final IdempotencyKeys idempotencyKeys;
 	private final List<Route> routes;
 	private final AuditEndpoints audit;
+	private final Runnable shutdown;
+	private final AtomicBoolean stopping = new AtomicBoolean();
 
 	Endpoints(HttpApi config, ApiJson json, OperationCounts counts) {
 		this.engine = config.engine();
@@ -92,6 +95,7 @@ final class Endpoints {
 		this.audit = new AuditEndpoints(engine, this, maxBodyBytes);
 		this.idempotencyRetention = config.idempotencyRetention();
 		this.idempotencyKeys = config.idempotencyKeys();
+		this.shutdown = config.shutdown();
 		this.routes = List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
 						+ "newest event. Open without a token.", List.of(), this::health),
@@ -196,11 +200,17 @@ final class Endpoints {
 				Route.of(HttpMethod.POST, "/api/sync/sync", "An outsync, then a downsync: {outsync, downsync, "
 						+ "errors}; 502 with the outcome as report when a step failed.", List.of(UPSTREAM),
 						nodeOnly(this::upstreamSync)),
-				Route.of(HttpMethod.GET, "/api/sync/status", "The upstream sync status: {upstream, pending, "
+				Route.of(HttpMethod.GET, "/api/sync/status", "The upstream sync status, of the given upstream or else of the one "
+						+ "last synced with (the configured one before any sync): {upstream, pending, "
 						+ "lastOutsync, lastDownsync, upstreamVector, lastError, authRequired, syncedTypes, "
 						+ "deadLetters}; pending counts this node's events the upstream is not known to hold.",
 						List.of(UPSTREAM), nodeOnly(this::syncStatus)),
-				Route.of(HttpMethod.GET, "/metrics", "Metrics in the Prometheus text format.", List.of(), nodeOnly(this::metrics)));
+				Route.of(HttpMethod.GET, "/metrics", "Metrics in the Prometheus text format.", List.of(), nodeOnly(this::metrics)),
+				Route.of(HttpMethod.POST, "/api/shutdown", "Stops the node gracefully, as SIGTERM does: answers 202 "
+						+ "{status: stopping, nodeId}, then stops accepting requests and peers, lets those in flight finish "
+						+ "within the node's grace period, closes the store and ends the process with exit code 0. A "
+						+ "repeated request answers 202 again; 409 not_stoppable where the server is embedded without a "
+						+ "way to stop it.", List.of(), nodeOnly(this::shutdown)));
 	}
 
 	List<Route> routes() {
@@ -733,15 +743,23 @@ final class Endpoints {
 	private static final Route.Param UPSTREAM = new Route.Param("upstream", "query",
 			"the upstream's host:port (its peer port); default: the node's configured upstream");
 
+	/** The upstream a sync goes to: the one given in the query, else the configured one. */
 	private SyncClient upstream(Exchange x) {
+		return upstreams.use(givenUpstream(x)).orElseThrow(Endpoints::noUpstream);
+	}
+
+	private static PeerAddress givenUpstream(Exchange x) {
 		String given = x.query("upstream");
-		PeerAddress address = null;
-		if (given != null) {
-			requireHostPort(given);
-			address = PeerAddress.parse(given);
+		if (given == null) {
+			return null;
 		}
-		return upstreams.client(address).orElseThrow(() -> new ApiException(HttpResponseStatus.CONFLICT, "no_upstream",
-				"this node has no upstream: start it with --upstream or pass upstream=host:port"));
+		requireHostPort(given);
+		return PeerAddress.parse(given);
+	}
+
+	private static ApiException noUpstream() {
+		return new ApiException(HttpResponseStatus.CONFLICT, "no_upstream",
+				"this node has no upstream: start it with --upstream or pass upstream=host:port");
 	}
 
 	private static ApiException upstreamFailure(SyncClient client, Throwable e) {
@@ -783,7 +801,9 @@ final class Endpoints {
 	}
 
 	private Mono<Void> syncStatus(Exchange x) {
-		SyncClient client = upstream(x);
+		PeerAddress given = givenUpstream(x);
+		SyncClient client = (given == null ? upstreams.latest() : upstreams.client(given))
+				.orElseThrow(Endpoints::noUpstream);
 		return client.status().flatMap(s -> x.send(HttpResponseStatus.OK, g -> {
 			g.writeStartObject();
 			g.writeStringField("upstream", s.upstream());
@@ -799,6 +819,30 @@ final class Endpoints {
 			g.writeNumberField("deadLetters", s.deadLetters());
 			g.writeEndObject();
 		}));
+	}
+
+	private Mono<Void> shutdown(Exchange x) {
+		Runnable stop = shutdown;
+		if (stop == null) {
+			throw new ApiException(HttpResponseStatus.CONFLICT, "not_stoppable",
+					"this server cannot be stopped through its API; stop the process that embeds it");
+		}
+		boolean first = stopping.compareAndSet(false, true);
+		return x.send(HttpResponseStatus.ACCEPTED, g -> {
+			g.writeStartObject();
+			g.writeStringField("status", "stopping");
+			g.writeStringField("nodeId", engine.origin());
+			g.writeEndObject();
+		}).doFinally(signal -> {
+			// accepted once authenticated: the stop goes ahead even when the answer cannot be delivered
+			if (first) {
+				log.info("node {} asked to stop through POST /api/shutdown", engine.origin());
+				// the stop waits for requests in flight, this one included: it must not run on this request's loop
+				Thread t = new Thread(stop, "tributary-api-shutdown");
+				t.setDaemon(false);
+				t.start();
+			}
+		});
 	}
 
 	private Mono<Void> metrics(Exchange x) {

@@ -1,12 +1,16 @@
 package io.tributary.transport.http;
 
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLException;
+
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import io.tributary.SyncEngine;
 import io.tributary.memory.InMemoryIdempotencyStore;
 import io.tributary.spi.IdempotencyStore;
@@ -14,7 +18,9 @@ import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -58,6 +64,9 @@ public final class HttpApi {
 	private final Duration heartbeat;
 	private final Duration idempotencyRetention;
 	private final IdempotencyKeys idempotencyKeys;
+	private final Path certificateChain;
+	private final Path privateKey;
+	private final Runnable shutdown;
 
 	private HttpApi(Builder b, PrometheusMeterRegistry registry) {
 		this.engine = b.engine;
@@ -71,6 +80,9 @@ public final class HttpApi {
 		this.idempotencyRetention = b.idempotencyRetention;
 		this.idempotencyKeys = new IdempotencyKeys(b.idempotencyStore != null ? b.idempotencyStore
 				: new InMemoryIdempotencyStore(), b.idempotencyRetention, b.clock);
+		this.certificateChain = b.certificateChain;
+		this.privateKey = b.privateKey;
+		this.shutdown = b.shutdown;
 	}
 
 	/**
@@ -90,7 +102,8 @@ public final class HttpApi {
 	 * @param host the address to listen on, such as {@code 127.0.0.1} or {@code 0.0.0.0}
 	 * @param port the port, 0 for any free one
 	 * @return the bound server (dispose it to stop); errors with {@link IllegalArgumentException} for a
-	 *         port out of range, or the bind error
+	 *         port out of range, {@link IllegalStateException} when the HTTPS certificate or key cannot be
+	 *         read, or the bind error
 	 */
 	public Mono<DisposableServer> bind(String host, int port) {
 		Objects.requireNonNull(host, "host");
@@ -98,8 +111,20 @@ public final class HttpApi {
 			if (port < 0 || port > 65_535) {
 				return Mono.error(new IllegalArgumentException("port must be from 0 to 65535, was " + port));
 			}
+			if (certificateChain == null) {
+				return bind(HttpServer.create(), host, port);
+			}
+			// reading the certificate and key blocks: off the event loops
+			return Mono.fromCallable(this::httpsContext)
+					.subscribeOn(Schedulers.boundedElastic())
+					.flatMap(context -> bind(HttpServer.create().secure(spec -> spec.sslContext(context)), host, port));
+		});
+	}
+
+	private Mono<DisposableServer> bind(HttpServer http, String host, int port) {
+		return Mono.defer(() -> {
 			ApiServer server = new ApiServer(this);
-			return HttpServer.create()
+			return http
 					.host(host)
 					.port(port)
 					// a client that stalls while sending a request does not hold a connection for ever;
@@ -113,8 +138,24 @@ public final class HttpApi {
 		});
 	}
 
+	/** Built when the server is bound, so that a bad file fails the bind rather than every handshake. */
+	private SslContext httpsContext() {
+		try {
+			return Http11SslContextSpec.forServer(certificateChain.toFile(), privateKey.toFile()).sslContext();
+		}
+		catch (SSLException | RuntimeException e) {
+			throw new IllegalStateException("cannot set up HTTPS from " + certificateChain + " and " + privateKey + ": "
+					+ e.getMessage(), e);
+		}
+	}
+
 	SyncEngine engine() {
 		return engine;
+	}
+
+	/** What {@code POST /api/shutdown} runs once answered, {@code null} when it is not offered. */
+	Runnable shutdown() {
+		return shutdown;
 	}
 
 	String token() {
@@ -162,7 +203,7 @@ public final class HttpApi {
 	public String toString() {
 		return "HttpApi{origin=" + engine.origin() + ", token=" + (token == null ? "none" : "****")
 				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + ", idempotencyRetention="
-				+ idempotencyRetention + "}";
+				+ idempotencyRetention + ", https=" + (certificateChain != null) + "}";
 	}
 
 	/**
@@ -180,6 +221,9 @@ public final class HttpApi {
 		private IdempotencyStore idempotencyStore;
 		private Duration idempotencyRetention = DEFAULT_IDEMPOTENCY_RETENTION;
 		private Clock clock = Clock.systemUTC();
+		private Path certificateChain;
+		private Path privateKey;
+		private Runnable shutdown;
 
 		private Builder(SyncEngine engine) {
 			this.engine = engine;
@@ -283,6 +327,20 @@ public final class HttpApi {
 		}
 
 		/**
+		 * Serves HTTPS instead of plain HTTP (HTTP/1.1 over TLS). Default: plain HTTP.
+		 *
+		 * @param certificateChain PEM file of the server's certificate chain, leaf first; {@code null} for plain
+		 *        HTTP
+		 * @param privateKey PEM file of its PKCS#8 private key, unencrypted
+		 * @return this builder
+		 */
+		public Builder tls(Path certificateChain, Path privateKey) {
+			this.certificateChain = certificateChain;
+			this.privateKey = privateKey;
+			return this;
+		}
+
+		/**
 		 * How long an idempotency key is kept: within it, a retry with the key gets the first answer again;
 		 * after it, the key is free and purged in the background. Default 24 hours.
 		 *
@@ -306,6 +364,19 @@ public final class HttpApi {
 		}
 
 		/**
+		 * Offers {@code POST /api/shutdown} (the node's token only): the request is answered 202, then
+		 * {@code stop} runs once, on a thread of its own, and is expected to close the server gracefully. Default:
+		 * none, and the endpoint answers 409 {@code not_stoppable}.
+		 *
+		 * @param stop what stops the server, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder shutdown(Runnable stop) {
+			this.shutdown = stop;
+			return this;
+		}
+
+		/**
 		 * Checks the settings and builds the API.
 		 *
 		 * @return the API
@@ -318,6 +389,9 @@ public final class HttpApi {
 			}
 			if (maxBodyBytes < 1) {
 				throw new IllegalArgumentException("maxBodyBytes must be at least 1, was " + maxBodyBytes);
+			}
+			if ((certificateChain == null) != (privateKey == null)) {
+				throw new IllegalArgumentException("HTTPS needs both a certificate chain and its private key");
 			}
 			if (heartbeat.isNegative() || heartbeat.isZero()) {
 				throw new IllegalArgumentException("heartbeat must be positive, was " + heartbeat);

@@ -13,6 +13,7 @@ import io.tributary.VersionVector;
 import io.tributary.transport.SyncReport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.tcp.TcpClient;
 import reactor.util.retry.Retry;
@@ -75,10 +76,16 @@ public final class PeerConnector {
 				.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
 						(int) Math.min(Integer.MAX_VALUE, config.handshakeTimeout().toMillis()))
 				.doOnConnected(c -> Frames.install(c, config.maxFrameBytes()));
-		if (config.tls() != null) {
-			client = client.secure(spec -> spec.sslContext(config.tls().clientContext()));
+		if (config.tls() == null) {
+			return client.connect().cast(Connection.class);
 		}
-		return client.connect().cast(Connection.class);
+		TcpClient plain = client;
+		// the TLS files are read for each connection (a renewed certificate is picked up on reconnect), off
+		// the event loops: reading a file blocks
+		return Mono.fromCallable(() -> config.tls().clientContext())
+				.subscribeOn(Schedulers.boundedElastic())
+				.flatMap(context -> plain.secure(spec -> spec.sslContext(context)).connect())
+				.cast(Connection.class);
 	}
 
 	private Mono<Void> session() {

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.tributary.SyncEngine;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 
@@ -37,7 +38,7 @@ public final class PeerServer {
 	 * @param config protocol settings
 	 * @param host address to bind
 	 * @param port port to bind, 0 for any free one
-	 * @return the bound server
+	 * @return the bound server; errors with {@link IllegalStateException} when the TLS files cannot be read
 	 */
 	public static Mono<PeerServer> bind(SyncEngine engine, PeerConfig config, String host, int port) {
 		FrameCodec codec = new FrameCodec(config.maxFrameBytes());
@@ -57,10 +58,15 @@ public final class PeerServer {
 							.onErrorResume(e -> Mono.empty())
 							.doFinally(s -> sessions.remove(link));
 				});
-		if (config.tls() != null) {
-			tcp = tcp.secure(spec -> spec.sslContext(config.tls().serverContext()));
+		if (config.tls() == null) {
+			return tcp.bind().map(server -> new PeerServer(server, sessions));
 		}
-		return tcp.bind().map(server -> new PeerServer(server, sessions));
+		TcpServer plain = tcp;
+		// reading the TLS files blocks: off the event loops, and an unreadable file is this Mono's error
+		return Mono.fromCallable(() -> config.tls().serverContext())
+				.subscribeOn(Schedulers.boundedElastic())
+				.flatMap(context -> plain.secure(spec -> spec.sslContext(context)).bind())
+				.map(server -> new PeerServer(server, sessions));
 	}
 
 	/**

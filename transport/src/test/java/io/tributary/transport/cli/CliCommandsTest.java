@@ -299,7 +299,8 @@ class CliCommandsTest {
 	@Test
 	void anUpstreamCanBeNamedPerCommandAndItsRefusalsAreReported() {
 		SyncNode hub = startWithUpstream("hub", null, null);
-		SyncNode lonely = startWithUpstream("lonely", null, null);
+		// an upstream token that the hub does not know, which the node presents instead of its own
+		SyncNode lonely = launch(builder("lonely").upstreamToken("not-the-hubs-t0ken"));
 		assertEquals(4, postChanges(lonely.httpPort(), TOKEN, "l-", 4));
 
 		Run none = run(NO_ENV, "outsync", "--node", url(lonely), "--token", TOKEN);
@@ -308,7 +309,7 @@ class CliCommandsTest {
 
 		Run named = run(NO_ENV, "outsync", "--node", url(lonely), "--token", TOKEN, "--upstream",
 				"127.0.0.1:" + hub.peerPort());
-		// the lonely node presents no upstream token, which the hub refuses
+		// the lonely node presents its upstream token, which the hub refuses
 		assertEquals(1, named.exit(), named.toString());
 		assertTrue(named.err().contains("upstream_auth_required") || named.err().contains("refused the token"),
 				named.err());
@@ -316,6 +317,15 @@ class CliCommandsTest {
 				"127.0.0.1:" + hub.peerPort(), "--json").out());
 		assertTrue(status.path("authRequired").asBoolean(), status.toString());
 		assertEquals(4, status.path("pending").asLong(), "the outbox is kept");
+
+		// without an upstream token a node presents its own, which the hub shares
+		SyncNode sibling = startWithUpstream("sibling", null, null);
+		assertEquals(3, postChanges(sibling.httpPort(), TOKEN, "s-", 3));
+		Run own = run(NO_ENV, "outsync", "--node", url(sibling), "--token", TOKEN, "--upstream",
+				"127.0.0.1:" + hub.peerPort());
+		assertEquals(0, own.exit(), own.toString());
+		assertTrue(own.out().startsWith("pushed 3 events (0 refused), 0 pending"), own.out());
+		assertEquals(3, hub.engine().vector().get("sibling"));
 
 		Run both = run(NO_ENV, "sync", "--node", url(lonely), "--token", TOKEN, "--peer", "127.0.0.1:1", "--upstream",
 				"127.0.0.1:2");

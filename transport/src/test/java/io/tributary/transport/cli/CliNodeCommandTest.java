@@ -143,4 +143,24 @@ class CliNodeCommandTest {
 			holder.close(Duration.ofSeconds(5)).block(T);
 		}
 	}
+
+	@Test
+	void certificateFilesThatAreNotPemFailTheStartWithExitOneAndReleaseTheStore() throws Exception {
+		Path garbage = dir.resolve("garbage.pem");
+		Files.writeString(garbage, "not a certificate\n", StandardCharsets.US_ASCII);
+		String data = dir.resolve("a").toString();
+		Run peer = run(Map.of(), "node", "--data", data, "--http-port", "0", "--peer-port", "0", "--peer-tls-cert",
+				garbage.toString(), "--peer-tls-key", garbage.toString());
+		assertEquals(1, peer.exit(), peer.toString());
+		assertTrue(peer.err().startsWith("tributary-node node: cannot start: cannot set up TLS from " + garbage),
+				peer.err());
+		Run https = run(Map.of(), "node", "--data", data, "--http-port", "0", "--peer-port", "0", "--https-cert",
+				garbage.toString(), "--https-key", garbage.toString());
+		assertEquals(1, https.exit(), https.toString());
+		assertTrue(https.err().startsWith("tributary-node node: cannot start: cannot set up HTTPS from " + garbage),
+				https.err());
+		// neither failed start kept the data directory
+		Running node = new Running(Map.of(), "node", "--data", data, "--http-port", "0", "--peer-port", "0");
+		assertEquals(0, node.stop());
+	}
 }

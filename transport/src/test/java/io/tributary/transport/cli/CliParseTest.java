@@ -12,11 +12,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tributary.ConflictStrategy;
+import io.tributary.ProjectionPolicy;
 import io.tributary.storage.h2.Durability;
 import io.tributary.transport.cli.CliTesting.RecordingLifecycle;
 import io.tributary.transport.cli.CliTesting.Run;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.PeerAddress;
+import io.tributary.transport.peer.PeerTls;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
@@ -46,7 +49,7 @@ class CliParseTest {
 		assertEquals(0, r.exit(), r.toString());
 		assertTrue(r.out().startsWith("Usage: tributary-node"), r.out());
 		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status",
-				"conflicts", "dead-letters")) {
+				"conflicts", "dead-letters", "stop")) {
 			assertTrue(r.out().contains("\n  " + command + " "), command + " missing from\n" + r.out());
 		}
 		assertEquals("", r.err());
@@ -55,7 +58,7 @@ class CliParseTest {
 	@Test
 	void everyCommandHasHelpAndVersion() {
 		for (String command : List.of("node", "status", "stats", "sync", "outsync", "downsync", "sync-status",
-				"conflicts", "dead-letters")) {
+				"conflicts", "dead-letters", "stop")) {
 			Run help = run(NO_ENV, command, "--help");
 			assertEquals(0, help.exit(), help.toString());
 			assertTrue(help.out().startsWith("Usage: tributary-node " + command), help.out());
@@ -71,11 +74,19 @@ class CliParseTest {
 	void nodeHelpNamesEveryOptionAndTheConfigKeys() {
 		String help = run(NO_ENV, "node", "--help").out().replaceAll("\\s+", " ");
 		for (String option : List.of("--data", "--http-port", "--peer-port", "--host", "--token", "--peer",
-				"--node-id", "--durability", "--grace", "--max-body-bytes", "--idempotency-retention", "--config")) {
+				"--node-id", "--durability", "--grace", "--max-body-bytes", "--policy", "--default-policy",
+				"--origin-ranking", "--redact-field", "--redact-path", "--peer-tls-cert", "--peer-tls-key", "--peer-tls-ca",
+				"--https-cert", "--https-key", "--idempotency-retention", "--config")) {
 			assertTrue(help.contains(option + "="), option + " missing from\n" + help);
 		}
 		assertTrue(help.contains("peer (comma-separated)"), help);
-		assertTrue(help.contains("idempotency-retention. Flags"), help);
+		assertTrue(help.contains("--peer-mtls "), help);
+		for (String key : NodeSettings.KEYS) {
+			assertTrue(help.contains(" " + key + " ") || help.contains(" " + key + ",") || help.contains(" " + key + "."),
+					"config key " + key + " missing from\n" + help);
+		}
+		String status = run(NO_ENV, "status", "--help").out();
+		assertTrue(status.contains("--ca-file=FILE"), status);
 		assertTrue(help.contains("TRIBUTARY_TOKEN"), help);
 	}
 
@@ -293,6 +304,125 @@ class CliParseTest {
 		assertEquals("10s", DurationConverter.format(Duration.ofSeconds(10)));
 		assertEquals("1500ms", DurationConverter.format(Duration.ofMillis(1500)));
 		assertEquals("6m", DurationConverter.format(Duration.ofMinutes(6)));
+	}
+
+	// --- policies, redaction and TLS
+
+	private static final String KEEP_FIRST = TestFolds.KeepFirst.class.getName();
+
+	@Test
+	void policiesAndRedactionComeFromFlags() {
+		NodeSettings s = settings(NO_ENV, "--data", "d", "--http-port", "0", "--peer-port", "0", "--policy",
+				"todo=FIELD_MERGE,notes=origin_priority", "--policy", "first=CUSTOM:" + KEEP_FIRST, "--origin-ranking",
+				"hub,phone", "--default-policy", "field_merge", "--redact-field", "password,patient:ssn", "--redact-path",
+				"card.number", "--redact-path", "patient:contact.email");
+		ProjectionPolicy p = s.projection();
+		assertEquals(ConflictStrategy.FIELD_MERGE, p.strategy("todo"));
+		assertEquals(ConflictStrategy.ORIGIN_PRIORITY, p.strategy("notes"));
+		assertEquals(ConflictStrategy.CUSTOM, p.strategy("first"));
+		assertTrue(p.resolver("first") instanceof TestFolds.KeepFirst, String.valueOf(p.resolver("first")));
+		assertEquals(ConflictStrategy.FIELD_MERGE, p.strategy("anything-else"));
+		assertTrue(p.rank("hub") > p.rank("phone") && p.rank("phone") > p.rank("laptop"));
+		assertEquals("{\"password\":\"[REDACTED]\",\"ssn\":\"1\",\"card\":{\"number\":\"[REDACTED]\"},"
+				+ "\"contact\":{\"email\":\"e\"}}", redacted(s, "todo"));
+		assertEquals("{\"password\":\"[REDACTED]\",\"ssn\":\"[REDACTED]\",\"card\":{\"number\":\"[REDACTED]\"},"
+				+ "\"contact\":{\"email\":\"[REDACTED]\"}}", redacted(s, "patient"));
+		assertTrue(s.toString().contains("policies=[todo=FIELD_MERGE, notes=origin_priority, first=CUSTOM:"), s.toString());
+
+		NodeSettings defaults = settings(NO_ENV, "--data", "d", "--http-port", "0", "--peer-port", "0");
+		assertEquals(ConflictStrategy.LAST_WRITE_WINS, defaults.projection().strategy("todo"));
+		assertTrue(defaults.redaction().isEmpty());
+		assertNull(defaults.peerTls());
+		assertNull(defaults.httpsCertificate());
+	}
+
+	@Test
+	void policiesAndRedactionComeFromTheConfigFileAndFlagListsReplaceItsLists() throws IOException {
+		Path file = config("data=d\nhttp-port=0\npeer-port=0\npolicy=todo=FIELD_MERGE, notes=ORIGIN_PRIORITY\n"
+				+ "origin-ranking=hub, phone\ndefault-policy=FIELD_MERGE\nredact-field=password, patient:ssn\n"
+				+ "redact-path=card.number\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString());
+		assertEquals(ConflictStrategy.FIELD_MERGE, s.projection().strategy("todo"));
+		assertEquals(ConflictStrategy.ORIGIN_PRIORITY, s.projection().strategy("notes"));
+		assertEquals(ConflictStrategy.FIELD_MERGE, s.projection().strategy("other"));
+		assertEquals(List.of("hub", "phone"), s.originRanking());
+		assertEquals("{\"password\":\"[REDACTED]\",\"ssn\":\"[REDACTED]\",\"card\":{\"number\":\"[REDACTED]\"},"
+				+ "\"contact\":{\"email\":\"e\"}}", redacted(s, "patient"));
+
+		NodeSettings flags = settings(NO_ENV, "--config", file.toString(), "--policy", "notes=LAST_WRITE_WINS",
+				"--redact-field", "secret");
+		assertEquals(ConflictStrategy.FIELD_MERGE, flags.projection().strategy("todo"), "the default policy");
+		assertEquals(ConflictStrategy.LAST_WRITE_WINS, flags.projection().strategy("notes"));
+		// the flag's fields replace the file's; the file's paths stay
+		assertEquals("{\"password\":\"p\",\"ssn\":\"1\",\"card\":{\"number\":\"[REDACTED]\"},"
+				+ "\"contact\":{\"email\":\"e\"}}", redacted(flags, "patient"));
+	}
+
+	@Test
+	void badPoliciesAreUsageErrorsNamingTheClass() {
+		String[] base = { "node", "--data", dir.toString(), "--http-port", "0", "--peer-port", "0" };
+		assertUsageError("policy x=CUSTOM:com.example.Missing: class com.example.Missing is not on the classpath",
+				concat(base, "--policy", "x=CUSTOM:com.example.Missing"));
+		String notAFold = TestFolds.NotAFold.class.getName();
+		assertUsageError("class " + notAFold + " does not implement io.tributary.CustomResolver",
+				concat(base, "--policy", "x=CUSTOM:" + notAFold));
+		String failing = TestFolds.Failing.class.getName();
+		assertUsageError("the constructor of " + failing + " failed: java.lang.IllegalStateException: fold misconfigured",
+				concat(base, "--policy", "x=CUSTOM:" + failing));
+		String needsArgument = TestFolds.NeedsArgument.class.getName();
+		assertUsageError("class " + needsArgument + " has no public constructor without arguments",
+				concat(base, "--policy", "x=CUSTOM:" + needsArgument));
+		assertUsageError("policy must be TYPE=STRATEGY with STRATEGY one of LAST_WRITE_WINS, FIELD_MERGE, "
+				+ "ORIGIN_PRIORITY, CUSTOM:CLASS, was 'todo=NEWEST'", concat(base, "--policy", "todo=NEWEST"));
+		assertUsageError("was 'x=CUSTOM'", concat(base, "--policy", "x=CUSTOM"));
+		assertUsageError("was 'FIELD_MERGE'", concat(base, "--policy", "FIELD_MERGE"));
+		assertUsageError("policy: type 'todo' is given twice", concat(base, "--policy", "todo=FIELD_MERGE,todo=LAST_WRITE_WINS"));
+		assertUsageError("ORIGIN_PRIORITY needs --origin-ranking", concat(base, "--policy", "notes=ORIGIN_PRIORITY"));
+		assertUsageError("ORIGIN_PRIORITY needs --origin-ranking", concat(base, "--default-policy", "ORIGIN_PRIORITY"));
+		assertUsageError("default-policy must be one of LAST_WRITE_WINS, FIELD_MERGE, ORIGIN_PRIORITY (CUSTOM is given "
+				+ "per type), was 'CUSTOM'", concat(base, "--default-policy", "CUSTOM"));
+		assertUsageError("redact-field must be NAME or TYPE:NAME, was 'patient:'", concat(base, "--redact-field", "patient:"));
+		assertUsageError("redact-path must be A.B.C or TYPE:A.B.C, was 'card..number'",
+				concat(base, "--redact-path", "card..number"));
+	}
+
+	@Test
+	void tlsSettingsComeFromFlagsOrTheConfigFileAndMustBeComplete() throws IOException {
+		for (String name : List.of("peer.crt", "peer.key", "ca.crt", "http.crt", "http.key")) {
+			Files.writeString(dir.resolve(name), "-----BEGIN-----\n", StandardCharsets.US_ASCII);
+		}
+		Path file = config("data=d\nhttp-port=0\npeer-port=0\npeer-tls-cert=peer.crt\npeer-tls-key=peer.key\n"
+				+ "peer-tls-ca=ca.crt\npeer-mtls=true\nhttps-cert=http.crt\nhttps-key=http.key\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString());
+		assertEquals(PeerTls.pem(dir.resolve("peer.crt"), dir.resolve("peer.key"), dir.resolve("ca.crt"), true),
+				s.peerTls());
+		assertEquals(dir.resolve("http.crt"), s.httpsCertificate());
+		assertEquals(dir.resolve("http.key"), s.httpsKey());
+
+		String[] base = { "--data", "d", "--http-port", "0", "--peer-port", "0" };
+		NodeSettings flags = settings(NO_ENV, concat(base, "--peer-tls-cert", dir.resolve("peer.crt").toString(),
+				"--peer-tls-key", dir.resolve("peer.key").toString()));
+		assertEquals(PeerTls.pem(dir.resolve("peer.crt"), dir.resolve("peer.key"), null, false), flags.peerTls());
+
+		String[] node = concat(new String[] { "node" }, base);
+		assertUsageError("peer TLS needs both --peer-tls-cert and --peer-tls-key",
+				concat(node, "--peer-tls-cert", dir.resolve("peer.crt").toString()));
+		assertUsageError("--peer-mtls needs --peer-tls-ca", concat(node, "--peer-tls-cert",
+				dir.resolve("peer.crt").toString(), "--peer-tls-key", dir.resolve("peer.key").toString(), "--peer-mtls"));
+		assertUsageError("--peer-tls-key: " + dir.resolve("nope.key") + " is not a file", concat(node, "--peer-tls-cert",
+				dir.resolve("peer.crt").toString(), "--peer-tls-key", dir.resolve("nope.key").toString()));
+		assertUsageError("HTTPS needs both --https-cert and --https-key",
+				concat(node, "--https-key", dir.resolve("http.key").toString()));
+		Path badBool = config("data=d\nhttp-port=0\npeer-port=0\npeer-mtls=yes\n");
+		assertUsageError("peer-mtls must be true or false, was 'yes'", "node", "--config", badBool.toString());
+		assertUsageError("--ca-file is for a node served over HTTPS", "status", "--node", "http://127.0.0.1:1",
+				"--ca-file", dir.resolve("ca.crt").toString());
+	}
+
+	private static String redacted(NodeSettings s, String type) {
+		byte[] payload = "{\"password\":\"p\",\"ssn\":\"1\",\"card\":{\"number\":\"n\"},\"contact\":{\"email\":\"e\"}}"
+				.getBytes(StandardCharsets.UTF_8);
+		return new String(s.redaction().redact(type, payload), StandardCharsets.UTF_8);
 	}
 
 	// --- helpers

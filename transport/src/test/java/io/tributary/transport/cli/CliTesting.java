@@ -55,10 +55,18 @@ final class CliTesting {
 	static final class RecordingLifecycle implements Lifecycle {
 		final CompletableFuture<Runnable> hook = new CompletableFuture<>();
 		final CompletableFuture<Integer> halted = new CompletableFuture<>();
+		final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
 
 		@Override
 		public void onShutdown(Runnable h) {
 			hook.complete(h);
+		}
+
+		/** Runs the hook on the calling thread, as the JVM does after System.exit. */
+		@Override
+		public void stop() {
+			stopRequested.complete(null);
+			hook.getNow(() -> { }).run();
 		}
 
 		@Override

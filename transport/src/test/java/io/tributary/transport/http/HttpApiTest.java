@@ -78,7 +78,30 @@ class HttpApiTest {
 				"GET /api/entities/{type}/{id}", "GET /api/conflicts", "GET /api/dead-letters",
 				"POST /api/dead-letters/{id}/replay", "DELETE /api/dead-letters/{id}", "GET /api/convergence",
 				"POST /api/sync", "POST /api/sync/outsync",
-				"POST /api/sync/downsync", "POST /api/sync/sync", "GET /api/sync/status", "GET /metrics"), documented);
+				"POST /api/sync/downsync", "POST /api/sync/sync", "GET /api/sync/status", "GET /metrics",
+				"POST /api/shutdown"), documented);
+	}
+
+	@Test
+	void shutdownAnswersThenRunsTheStopOnceAndAnEmbeddedServerWithoutOneSaysSo() throws Exception {
+		Response embedded = client.post("/api/shutdown", "");
+		assertEquals(409, embedded.status(), embedded.body());
+		assertEquals("not_stoppable", embedded.json().get("error").asText());
+
+		java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+		java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+		TestClient stoppable = new TestClient(fixture.serve(HttpApi.builder(engine).shutdown(() -> {
+			stops.incrementAndGet();
+			stopped.countDown();
+		}).build()));
+		Response first = stoppable.post("/api/shutdown", "");
+		assertEquals(202, first.status(), first.body());
+		assertEquals("stopping", first.json().get("status").asText());
+		assertEquals("node-a", first.json().get("nodeId").asText());
+		assertTrue(stopped.await(10, java.util.concurrent.TimeUnit.SECONDS), "the stop ran");
+		assertEquals(202, stoppable.post("/api/shutdown", "").status(), "asked again");
+		assertEquals(405, stoppable.get("/api/shutdown").status());
+		assertEquals(1, stops.get(), "the stop runs once");
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import io.tributary.transport.SyncReport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -97,5 +98,50 @@ class PeerTlsTest extends PeerTestBase {
 		SyncReport r = sync(b, server, ca.tls("client", "ca", false));
 		assertFalse(r.ok(), r.toString());
 		assertEquals(0, b.vector().total());
+	}
+
+	// --- the same from PEM files, as the standalone node takes them
+
+	@Test
+	void pemFilesServeMutualTlsToAPeerWithATrustedCertificate() throws Exception {
+		SyncEngine a = engine("a");
+		write(a, 100, "a");
+		TestCertificates.Pem server = ca.pem("server");
+		TestCertificates.Pem client = ca.pem("client");
+		PeerServer s = server(a, PeerConfig.defaults().withTls(PeerTls.pem(server.chain(), server.key(),
+				ca.caCertificate("ca"), true)));
+		SyncEngine b = engine("b");
+		SyncReport r = sync(b, s, PeerTls.pem(client.chain(), client.key(), ca.caCertificate("ca"), true));
+		assertTrue(r.ok(), r.toString());
+		assertEquals(a.vector(), b.vector());
+	}
+
+	@Test
+	void pemMutualTlsRefusesAPeerWithoutACertificateOrWithAnUntrustedOne() throws Exception {
+		SyncEngine a = engine("a");
+		write(a, 100, "a");
+		TestCertificates.Pem server = ca.pem("server");
+		PeerServer s = server(a, PeerConfig.defaults().withTls(PeerTls.pem(server.chain(), server.key(),
+				ca.caCertificate("ca"), true)));
+		SyncEngine b = engine("b");
+		// trusts the server, presents nothing
+		SyncReport none = sync(b, s, PeerTls.pem(null, null, ca.caCertificate("ca"), false));
+		assertFalse(none.ok(), none.toString());
+		// trusts the server, presents a certificate from a CA the server does not know
+		TestCertificates.Pem intruder = ca.pem("intruder");
+		SyncReport untrusted = sync(b, s, PeerTls.pem(intruder.chain(), intruder.key(), ca.caCertificate("ca"), false));
+		assertFalse(untrusted.ok(), untrusted.toString());
+		assertEquals(0, b.vector().total(), "nothing reached the refused peers");
+	}
+
+	@Test
+	void pemSettingsMustBeComplete() {
+		Path chain = certs.resolve("server-chain.pem");
+		assertEquals("a TLS certificate chain and its private key go together",
+				assertThrows(IllegalArgumentException.class, () -> PeerTls.pem(chain, null, null, false)).getMessage());
+		assertEquals("mutual TLS needs the CA certificates that sign the clients' certificates",
+				assertThrows(IllegalArgumentException.class, () -> PeerTls.pem(chain, chain, null, true)).getMessage());
+		assertEquals("TLS takes PKCS#12 stores or PEM files, not both", assertThrows(IllegalArgumentException.class,
+				() -> new PeerTls(chain, null, chain, null, false, chain, chain, null)).getMessage());
 	}
 }
