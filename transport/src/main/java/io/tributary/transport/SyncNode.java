@@ -194,6 +194,7 @@ public final class SyncNode {
 		private Backoff backoff = Backoff.defaults();
 		private PrometheusMeterRegistry registry;
 		private int maxBodyBytes = HttpApi.DEFAULT_MAX_BODY_BYTES;
+		private int maxPayloadBytes = io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES;
 		private Duration idempotencyRetention = HttpApi.DEFAULT_IDEMPOTENCY_RETENTION;
 		private java.time.Clock clock = java.time.Clock.systemUTC();
 		private Duration syncTimeout = Duration.ofMinutes(5);
@@ -450,6 +451,20 @@ public final class SyncNode {
 		}
 
 		/**
+		 * The largest payload of one event, as {@link SyncEngine.Builder#maxPayloadBytes(int)} sets it: nodes that
+		 * replicate with each other should share it (a peer with a smaller one refuses larger events one by one,
+		 * and the sender keeps them as dead letters). The peer frame must hold such an event
+		 * ({@link io.tributary.Limits#frameBytesFor(int)}), else {@link #start()} fails. Default 256 KiB.
+		 *
+		 * @param bytes the limit, positive
+		 * @return this builder
+		 */
+		public Builder maxPayloadBytes(int bytes) {
+			this.maxPayloadBytes = bytes;
+			return this;
+		}
+
+		/**
 		 * How long the HTTP API keeps an idempotency key ({@link HttpApi.Builder#idempotencyRetention(Duration)}).
 		 * The keys are kept in the node's storage ({@link Storage#idempotencyKeys()}; in memory when it keeps
 		 * none), so they survive a restart. Default 24 hours.
@@ -485,6 +500,14 @@ public final class SyncNode {
 				}
 				PrometheusMeterRegistry metrics = registry != null ? registry
 						: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+				if (maxPayloadBytes < 1) {
+					return Mono.error(new IllegalArgumentException("maxPayloadBytes must be positive: " + maxPayloadBytes));
+				}
+				if (peerConfig.maxFrameBytes() < io.tributary.Limits.frameBytesFor(maxPayloadBytes)) {
+					return Mono.error(new IllegalArgumentException("a payload limit of " + maxPayloadBytes
+							+ " bytes needs peer frames of at least " + io.tributary.Limits.frameBytesFor(maxPayloadBytes)
+							+ " bytes; frames are at most " + peerConfig.maxFrameBytes()));
+				}
 				PeerConfig pc = peerConfig.withToken(token).withUsers(users);
 				List<PeerAddress> peerList = List.copyOf(peers);
 				Mono<Storage> store = storage != null ? Mono.just(storage)
@@ -493,7 +516,7 @@ public final class SyncNode {
 				return store.flatMap(s -> {
 					keys[0] = idempotencyKeys(s);
 					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics).projection(projection)
-							.redaction(redaction);
+							.redaction(redaction).maxPayloadBytes(maxPayloadBytes);
 					if (nodeId != null) {
 						eb.origin(nodeId);
 					}

@@ -56,12 +56,13 @@ import picocli.CommandLine.TypeConversionException;
  * @param httpsCertificate PEM certificate chain of the HTTP API, {@code null} for plain HTTP
  * @param httpsKey its PEM private key
  * @param idempotencyRetention how long the HTTP API keeps idempotency keys
+ * @param maxPayloadBytes the largest payload of one event
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
 		String upstreamToken, Map<String, String> userTokens, ProjectionPolicy projection, List<String> policies,
 		ConflictStrategy defaultPolicy, List<String> originRanking, Redaction redaction, PeerTls peerTls,
-		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention) {
+		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -73,7 +74,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	static final List<String> KEYS = List.of("data", "http-port", "peer-port", "host", "token", "peer", "node-id",
 			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "policy",
 			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
-			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention");
+			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention",
+			"max-payload-bytes");
 
 	/** The strategies a {@code policy} item may name; CUSTOM takes a class name. */
 	static final String STRATEGIES = "LAST_WRITE_WINS, FIELD_MERGE, ORIGIN_PRIORITY, CUSTOM:CLASS";
@@ -86,7 +88,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	SyncNode.Builder builder() {
 		SyncNode.Builder b = SyncNode.builder().dataDir(dataDir).host(host).httpPort(httpPort).peerPort(peerPort)
 				.token(token).durability(durability).maxBodyBytes(maxBodyBytes)
-				.idempotencyRetention(idempotencyRetention);
+				.idempotencyRetention(idempotencyRetention).maxPayloadBytes(maxPayloadBytes);
 		if (nodeId != null) {
 			b.nodeId(nodeId);
 		}
@@ -110,7 +112,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ ", origin-ranking=" + originRanking + ", redaction=" + redaction + ", peer-tls="
 				+ (peerTls == null ? "none" : peerTls) + ", https=" + (httpsCertificate == null ? "none"
 						: httpsCertificate + " and " + httpsKey) + ", idempotency-retention="
-				+ DurationConverter.format(idempotencyRetention);
+				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes;
 	}
 
 	/**
@@ -121,10 +123,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, List<String> policies,
 			String defaultPolicy, List<String> originRanking, List<String> redactFields, List<String> redactPaths,
 			Path peerTlsCert, Path peerTlsKey, Path peerTlsCa, Boolean peerMtls, Path httpsCert, Path httpsKey,
-			Duration idempotencyRetention) {
+			Duration idempotencyRetention, Integer maxPayloadBytes) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null, null, null, null, null, null, null, null, null, null, null, null, null);
+				null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -181,6 +183,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			String up = value(values, "upstream");
 			String users = value(values, "user-token");
 			String retention = value(values, "idempotency-retention");
+			String payload = value(values, "max-payload-bytes");
 			String mtls = value(values, "peer-mtls");
 			return new Partial(data == null ? null : base.resolve(data), value(values, "host"),
 					port(values, "http-port"), port(values, "peer-port"), value(values, "token"),
@@ -193,7 +196,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					list(values, "redact-path"), file(values, "peer-tls-cert", base), file(values, "peer-tls-key", base),
 					file(values, "peer-tls-ca", base), mtls == null ? null : bool("peer-mtls", mtls),
 					file(values, "https-cert", base), file(values, "https-key", base),
-					retention == null ? null : duration("idempotency-retention", retention));
+					retention == null ? null : duration("idempotency-retention", retention),
+					payload == null ? null : positive("max-payload-bytes", payload));
 		}
 
 		/**
@@ -215,7 +219,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(redactPaths, fallback.redactPaths), first(peerTlsCert, fallback.peerTlsCert),
 					first(peerTlsKey, fallback.peerTlsKey), first(peerTlsCa, fallback.peerTlsCa),
 					first(peerMtls, fallback.peerMtls), first(httpsCert, fallback.httpsCert),
-					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention));
+					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention),
+					first(maxPayloadBytes, fallback.maxPayloadBytes));
 		}
 
 		/**
@@ -258,6 +263,13 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			if (maxBodyBytes != null && maxBodyBytes < 1) {
 				throw new IllegalArgumentException("--max-body-bytes must be at least 1, was " + maxBodyBytes);
 			}
+			if (maxPayloadBytes != null && (maxPayloadBytes < 1
+					|| io.tributary.Limits.frameBytesFor(maxPayloadBytes) > io.tributary.Limits.DEFAULT_MAX_FRAME_BYTES)) {
+				throw new IllegalArgumentException("--max-payload-bytes must be 1 to "
+						+ (io.tributary.Limits.DEFAULT_MAX_FRAME_BYTES - io.tributary.Limits.frameBytesFor(0))
+						+ " (an event must fit a peer frame of " + io.tributary.Limits.DEFAULT_MAX_FRAME_BYTES
+						+ " bytes), was " + maxPayloadBytes);
+			}
 			if (idempotencyRetention != null && (idempotencyRetention.isZero() || idempotencyRetention.isNegative())) {
 				throw new IllegalArgumentException("--idempotency-retention must be positive, was "
 						+ DurationConverter.format(idempotencyRetention));
@@ -278,7 +290,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					projection(policyItems, fallbackStrategy, ranking), policyItems, fallbackStrategy, ranking,
 					redaction(items(redactFields), items(redactPaths)), peerTls(), httpsCert == null ? null
 							: readable("--https-cert", httpsCert), httpsKey == null ? null : readable("--https-key", httpsKey),
-					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention);
+					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention,
+					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes);
 		}
 
 		private PeerTls peerTls() {
@@ -314,7 +327,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ ", default-policy=" + defaultPolicy + ", origin-ranking=" + originRanking + ", redact-fields="
 					+ redactFields + ", redact-paths=" + redactPaths + ", peer-tls-cert=" + peerTlsCert + ", peer-tls-key="
 					+ peerTlsKey + ", peer-tls-ca=" + peerTlsCa + ", peer-mtls=" + peerMtls + ", https-cert=" + httpsCert
-					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + "]";
+					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + ", max-payload-bytes="
+					+ maxPayloadBytes + "]";
 		}
 
 		private static List<String> list(Map<String, String> values, String key) {

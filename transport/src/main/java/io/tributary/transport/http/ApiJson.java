@@ -50,8 +50,15 @@ final class ApiJson {
 		module.addSerializer(VersionVector.class, new VectorSerializer());
 		this.mapper = new ObjectMapper(factory)
 				.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-
 				.registerModule(module);
+		try {
+			// Jackson builds and caches its tree deserializer under a lock on first use: do it now, so that no
+			// request ever waits for that lock on an event loop
+			mapper.readTree("{}");
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
 	}
 
 	ObjectMapper mapper() {

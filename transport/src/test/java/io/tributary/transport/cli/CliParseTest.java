@@ -144,6 +144,10 @@ class CliParseTest {
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-body-bytes", "0");
 		assertUsageError("'a day' is not a duration such as 500ms, 10s, 5m or 1h",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--idempotency-retention", "a day");
+		assertUsageError("--max-payload-bytes must be 1 to",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-payload-bytes", "0");
+		assertUsageError("--max-payload-bytes must be 1 to",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-payload-bytes", "16777216");
 		assertUsageError("--idempotency-retention must be positive, was 0ms",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--idempotency-retention", "0s");
 		assertUsageError("give --peer or --upstream, not both", "sync", "--peer", "a:1", "--upstream", "b:2");
@@ -182,10 +186,12 @@ class CliParseTest {
 		assertEquals(Duration.ofSeconds(10), s.grace());
 		assertEquals(HttpApi.DEFAULT_MAX_BODY_BYTES, s.maxBodyBytes());
 		assertEquals(Duration.ofHours(24), s.idempotencyRetention());
+		assertEquals(io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES, s.maxPayloadBytes());
 
 		NodeSettings all = settings(NO_ENV, "--data", "d", "--http-port", "1", "--peer-port", "2", "--host", "0.0.0.0",
 				"--token", "tok", "--peer", "a:7070,b:7071", "--peer", "[::1]:7072", "--node-id", "n1", "--durability",
-				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048", "--idempotency-retention", "90m");
+				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048", "--idempotency-retention", "90m",
+				"--max-payload-bytes", "1024");
 		assertEquals("0.0.0.0", all.host());
 		assertEquals("tok", all.token());
 		assertEquals(List.of(new PeerAddress("a", 7070), new PeerAddress("b", 7071), new PeerAddress("::1", 7072)),
@@ -195,6 +201,7 @@ class CliParseTest {
 		assertEquals(Duration.ofMillis(1500), all.grace());
 		assertEquals(2048, all.maxBodyBytes());
 		assertEquals(Duration.ofMinutes(90), all.idempotencyRetention());
+		assertEquals(1024, all.maxPayloadBytes());
 	}
 
 	@Test
@@ -210,7 +217,8 @@ class CliParseTest {
 				+ "durability=power_loss\n"
 				+ "grace=30s\n"
 				+ "max-body-bytes=4096\n"
-				+ "idempotency-retention=2h\n");
+				+ "idempotency-retention=2h\n"
+				+ "max-payload-bytes=65536\n");
 		NodeSettings s = settings(NO_ENV, "--config", file.toString());
 		assertEquals(dir.toAbsolutePath().resolve("store"), s.dataDir());
 		assertEquals(8081, s.httpPort());
@@ -223,6 +231,7 @@ class CliParseTest {
 		assertEquals(Duration.ofSeconds(30), s.grace());
 		assertEquals(4096, s.maxBodyBytes());
 		assertEquals(Duration.ofHours(2), s.idempotencyRetention());
+		assertEquals(65536, s.maxPayloadBytes());
 	}
 
 	@Test

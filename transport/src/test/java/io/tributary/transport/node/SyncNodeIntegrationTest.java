@@ -120,6 +120,23 @@ class SyncNodeIntegrationTest {
 	}
 
 	@Test
+	void aNodesPayloadLimitIsTheOneItsEngineAndApiEnforce() {
+		SyncNode small = SyncNode.builder().dataDir(dir.resolve("small")).nodeId("small").httpPort(0).peerPort(0)
+				.token("tok").maxPayloadBytes(64).start().block(T);
+		nodes.add(small);
+		assertEquals(64, small.engine().maxPayloadBytes());
+		assertEquals(201, post(small, "tok", "/api/changes",
+				"{\"entityType\":\"todo\",\"operation\":\"create\",\"entityId\":\"s\",\"data\":{\"n\":1}}"));
+		assertEquals(413, post(small, "tok", "/api/changes", "{\"entityType\":\"todo\",\"operation\":\"create\","
+				+ "\"entityId\":\"l\",\"data\":{\"text\":\"" + "x".repeat(100) + "\"}}"));
+		// a payload limit whose events do not fit a peer frame is refused before anything is opened
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> SyncNode.builder().dataDir(dir.resolve("huge")).httpPort(0).peerPort(0)
+						.maxPayloadBytes(io.tributary.Limits.DEFAULT_MAX_FRAME_BYTES).start().block(T));
+		assertTrue(e.getMessage().contains("needs peer frames of at least"), e.getMessage());
+	}
+
+	@Test
 	void apiRequiresTheTokenAndSyncCommandReportsAnExchange() {
 		SyncNode a = start("a", "tok");
 		SyncNode b = start("b", "tok");
