@@ -71,6 +71,9 @@ public final class Limits {
 
 	private static final JsonFactory PAYLOADS = jsonFactory(0, Integer.MAX_VALUE);
 
+	/** Each thread's field-name sets by depth, reused: checking a payload allocates nothing for small objects. */
+	private static final ThreadLocal<Names[]> NAMES = ThreadLocal.withInitial(() -> new Names[8]);
+
 	private Limits() {
 	}
 
@@ -143,10 +146,10 @@ public final class Limits {
 	 */
 	public static String checkPayload(JsonParser p) throws IOException {
 		String violation = null;
-		// the field names of each open object; arrays hold null
-		Names[] names = new Names[8];
+		// the field names of each open object, by depth (an array's slot is left as it is)
+		Names[] names = NAMES.get();
 		int depth = 1;
-		names[0] = new Names();
+		open(names, 0);
 		while (depth > 0) {
 			JsonToken t = p.nextToken();
 			if (t == null) {
@@ -171,12 +174,10 @@ public final class Limits {
 					else {
 						if (depth > names.length) {
 							names = java.util.Arrays.copyOf(names, names.length * 2);
+							NAMES.set(names);
 						}
 						if (t == JsonToken.START_OBJECT) {
-							if (names[depth - 1] == null) {
-								names[depth - 1] = new Names();
-							}
-							names[depth - 1].clear();
+							open(names, depth - 1);
 						}
 					}
 					break;
@@ -205,6 +206,13 @@ public final class Limits {
 			}
 		}
 		return violation;
+	}
+
+	private static void open(Names[] names, int slot) {
+		if (names[slot] == null) {
+			names[slot] = new Names();
+		}
+		names[slot].clear();
 	}
 
 	/**
