@@ -1,21 +1,14 @@
 package io.tributary.transport.cli;
 
-import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code conflicts}: a page of a running node's stored conflicts ({@code GET /api/conflicts}).
@@ -32,19 +25,10 @@ import picocli.CommandLine.Spec;
 						+ "prints the page: {conflicts, count, timestamp, cursor}." },
 		footer = { "", "Exit codes: 0 listed, 1 the node is unreachable, refused the token or the request, "
 				+ "2 bad arguments." })
-final class ConflictsCommand implements Callable<Integer> {
+final class ConflictsCommand extends ApiCommand {
 
 	/** The largest page the node serves. */
 	static final int MAX_LIMIT = 1000;
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
 
 	@Option(names = "--type", paramLabel = "TYPE", description = "Only conflicts of this entity type. Default: "
 			+ "every type.")
@@ -63,9 +47,7 @@ final class ConflictsCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		if (limit < 1 || limit > MAX_LIMIT) {
-			throw new ParameterException(spec.commandLine(), "--limit must be from 1 to " + MAX_LIMIT + ", was " + limit);
-		}
+		requireLimit(limit);
 		if (cursor != null && cursor < 0) {
 			throw new ParameterException(spec.commandLine(), "--cursor must be 0 or more, was " + cursor);
 		}
@@ -79,41 +61,18 @@ final class ConflictsCommand implements Callable<Integer> {
 		if (cursor != null) {
 			path.append("&cursor=").append(cursor);
 		}
-		NodeClient client = api.client(cli::env, StatusCommand.TIMEOUT);
-		JsonNode page = client.get(path.toString()).block();
-		PrintWriter out = spec.commandLine().getOut();
-		if (json) {
-			out.println(Format.pretty(page));
-		}
-		else {
-			lines(page).forEach(out::println);
-		}
-		out.flush();
-		return NodeCli.OK;
+		return print(json, client(StatusCommand.TIMEOUT).get(path.toString()).block(), ConflictsCommand::lines);
 	}
 
 	static List<String> lines(JsonNode page) {
-		List<String> lines = new ArrayList<>();
-		JsonNode conflicts = page.path("conflicts");
-		if (conflicts.isEmpty()) {
-			lines.add("no conflicts");
-			return lines;
-		}
-		List<String[]> rows = new ArrayList<>();
-		rows.add(new String[] { "seq", "type", "entity", "strategy", "incoming", "head", "winner" });
-		for (JsonNode c : conflicts) {
-			String winner = c.path("winner").asText("");
-			rows.add(new String[] { c.path("seq").asText(), c.path("entityType").asText(), c.path("entityId").asText(),
-					c.path("strategy").asText(), c.path("incoming").path("cid").asText(),
-					c.path("head").path("cid").asText(),
-					winner.equals(c.path("incoming").path("id").asText()) ? "incoming"
-							: winner.equals(c.path("head").path("id").asText()) ? "head" : winner });
-		}
-		lines.addAll(Format.table(rows, Integer.MAX_VALUE, ""));
-		int count = conflicts.size();
-		lines.add("");
-		lines.add(count + (count == 1 ? " conflict" : " conflicts") + (page.has("cursor")
-				? "; more follow: --cursor " + page.path("cursor").asText() : ""));
-		return lines;
+		return Format.listing(page, "conflicts", "conflict", "conflicts",
+				new String[] { "seq", "type", "entity", "strategy", "incoming", "head", "winner" }, c -> {
+					String winner = c.path("winner").asText("");
+					return new String[] { c.path("seq").asText(), c.path("entityType").asText(),
+							c.path("entityId").asText(), c.path("strategy").asText(),
+							c.path("incoming").path("cid").asText(), c.path("head").path("cid").asText(),
+							winner.equals(c.path("incoming").path("id").asText()) ? "incoming"
+									: winner.equals(c.path("head").path("id").asText()) ? "head" : winner };
+				});
 	}
 }

@@ -1,9 +1,7 @@
 package io.tributary.transport.cli;
 
-import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -37,16 +35,7 @@ import picocli.CommandLine.Spec;
 						+ "to read on when more follow. With --json, prints the page: {deadLetters, count, cursor}." },
 		footer = { "", "Exit codes: 0 done, 1 the node is unreachable, refused the token or the request (an unknown "
 				+ "ID, a change still invalid), 2 bad arguments." })
-final class DeadLettersCommand implements Callable<Integer> {
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
+final class DeadLettersCommand extends ApiCommand {
 
 	@Option(names = "--limit", paramLabel = "N", description = "Most dead letters to list, 1 to 1000. Default: "
 			+ "${DEFAULT-VALUE}.", defaultValue = "100")
@@ -61,46 +50,22 @@ final class DeadLettersCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		if (limit < 1 || limit > ConflictsCommand.MAX_LIMIT) {
-			throw new ParameterException(spec.commandLine(), "--limit must be from 1 to " + ConflictsCommand.MAX_LIMIT
-					+ ", was " + limit);
-		}
+		requireLimit(limit);
 		String path = "/api/dead-letters?limit=" + limit
 				+ (cursor == null ? "" : "&cursor=" + URLEncoder.encode(requireId(spec, cursor), StandardCharsets.UTF_8));
-		JsonNode page = api.client(cli::env, StatusCommand.TIMEOUT).get(path).block();
-		PrintWriter out = spec.commandLine().getOut();
-		if (json) {
-			out.println(Format.pretty(page));
-		}
-		else {
-			lines(page).forEach(out::println);
-		}
-		out.flush();
-		return NodeCli.OK;
+		return print(json, client(StatusCommand.TIMEOUT).get(path).block(), DeadLettersCommand::lines);
 	}
 
 	static List<String> lines(JsonNode page) {
-		List<String> lines = new ArrayList<>();
-		JsonNode letters = page.path("deadLetters");
-		if (letters.isEmpty()) {
-			lines.add("no dead letters");
-			return lines;
-		}
-		List<String[]> rows = new ArrayList<>();
-		rows.add(new String[] { "id", "code", "refused at", "change", "reason" });
-		for (JsonNode d : letters) {
-			JsonNode c = d.path("change");
-			rows.add(new String[] { d.path("id").asText(), d.path("code").asText(), d.path("rejectedAt").asText(),
-					c.path("operation").asText() + " " + c.path("entityType").asText() + "/" + c.path("entityId").asText()
-							+ (c.path("userId").isTextual() ? " (user " + c.path("userId").asText() + ")" : ""),
-					d.path("reason").asText() });
-		}
-		lines.addAll(Format.table(rows, Integer.MAX_VALUE, ""));
-		int count = letters.size();
-		lines.add("");
-		lines.add(count + (count == 1 ? " dead letter" : " dead letters") + (page.has("cursor")
-				? "; more follow: --cursor " + page.path("cursor").asText() : ""));
-		return lines;
+		return Format.listing(page, "deadLetters", "dead letter", "dead letters",
+				new String[] { "id", "code", "refused at", "change", "reason" }, d -> {
+					JsonNode c = d.path("change");
+					return new String[] { d.path("id").asText(), d.path("code").asText(), d.path("rejectedAt").asText(),
+							c.path("operation").asText() + " " + c.path("entityType").asText() + "/"
+									+ c.path("entityId").asText()
+									+ (c.path("userId").isTextual() ? " (user " + c.path("userId").asText() + ")" : ""),
+							d.path("reason").asText() };
+				});
 	}
 
 	/** An ID as the node names dead letters: {@code origin:originSeq}. */
@@ -139,6 +104,58 @@ final class DeadLettersCommand implements Callable<Integer> {
 		return "/api/dead-letters/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
 	}
 
+	/**
+	 * A subcommand that acts on one dead letter: checks its ID, sends one request, prints the answer.
+	 */
+	abstract static class Action implements Callable<Integer> {
+
+		@ParentCommand
+		DeadLettersCommand parent;
+
+		@Spec
+		CommandSpec spec;
+
+		@Mixin
+		ApiOptions api;
+
+		@Parameters(index = "0", paramLabel = "ID", description = "The dead letter's ID (origin:originSeq).")
+		String id;
+
+		private final HttpMethod method;
+		private final String action;
+
+		/**
+		 * An action on a dead letter.
+		 *
+		 * @param method the request's method
+		 * @param action what follows the dead letter's path in the request's path, such as {@code /replay}
+		 */
+		Action(HttpMethod method, String action) {
+			this.method = method;
+			this.action = action;
+		}
+
+		/** The request's JSON body, {@code null} for none; checked before the node is asked. */
+		String body() {
+			return null;
+		}
+
+		/** Whether {@code --json} was given. */
+		abstract boolean json();
+
+		/** The line printed for a successful answer without {@code --json}. */
+		abstract String describe(JsonNode answer);
+
+		@Override
+		public Integer call() {
+			requireId(spec, id);
+			String body = body();
+			NodeClient client = parent.client(spec, api);
+			JsonNode answer = client.require(client.exchange(method, path(id) + action, body).block());
+			return ApiCommand.print(spec, json(), answer, a -> List.of(describe(a)));
+		}
+	}
+
 	/** {@code dead-letters replay ID}. */
 	@Command(name = "replay", sortOptions = false, mixinStandardHelpOptions = true,
 			versionProvider = NodeCli.Version.class,
@@ -149,19 +166,7 @@ final class DeadLettersCommand implements Callable<Integer> {
 					"Prints the new change's id; with --json, the node's answer {replayed, change}." },
 			footer = { "", "Exit codes: 0 replayed, 1 an unknown ID, a change refused (the dead letter is kept), the "
 					+ "node unreachable or refusing the token, 2 bad arguments." })
-	static final class Replay implements Callable<Integer> {
-
-		@ParentCommand
-		DeadLettersCommand parent;
-
-		@Spec
-		CommandSpec spec;
-
-		@Mixin
-		ApiOptions api;
-
-		@Parameters(index = "0", paramLabel = "ID", description = "The dead letter's ID (origin:originSeq).")
-		String id;
+	static final class Replay extends Action {
 
 		@Option(names = "--change", paramLabel = "JSON", description = "The corrected change, one object as POST "
 				+ "/api/changes takes it: {\"entityType\", \"operation\", \"entityId\", \"data\", \"userId\"}. "
@@ -171,20 +176,28 @@ final class DeadLettersCommand implements Callable<Integer> {
 		@Option(names = "--json", description = "Print the node's answer as JSON.")
 		boolean json;
 
+		Replay() {
+			super(HttpMethod.POST, "/replay");
+		}
+
 		@Override
-		public Integer call() {
-			requireId(spec, id);
+		String body() {
 			if (change != null && change.isBlank()) {
 				throw new ParameterException(spec.commandLine(), "--change is empty; leave it out to replay the change "
 						+ "as it was");
 			}
-			NodeClient client = parent.client(spec, api);
-			JsonNode answer = client.require(client.exchange(HttpMethod.POST, path(id) + "/replay", change).block());
-			PrintWriter out = spec.commandLine().getOut();
-			out.println(json ? Format.pretty(answer) : "replayed " + id + " as " + answer.path("change").path("cid").asText()
-					+ " (seq " + answer.path("change").path("seq").asText() + ")");
-			out.flush();
-			return NodeCli.OK;
+			return change;
+		}
+
+		@Override
+		boolean json() {
+			return json;
+		}
+
+		@Override
+		String describe(JsonNode answer) {
+			return "replayed " + id + " as " + answer.path("change").path("cid").asText() + " (seq "
+					+ answer.path("change").path("seq").asText() + ")";
 		}
 	}
 
@@ -195,32 +208,23 @@ final class DeadLettersCommand implements Callable<Integer> {
 					"With --json, prints the node's answer {deleted}." },
 			footer = { "", "Exit codes: 0 deleted, 1 an unknown ID, the node unreachable or refusing the token, "
 					+ "2 bad arguments." })
-	static final class Delete implements Callable<Integer> {
-
-		@ParentCommand
-		DeadLettersCommand parent;
-
-		@Spec
-		CommandSpec spec;
-
-		@Mixin
-		ApiOptions api;
-
-		@Parameters(index = "0", paramLabel = "ID", description = "The dead letter's ID (origin:originSeq).")
-		String id;
+	static final class Delete extends Action {
 
 		@Option(names = "--json", description = "Print the node's answer as JSON.")
 		boolean json;
 
+		Delete() {
+			super(HttpMethod.DELETE, "");
+		}
+
 		@Override
-		public Integer call() {
-			requireId(spec, id);
-			NodeClient client = parent.client(spec, api);
-			JsonNode answer = client.require(client.exchange(HttpMethod.DELETE, path(id)).block());
-			PrintWriter out = spec.commandLine().getOut();
-			out.println(json ? Format.pretty(answer) : "deleted " + id);
-			out.flush();
-			return NodeCli.OK;
+		boolean json() {
+			return json;
+		}
+
+		@Override
+		String describe(JsonNode answer) {
+			return "deleted " + id;
 		}
 	}
 }

@@ -3,6 +3,7 @@ package io.tributary.transport.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,6 +64,39 @@ final class Format {
 			}
 			lines.add(sb.toString());
 		}
+		return lines;
+	}
+
+	/**
+	 * A page of a listing: its items in a table under a header, then how many and, when more follow, the cursor to
+	 * read on from; for an empty page the one line {@code no <many>}.
+	 *
+	 * @param page the node's page, its cursor in {@code cursor} when more follow
+	 * @param field the page's field holding the items
+	 * @param one what one item is called
+	 * @param many what more items are called
+	 * @param header the table's header
+	 * @param row an item's cells
+	 * @return the lines
+	 */
+	static List<String> listing(JsonNode page, String field, String one, String many, String[] header,
+			Function<JsonNode, String[]> row) {
+		List<String> lines = new ArrayList<>();
+		JsonNode items = page.path(field);
+		if (items.isEmpty()) {
+			lines.add("no " + many);
+			return lines;
+		}
+		List<String[]> rows = new ArrayList<>();
+		rows.add(header);
+		for (JsonNode item : items) {
+			rows.add(row.apply(item));
+		}
+		lines.addAll(table(rows, Integer.MAX_VALUE, ""));
+		int count = items.size();
+		lines.add("");
+		lines.add(count + " " + (count == 1 ? one : many) + (page.has("cursor")
+				? "; more follow: --cursor " + page.path("cursor").asText() : ""));
 		return lines;
 	}
 }

@@ -1,19 +1,13 @@
 package io.tributary.transport.cli;
 
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code stats}: a running node's event counts by type and operation, from {@code GET /api/stats}.
@@ -24,34 +18,16 @@ import picocli.CommandLine.Spec;
 				"With --json, prints GET /api/stats as it is: types, totalEvents, countedPosition, vector, "
 						+ "lastPosition and peers." },
 		footer = { "", "Exit codes: 0 the node answered, 1 it is unreachable or refused the token, 2 bad arguments." })
-final class StatsCommand implements Callable<Integer> {
+final class StatsCommand extends ApiCommand {
 
 	private static final String[] OPERATIONS = { "create", "update", "patch", "delete" };
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
 
 	@Option(names = "--json", description = "Print the node's answer as JSON.")
 	boolean json;
 
 	@Override
 	public Integer call() {
-		JsonNode stats = api.client(cli::env, StatusCommand.TIMEOUT).get("/api/stats").block();
-		PrintWriter out = spec.commandLine().getOut();
-		if (json) {
-			out.println(Format.pretty(stats));
-		}
-		else {
-			lines(stats).forEach(out::println);
-		}
-		out.flush();
-		return NodeCli.OK;
+		return print(json, client(StatusCommand.TIMEOUT).get("/api/stats").block(), StatsCommand::lines);
 	}
 
 	static List<String> lines(JsonNode stats) {

@@ -1,20 +1,14 @@
 package io.tributary.transport.cli;
 
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code status}: a running node's health, vector, log position and peers, from {@code GET /health} and
@@ -25,39 +19,22 @@ import picocli.CommandLine.Spec;
 		description = { "Shows a running node's id and health, its log position and vector, and its peers.",
 				"With --json, prints {\"health\": <GET /health>, \"stats\": <GET /api/stats>}." },
 		footer = { "", "Exit codes: 0 the node answered, 1 it is unreachable or refused the token, 2 bad arguments." })
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends ApiCommand {
 
 	static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
 
 	@Option(names = "--json", description = "Print the node's answers as JSON.")
 	boolean json;
 
 	@Override
 	public Integer call() {
-		NodeClient client = api.client(cli::env, TIMEOUT);
+		NodeClient client = client(TIMEOUT);
 		JsonNode health = client.get("/health").block();
 		JsonNode stats = client.get("/api/stats").block();
-		PrintWriter out = spec.commandLine().getOut();
-		if (json) {
-			ObjectNode both = NodeClient.JSON.createObjectNode();
-			both.set("health", health);
-			both.set("stats", stats);
-			out.println(Format.pretty(both));
-		}
-		else {
-			lines(client, health, stats).forEach(out::println);
-		}
-		out.flush();
-		return NodeCli.OK;
+		ObjectNode both = NodeClient.JSON.createObjectNode();
+		both.set("health", health);
+		both.set("stats", stats);
+		return print(json, both, b -> lines(client, b.path("health"), b.path("stats")));
 	}
 
 	static List<String> lines(NodeClient client, JsonNode health, JsonNode stats) {

@@ -1,17 +1,12 @@
 package io.tributary.transport.cli;
 
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpMethod;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code stop}: asks a running node to stop gracefully ({@code POST /api/shutdown}), as SIGTERM does.
@@ -25,29 +20,16 @@ import picocli.CommandLine.Spec;
 				"With --json, prints the node's answer: status, nodeId." },
 		footer = { "", "Exit codes: 0 the node is stopping, 1 it is unreachable or refused the token or cannot be "
 				+ "stopped through its API, 2 bad arguments." })
-final class StopCommand implements Callable<Integer> {
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
+final class StopCommand extends ApiCommand {
 
 	@Option(names = "--json", description = "Print the node's answer as JSON.")
 	boolean json;
 
 	@Override
 	public Integer call() {
-		NodeClient client = api.client(cli::env, StatusCommand.TIMEOUT);
-		NodeClient.Answer answer = client.exchange(HttpMethod.POST, "/api/shutdown").block();
-		JsonNode body = client.require(answer);
-		PrintWriter out = spec.commandLine().getOut();
-		out.println(json ? Format.pretty(body) : "node " + body.path("nodeId").asText("?") + " at " + client.node()
-				+ " is stopping");
-		out.flush();
-		return NodeCli.OK;
+		NodeClient client = client(StatusCommand.TIMEOUT);
+		JsonNode body = client.require(client.exchange(HttpMethod.POST, "/api/shutdown").block());
+		return print(json, body, b -> List.of("node " + b.path("nodeId").asText("?") + " at " + client.node()
+				+ " is stopping"));
 	}
 }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -13,11 +12,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tributary.transport.peer.PeerAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sync}: asks a running node to sync with a peer now ({@code POST /api/sync?peer=}) and reports what
@@ -33,18 +29,9 @@ import picocli.CommandLine.Spec;
 						+ "millis, error; for an upstream: outsync, downsync, errors." },
 		footer = { "", "Exit codes: 0 both sides hold each other's events, 1 the sync failed or the node is "
 				+ "unreachable or refused the token or has no upstream, 2 bad arguments." })
-final class SyncCommand implements Callable<Integer> {
+final class SyncCommand extends ApiCommand {
 
 	static final Duration TIMEOUT = Duration.ofMinutes(6);
-
-	@ParentCommand
-	NodeCli cli;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	ApiOptions api;
 
 	@Option(names = "--peer", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
 			description = "The peer's peer port, as the node reaches it. Without it the node syncs with its upstream.")
@@ -56,7 +43,7 @@ final class SyncCommand implements Callable<Integer> {
 	@Override
 	public Integer call() {
 		if (peer == null) {
-			return upstream.run(api, cli::env, HttpMethod.POST, "/api/sync/sync", TIMEOUT, spec.commandLine().getOut(),
+			return upstream.run(this, HttpMethod.POST, "/api/sync/sync", TIMEOUT,
 					r -> "outsync pushed " + r.path("outsync").path("pushed").asLong() + " events ("
 							+ r.path("outsync").path("rejected").asLong() + " refused); downsync pulled "
 							+ r.path("downsync").path("applied").asLong() + " new events; upstream "
@@ -66,7 +53,7 @@ final class SyncCommand implements Callable<Integer> {
 			throw new ParameterException(spec.commandLine(), "give --peer or --upstream, not both");
 		}
 		boolean json = upstream.json;
-		NodeClient client = api.client(cli::env, TIMEOUT);
+		NodeClient client = client(TIMEOUT);
 		NodeClient.Answer answer = client.exchange(HttpMethod.POST,
 				"/api/sync?peer=" + URLEncoder.encode(peer.toString(), StandardCharsets.UTF_8)).block();
 		boolean failedSync = answer.status().equals(HttpResponseStatus.BAD_GATEWAY);

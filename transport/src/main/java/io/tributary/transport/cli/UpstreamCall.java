@@ -5,12 +5,12 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpMethod;
 import io.tributary.transport.peer.PeerAddress;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,18 +22,9 @@ final class UpstreamCall {
 	/**
 	 * A command that makes one request about the node's upstream.
 	 */
-	abstract static class Command implements java.util.concurrent.Callable<Integer> {
+	abstract static class Command extends ApiCommand {
 
-		@picocli.CommandLine.ParentCommand
-		NodeCli cli;
-
-		@picocli.CommandLine.Spec
-		picocli.CommandLine.Model.CommandSpec spec;
-
-		@picocli.CommandLine.Mixin
-		ApiOptions api;
-
-		@picocli.CommandLine.Mixin
+		@Mixin
 		UpstreamCall call;
 
 		/** The request's method. */
@@ -50,7 +41,7 @@ final class UpstreamCall {
 
 		@Override
 		public Integer call() {
-			return call.run(api, cli::env, method(), path(), timeout(), spec.commandLine().getOut(), this::describe);
+			return call.run(this, method(), path(), timeout(), this::describe);
 		}
 	}
 
@@ -65,18 +56,16 @@ final class UpstreamCall {
 	/**
 	 * Sends the request and prints the answer: as JSON with {@code --json}, else the lines of {@code text}.
 	 *
-	 * @param api the node options
-	 * @param env the environment, for the token
+	 * @param command the command, for its node options and output
 	 * @param method the method
 	 * @param path the path without query
 	 * @param timeout the command's default timeout
-	 * @param out where to print
 	 * @param text the human-readable lines of a successful answer
 	 * @return the command's exit code
 	 */
-	int run(ApiOptions api, UnaryOperator<String> env, HttpMethod method, String path, Duration timeout,
-			PrintWriter out, Function<JsonNode, String> text) {
-		NodeClient client = api.client(env, timeout);
+	int run(ApiCommand command, HttpMethod method, String path, Duration timeout, Function<JsonNode, String> text) {
+		NodeClient client = command.client(timeout);
+		PrintWriter out = command.spec.commandLine().getOut();
 		String query = upstream == null ? "" : "?upstream=" + URLEncoder.encode(upstream.toString(), StandardCharsets.UTF_8);
 		NodeClient.Answer answer = client.exchange(method, path + query).block();
 		if (json) {

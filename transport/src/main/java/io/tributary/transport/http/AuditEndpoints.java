@@ -1,14 +1,15 @@
 package io.tributary.transport.http;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.tributary.Conflict;
 import io.tributary.Event;
 import io.tributary.PayloadTooLargeException;
 import io.tributary.RowLevelSecurityException;
@@ -17,6 +18,7 @@ import io.tributary.ValidationException;
 import io.tributary.WriteRequest;
 import io.tributary.spi.DeadLetter;
 import io.tributary.spi.Erasure;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,6 +27,11 @@ import reactor.core.publisher.Mono;
  * own only. The route table and its documentation are in {@link Endpoints}.
  */
 final class AuditEndpoints {
+
+	/** A page's nothing more to write between its count and its cursor. */
+	private static final ApiJson.Body NOTHING = g -> {
+		// a page without more fields
+	};
 
 	private final SyncEngine engine;
 	private final Endpoints endpoints;
@@ -48,27 +55,11 @@ final class AuditEndpoints {
 		long cursor = x.longQuery("cursor", 0, 0, Long.MAX_VALUE);
 		int limit = (int) x.longQuery("limit", Endpoints.DEFAULT_LIMIT, 1, Endpoints.MAX_LIMIT);
 		// one more than the page, to learn whether more follow
-		return (x.user() == null ? engine.conflicts(type, cursor, limit + 1)
-				: engine.forUser(x.user()).conflicts(type, cursor, limit + 1))
-				.collectList()
-				.flatMap(read -> {
-					boolean more = read.size() > limit;
-					List<Conflict> page = more ? read.subList(0, limit) : read;
-					return x.send(HttpResponseStatus.OK, g -> {
-						g.writeStartObject();
-						g.writeArrayFieldStart("conflicts");
-						for (Conflict c : page) {
-							ApiJson.writeConflict(g, c);
-						}
-						g.writeEndArray();
-						g.writeNumberField("count", page.size());
-						g.writeStringField("timestamp", Instant.now().toString());
-						if (more) {
-							g.writeNumberField("cursor", page.get(page.size() - 1).incoming().position());
-						}
-						g.writeEndObject();
-					});
-				});
+		return page(x, x.user() == null ? engine.conflicts(type, cursor, limit + 1)
+				: engine.forUser(x.user()).conflicts(type, cursor, limit + 1), limit, "conflicts",
+				ApiJson::writeConflict,
+				g -> g.writeStringField("timestamp", Instant.now().toString()),
+				(g, last) -> g.writeNumberField("cursor", last.incoming().position()));
 	}
 
 	// --- dead letters
@@ -82,26 +73,43 @@ final class AuditEndpoints {
 					+ "(origin:originSeq), was '" + Exchange.abbreviate(given) + "'");
 		}
 		int limit = (int) x.longQuery("limit", Endpoints.DEFAULT_LIMIT, 1, Endpoints.MAX_LIMIT);
-		return engine.deadLetters()
-				.list(x.user(), cursor == null ? null : cursor.origin(), cursor == null ? 0 : cursor.seq(), limit + 1)
-				.collectList()
-				.flatMap(read -> {
-					boolean more = read.size() > limit;
-					List<DeadLetter> page = more ? read.subList(0, limit) : read;
+		return page(x, engine.deadLetters()
+				.list(x.user(), cursor == null ? null : cursor.origin(), cursor == null ? 0 : cursor.seq(), limit + 1),
+				limit, "deadLetters", ApiJson::writeDeadLetter, NOTHING,
+				(g, last) -> g.writeStringField("cursor", ApiJson.cid(last.event())));
+	}
+
+	/**
+	 * Sends a page of a listing read one item longer than {@code limit}, to learn whether more follow:
+	 * {@code {<field>: [...], count, <after count>, cursor}}, the cursor (the last item's) only when more follow.
+	 */
+	private static <T> Mono<Void> page(Exchange x, Flux<T> read, int limit, String field, Item<T> item,
+			ApiJson.Body afterCount, Item<T> cursor) {
+		return read.collectList()
+				.flatMap(items -> {
+					boolean more = items.size() > limit;
+					List<T> page = more ? items.subList(0, limit) : items;
 					return x.send(HttpResponseStatus.OK, g -> {
 						g.writeStartObject();
-						g.writeArrayFieldStart("deadLetters");
-						for (DeadLetter d : page) {
-							ApiJson.writeDeadLetter(g, d);
+						g.writeArrayFieldStart(field);
+						for (T t : page) {
+							item.write(g, t);
 						}
 						g.writeEndArray();
 						g.writeNumberField("count", page.size());
+						afterCount.write(g);
 						if (more) {
-							g.writeStringField("cursor", ApiJson.cid(page.get(page.size() - 1).event()));
+							cursor.write(g, page.get(page.size() - 1));
 						}
 						g.writeEndObject();
 					});
 				});
+	}
+
+	/** Writes one item of a page, or its cursor. */
+	@FunctionalInterface
+	private interface Item<T> {
+		void write(JsonGenerator g, T item) throws IOException;
 	}
 
 	/**
