@@ -96,6 +96,7 @@ final class DeadLettersCommand extends ApiCommand {
 		merged.node = sub.commandLine().getParseResult().hasMatchedOption("--node") ? own.node : api.node;
 		merged.token = own.token != null ? own.token : api.token;
 		merged.timeout = own.timeout != null ? own.timeout : api.timeout;
+		merged.caFile = own.caFile != null ? own.caFile : api.caFile;
 		return merged.client(cli::env, StatusCommand.TIMEOUT);
 	}
 
