@@ -93,17 +93,18 @@ public final class Limits {
 	 * decides, and only a document that could not come from any Tributary node is refused as a whole.
 	 *
 	 * @param depth how deep in the document a payload object starts, 0 for a payload alone
-	 * @param maxDocumentBytes the document size limit
+	 * @param maxDocumentBytes the document size limit, 0 or less for none (a stream of payloads)
 	 * @return the factory
 	 */
 	public static JsonFactory jsonFactory(int depth, int maxDocumentBytes) {
+		int wide = maxDocumentBytes > 0 ? maxDocumentBytes : Integer.MAX_VALUE;
 		return JsonFactory.builder()
 				.streamReadConstraints(StreamReadConstraints.builder()
 						.maxDocumentLength(maxDocumentBytes)
 						.maxNestingDepth(depth + MAX_NESTING + NESTING_MARGIN)
-						.maxNumberLength(Math.max(MAX_NUMBER_LENGTH, maxDocumentBytes))
-						.maxStringLength(Math.max(MAX_STRING_LENGTH, maxDocumentBytes))
-						.maxNameLength(Math.max(MAX_STRING_LENGTH, maxDocumentBytes))
+						.maxNumberLength(Math.max(MAX_NUMBER_LENGTH, wide))
+						.maxStringLength(Math.max(MAX_STRING_LENGTH, wide))
+						.maxNameLength(Math.max(MAX_STRING_LENGTH, wide))
 						.build())
 				.build();
 	}

@@ -35,8 +35,11 @@ public final class FrameCodec {
 	public static final List<Integer> VERSIONS = List.of(1, 2);
 
 	private final JsonFactory json;
-	/** Reads a payload alone exactly as deep as {@link #json} reads one inside a frame. */
-	private final JsonFactory payloadJson;
+	/**
+	 * Reads payloads one after the other, each exactly as deep as {@link #json} reads one inside a frame (no
+	 * bound on the stream's length).
+	 */
+	private final JsonFactory payloadStream;
 	private final int maxFrameBytes;
 
 	/**
@@ -50,7 +53,7 @@ public final class FrameCodec {
 		// which the decoder checks event by event (Limits.checkPayload), so one event over a limit is refused
 		// alone and the rest of its frame applies
 		this.json = Limits.jsonFactory(3, maxFrameBytes);
-		this.payloadJson = Limits.jsonFactory(0, maxFrameBytes);
+		this.payloadStream = Limits.jsonFactory(0, -1);
 	}
 
 	/**
@@ -549,6 +552,94 @@ public final class FrameCodec {
 	}
 
 	/**
+	 * Which events of a batch cannot travel in a frame at all ({@link #unsendable(Event)}), checked with one
+	 * non-blocking parser fed one payload after the other, so that a batch costs one parser rather than one per
+	 * event; only after a payload it cannot read does it start a new one.
+	 *
+	 * @param events events to send
+	 * @return the reason for each index that cannot be sent; empty when all can
+	 */
+	public Map<Integer, String> unsendable(List<Event> events) {
+		Map<Integer, String> out = Map.of();
+		JsonParser p = null;
+		try {
+			for (int i = 0; i < events.size(); i++) {
+				Event e = events.get(i);
+				String why = maxEncodedSize(e) > maxFrameBytes - 64
+						? "the event takes up to " + maxEncodedSize(e) + " bytes in a frame, over the maximum frame of "
+								+ maxFrameBytes + " bytes"
+						: null;
+				if (why == null && e.payload() != null) {
+					if (p == null) {
+						p = payloadStream.createNonBlockingByteArrayParser();
+					}
+					why = readsAsOneObject(p, e.payload());
+					if (why != null) {
+						// what the parser read of this payload is lost: the next one gets a fresh parser
+						p.close();
+						p = null;
+					}
+				}
+				if (why != null) {
+					if (out.isEmpty()) {
+						out = new HashMap<>();
+					}
+					out.put(i, why);
+				}
+			}
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("closing a parser of byte arrays", e);
+		}
+		finally {
+			if (p != null) {
+				try {
+					p.close();
+				}
+				catch (IOException e) {
+					// a parser of byte arrays holds nothing to release but its buffers
+				}
+			}
+		}
+		return out;
+	}
+
+	/** Feeds one payload and reads it through; the reason when it is not exactly one well-formed object. */
+	private static String readsAsOneObject(JsonParser p, byte[] payload) {
+		try {
+			((com.fasterxml.jackson.core.async.ByteArrayFeeder) p.getNonBlockingInputFeeder())
+					.feedInput(payload, 0, payload.length);
+			JsonToken t = p.nextToken();
+			if (t != JsonToken.START_OBJECT) {
+				return t == JsonToken.NOT_AVAILABLE ? "the stored payload is empty" : "the stored payload is not a JSON object";
+			}
+			int depth = 1;
+			while (depth > 0) {
+				t = p.nextToken();
+				if (t == JsonToken.NOT_AVAILABLE || t == null) {
+					return "the stored payload is not well-formed JSON (it ends inside its object)";
+				}
+				if (t.isStructStart()) {
+					depth++;
+				}
+				else if (t.isStructEnd()) {
+					depth--;
+				}
+				else if (t == JsonToken.VALUE_STRING) {
+					// decoded, so that bytes that are not UTF-8 are found here and not by the receiver
+					p.getTextLength();
+				}
+			}
+			t = p.nextToken();
+			return t == JsonToken.NOT_AVAILABLE ? null : "the stored payload has content after its JSON object";
+		}
+		catch (IOException ex) {
+			// the parser's message may quote the payload: say only what is wrong
+			return "the stored payload is not well-formed JSON";
+		}
+	}
+
+	/**
 	 * Why an event cannot travel in a frame at all, if it cannot: its payload is not well-formed JSON (what a
 	 * store damaged beneath the engine may hold) or nests deeper than any receiver's frame parser reads, or the
 	 * event does not fit a frame. Limits a receiver may refuse the event for are its to decide, event by event.
@@ -557,29 +648,9 @@ public final class FrameCodec {
 	 * @return the reason, {@code null} when it can be sent
 	 */
 	public String unsendable(Event e) {
-		if (maxEncodedSize(e) > maxFrameBytes - 64) {
-			return "the event takes up to " + maxEncodedSize(e) + " bytes in a frame, over the maximum frame of "
-					+ maxFrameBytes + " bytes";
-		}
-		if (e.payload() == null) {
-			return null;
-		}
-		try (JsonParser p = payloadJson.createParser(e.payload())) {
-			if (p.nextToken() != JsonToken.START_OBJECT) {
-				return "the stored payload is not a JSON object";
-			}
-			Limits.checkPayload(p);
-			if (p.nextToken() != null) {
-				return "the stored payload has content after its JSON object";
-			}
-			return null;
-		}
-		catch (IOException ex) {
-			com.fasterxml.jackson.core.JsonLocation at = ex instanceof com.fasterxml.jackson.core.JsonProcessingException
-					? ((com.fasterxml.jackson.core.JsonProcessingException) ex).getLocation() : null;
-			return "the stored payload is not well-formed JSON" + (at == null ? "" : " (at byte " + at.getByteOffset() + ")");
-		}
+		return unsendable(List.of(e)).get(0);
 	}
+
 
 	private static String text(JsonParser p, JsonToken t, String field) throws IOException {
 		requireToken(t, JsonToken.VALUE_STRING, field);

@@ -92,20 +92,18 @@ final class Rejections {
 	 * @return the events to send, the same list when all can be sent
 	 */
 	static List<Event> sendable(FrameCodec codec, List<Event> events, List<Frame.Rejection> unsendable) {
-		List<Event> out = null;
-		for (int i = 0; i < events.size(); i++) {
-			Event e = events.get(i);
-			String why = codec.unsendable(e);
-			if (why != null) {
-				if (out == null) {
-					out = new java.util.ArrayList<>(events);
-				}
-				out.set(i, e.blank());
-				unsendable.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
-						"not sent: " + why));
-			}
+		java.util.Map<Integer, String> why = codec.unsendable(events);
+		if (why.isEmpty()) {
+			return events;
 		}
-		return out == null ? events : out;
+		List<Event> out = new java.util.ArrayList<>(events);
+		new java.util.TreeMap<>(why).forEach((i, reason) -> {
+			Event e = events.get(i);
+			out.set(i, e.blank());
+			unsendable.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
+					"not sent: " + reason));
+		});
+		return out;
 	}
 
 	private static java.util.Set<String> addresses(List<Frame.Rejection> rejections) {

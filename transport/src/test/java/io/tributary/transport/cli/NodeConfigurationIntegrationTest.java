@@ -98,6 +98,11 @@ class NodeConfigurationIntegrationTest {
 		assertTrue(status.out().startsWith("node    hub  UP  " + h.url), status.out());
 		Run untrusted = run(Map.of(), "status", "--node", h.url, "--token", TOKEN);
 		assertEquals(1, untrusted.exit(), untrusted.toString());
+		// a subcommand takes the CA from either level: the node answers (no such dead letter), no TLS failure
+		Run deleteLetter = run(Map.of(), "dead-letters", "--node", h.url, "--ca-file", ca.caCertificate("ca").toString(),
+				"--token", TOKEN, "delete", "nobody:1");
+		assertEquals(1, deleteLetter.exit(), deleteLetter.toString());
+		assertTrue(deleteLetter.err().contains("nobody:1"), deleteLetter.toString());
 		assertTrue(untrusted.err().contains("the TLS handshake with the node at " + h.url + " failed"), untrusted.err());
 		Run plain = run(Map.of(), "status", "--node", "http://127.0.0.1:" + h.port, "--token", TOKEN);
 		assertEquals(1, plain.exit(), plain.toString());

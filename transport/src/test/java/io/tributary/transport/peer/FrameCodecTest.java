@@ -165,6 +165,49 @@ class FrameCodecTest {
 		assertEquals(3 + 4 + 2, passed, "at and under each limit pass (three depths, four numbers, two key counts); over it, none");
 	}
 
+	/**
+	 * A sender finds, with one parser for a whole batch, each event that would break the frame it travels in,
+	 * and only those: an event over a receiver's limits is the receiver's to refuse. Every event it passes
+	 * decodes on the other side.
+	 */
+	@Test
+	void theSenderFindsExactlyTheEventsThatCannotTravel() {
+		List<byte[]> payloads = List.of(
+				bytesOf("{\"ok\":1}"),
+				bytesOf("{\"title\":\"cut off"),
+				bytesOf("{\"s\":\"\u00e9\u20ac\ud83d\ude00\"}"),
+				bytesOf("[1,2]"),
+				new byte[] { '{', '"', 's', '"', ':', '"', (byte) 0xC3, '(', '"', '}' },
+				bytesOf(nested(16 * Limits.MAX_NESTING + Limits.MAX_NESTING + 1)),
+				bytesOf("{\"n\":" + "9".repeat(5 * Limits.MAX_NUMBER_LENGTH) + "}"),
+				bytesOf("{\"a\":1} {\"b\":2}"),
+				bytesOf("{\"after\":\"the bad ones\",\"deep\":" + nested(Limits.MAX_NESTING) + "}"),
+				bytesOf("{\"a\":1 \"b\":2}"),
+				bytesOf(""));
+		List<Event> batch = new ArrayList<>();
+		for (int i = 0; i < payloads.size(); i++) {
+			batch.add(new Event(UUID.randomUUID(), "o", i + 1, 1, "t", "e" + i, Op.PUT, payloads.get(i), null, null, 1, 0));
+		}
+		Map<Integer, String> why = codec.unsendable(batch);
+		assertEquals(Set.of(1, 3, 4, 5, 7, 9, 10), why.keySet(), why.toString());
+		assertTrue(why.get(1).contains("not well-formed JSON"), why.get(1));
+		assertTrue(why.get(3).contains("not a JSON object"), why.get(3));
+		assertTrue(why.get(7).contains("content after its JSON object"), why.get(7));
+		for (int i = 0; i < batch.size(); i++) {
+			assertEquals(why.get(i), codec.unsendable(batch.get(i)), "alone as in a batch: " + i);
+			if (!why.containsKey(i)) {
+				Frame.Events decoded = (Frame.Events) codec.decode(unframe(codec.encode(new Frame.Events(List.of(batch.get(i))))));
+				assertEquals(1, decoded.events().size());
+			}
+		}
+		Event huge = new Event(UUID.randomUUID(), "o", 99, 1, "t", "e", Op.PUT, new byte[2048], null, null, 1, 0);
+		assertTrue(new FrameCodec(1024).unsendable(huge).contains("over the maximum frame"));
+	}
+
+	private static byte[] bytesOf(String s) {
+		return s.getBytes(StandardCharsets.UTF_8);
+	}
+
 	private static String nested(int depth) {
 		return "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
 	}
