@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.tributary.EntityState;
@@ -41,14 +42,15 @@ class KillRecoveryIntegrationTest {
 
 	private static final int ROUNDS = Integer.getInteger("tributary.kill.rounds", 20);
 
-	@TempDir
+	/** Kept when the test fails, so that the write-ahead log and H2 files of the failing round can be examined. */
+	@TempDir(cleanup = CleanupMode.ON_SUCCESS)
 	Path dir;
 
 	@Test
 	void acknowledgedWritesSurviveKillNine() throws Exception {
 		long seed = Long.getLong("tributary.seed", System.nanoTime());
 		Random random = new Random(seed);
-		String context = "seed " + seed + " (rerun with -Dtributary.seed=" + seed + ")";
+		String context = "seed " + seed + " (rerun with -Dtributary.seed=" + seed + "), data in " + dir;
 		Map<UUID, Long> acked = new HashMap<>();
 		Set<UUID> chosen = new HashSet<>();
 		long totalAcked = 0;
@@ -69,7 +71,12 @@ class KillRecoveryIntegrationTest {
 			}
 			totalAcked += ackedThisRound;
 			assertTrue(ackedThisRound >= killAfter, "round " + round + " acked " + ackedThisRound + ", " + context);
-			recovered += verify(dir, acked, chosen, "round " + round + ", " + context);
+			try {
+				recovered += verify(dir, acked, chosen, "round " + round + ", " + context);
+			}
+			catch (RuntimeException e) {
+				throw new AssertionError("reopening after the kill failed: round " + round + ", " + context, e);
+			}
 		}
 		assertTrue(totalAcked >= ROUNDS * 50L, context);
 		assertTrue(!chosen.isEmpty(), "no write with an id of its own was acknowledged, " + context);
