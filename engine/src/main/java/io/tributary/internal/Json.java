@@ -12,8 +12,8 @@ import io.tributary.Limits;
 import io.tributary.ValidationException;
 
 /**
- * JSON helpers shared by the engine: one configured mapper, payload validation without building a
- * tree, and merge patches. Internal: not part of the API.
+ * JSON helpers shared by the engine: one configured mapper and merge patches (payloads are checked by
+ * {@link Limits#checkPayload(byte[])}). Internal: not part of the API.
  */
 public final class Json {
 
@@ -59,16 +59,6 @@ public final class Json {
 		}
 		throw new ValidationException("payload must be a JSON object as String, byte[], JsonNode or Map, was "
 				+ (payload == null ? "null" : payload.getClass().getName()));
-	}
-
-	/**
-	 * Checks UTF-8 JSON is exactly one object within the payload limits ({@link Limits#checkPayload(byte[])}).
-	 *
-	 * @param bytes the JSON
-	 * @throws ValidationException when it is not
-	 */
-	public static void requireObject(byte[] bytes) {
-		Limits.checkPayload(bytes);
 	}
 
 	/**

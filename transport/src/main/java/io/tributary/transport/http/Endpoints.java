@@ -423,9 +423,7 @@ final class Endpoints {
 				WriteRequest r = requests.get(i);
 				String where = requests.size() > 1 ? "changes[" + i + "] " : "";
 				try {
-					Limits.checkName("type", r.type(), Limits.MAX_TYPE_LENGTH);
-					Limits.checkName("entityId", r.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
-					Limits.checkUserId(r.userId());
+					// names were checked against the same limits where the change was read (ChangeRequests)
 					if (r.payload() instanceof byte[]) {
 						// the data's bytes as the client sent them (ApiJson.dataSlices): the engine stores them as they are
 						byte[] bytes = (byte[]) r.payload();

@@ -20,25 +20,11 @@ final class Rejections {
 	}
 
 	/**
-	 * Applies a frame's events, refusing each event of another user than {@code user} ({@code FORBIDDEN}) and
-	 * each that fails validation ({@code INVALID_EVENT}); refused events are stored as blanks, the
-	 * rest of the frame applies. Validation failures are found by halving the batch, so a frame with one bad
-	 * event costs about twice its binary logarithm in applies, in origin order.
-	 *
-	 * @param engine the receiving engine
-	 * @param events the frame's events
-	 * @param user the session's user, {@code null} when unrestricted
-	 * @param rejections receives the refusals, in the order found
-	 * @return the summed apply counts
-	 */
-	static Mono<SyncEngine.ApplyResult> applyScreened(SyncEngine engine, List<Event> events, String user,
-			List<Frame.Rejection> rejections) {
-		return applyScreened(engine, new Frame.Events(events), user, rejections);
-	}
-
-	/**
-	 * Applies a decoded frame as {@link #applyScreened(SyncEngine, List, String, List)} does, with the events its
-	 * decoder refused (over a limit, or not decodable) among the refusals: they stand in the frame as blanks.
+	 * Applies a decoded frame's events, refusing each event of another user than {@code user} ({@code FORBIDDEN})
+	 * and each that fails validation ({@code INVALID_EVENT}); refused events are stored as blanks, the rest of the
+	 * frame applies. The events the frame's decoder refused (over a limit, or not decodable) stand in it as blanks
+	 * already and come first among the refusals. Validation failures are found by halving the batch, so a frame
+	 * with one bad event costs about twice its binary logarithm in applies, in origin order.
 	 *
 	 * @param engine the receiving engine
 	 * @param frame the decoded frame
