@@ -140,15 +140,6 @@ final class ApiJson {
 		}
 	}
 
-	byte[] error(String code, String message) {
-		return write(g -> {
-			g.writeStartObject();
-			g.writeStringField("error", code);
-			g.writeStringField("message", message);
-			g.writeEndObject();
-		});
-	}
-
 	/** The change id: stable across replicas, unlike the position. */
 	static String cid(Event e) {
 		return e.origin() + ":" + e.originSeq();

@@ -143,7 +143,7 @@ final class ApiServer implements Disposable {
 		for (Map.Entry<String, String> h : answer.headers().entrySet()) {
 			response.header(h.getKey(), h.getValue());
 		}
-		return Exchange.send(response, answer.status(), json.error(answer.code(), answer.getMessage()));
+		return Exchange.send(response, answer.status(), json.write(ApiAnswers.error(answer.code(), answer.getMessage())));
 	}
 
 	@Override

@@ -1,11 +1,9 @@
 package io.tributary.transport.http;
 
-import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,18 +26,13 @@ import reactor.core.publisher.Mono;
  */
 final class AuditEndpoints {
 
-	/** A page's nothing more to write between its count and its cursor. */
-	private static final ApiJson.Body NOTHING = g -> {
-		// a page without more fields
-	};
-
 	private final SyncEngine engine;
-	private final Endpoints endpoints;
+	private final WriteEndpoints writes;
 	private final int maxBodyBytes;
 
-	AuditEndpoints(SyncEngine engine, Endpoints endpoints, int maxBodyBytes) {
+	AuditEndpoints(SyncEngine engine, WriteEndpoints writes, int maxBodyBytes) {
 		this.engine = engine;
-		this.endpoints = endpoints;
+		this.writes = writes;
 		this.maxBodyBytes = maxBodyBytes;
 	}
 
@@ -58,8 +51,7 @@ final class AuditEndpoints {
 		return page(x, x.user() == null ? engine.conflicts(type, cursor, limit + 1)
 				: engine.forUser(x.user()).conflicts(type, cursor, limit + 1), limit, "conflicts",
 				ApiJson::writeConflict,
-				g -> g.writeStringField("timestamp", Instant.now().toString()),
-				(g, last) -> g.writeNumberField("cursor", last.incoming().position()));
+				ApiAnswers.TIMESTAMP, last -> ApiAnswers.cursor(last.incoming().position()));
 	}
 
 	// --- dead letters
@@ -75,41 +67,23 @@ final class AuditEndpoints {
 		int limit = (int) x.longQuery("limit", Endpoints.DEFAULT_LIMIT, 1, Endpoints.MAX_LIMIT);
 		return page(x, engine.deadLetters()
 				.list(x.user(), cursor == null ? null : cursor.origin(), cursor == null ? 0 : cursor.seq(), limit + 1),
-				limit, "deadLetters", ApiJson::writeDeadLetter, NOTHING,
-				(g, last) -> g.writeStringField("cursor", ApiJson.cid(last.event())));
+				limit, "deadLetters", ApiJson::writeDeadLetter, ApiAnswers.NOTHING,
+				last -> ApiAnswers.cursor(ApiJson.cid(last.event())));
 	}
 
 	/**
 	 * Sends a page of a listing read one item longer than {@code limit}, to learn whether more follow:
 	 * {@code {<field>: [...], count, <after count>, cursor}}, the cursor (the last item's) only when more follow.
 	 */
-	private static <T> Mono<Void> page(Exchange x, Flux<T> read, int limit, String field, Item<T> item,
-			ApiJson.Body afterCount, Item<T> cursor) {
+	private static <T> Mono<Void> page(Exchange x, Flux<T> read, int limit, String field, ApiAnswers.Item<T> item,
+			ApiJson.Body afterCount, Function<T, ApiJson.Body> cursor) {
 		return read.collectList()
 				.flatMap(items -> {
 					boolean more = items.size() > limit;
 					List<T> page = more ? items.subList(0, limit) : items;
-					return x.send(HttpResponseStatus.OK, g -> {
-						g.writeStartObject();
-						g.writeArrayFieldStart(field);
-						for (T t : page) {
-							item.write(g, t);
-						}
-						g.writeEndArray();
-						g.writeNumberField("count", page.size());
-						afterCount.write(g);
-						if (more) {
-							cursor.write(g, page.get(page.size() - 1));
-						}
-						g.writeEndObject();
-					});
+					return x.send(HttpResponseStatus.OK, ApiAnswers.page(field, page, item, afterCount,
+							more ? cursor.apply(page.get(page.size() - 1)) : null));
 				});
-	}
-
-	/** Writes one item of a page, or its cursor. */
-	@FunctionalInterface
-	private interface Item<T> {
-		void write(JsonGenerator g, T item) throws IOException;
 	}
 
 	/**
@@ -130,13 +104,7 @@ final class AuditEndpoints {
 						.flatMap(written -> engine.deadLetters().delete(id.origin(), id.seq()).thenReturn(written)))
 				.flatMap(written -> {
 					x.response().header(HttpHeaderNames.LOCATION, "/api/changes/" + Paths.encode(ApiJson.cid(written)));
-					return x.send(HttpResponseStatus.CREATED, g -> {
-						g.writeStartObject();
-						g.writeStringField("replayed", id.toString());
-						g.writeFieldName("change");
-						ApiJson.writeChange(g, written);
-						g.writeEndObject();
-					});
+					return x.send(HttpResponseStatus.CREATED, ApiAnswers.replayed(id.toString(), written));
 				});
 	}
 
@@ -144,13 +112,13 @@ final class AuditEndpoints {
 	private Mono<WriteRequest> corrected(Exchange x, byte[] body) {
 		return Mono.fromCallable(() -> {
 			x.requireJsonBody();
-			JsonNode tree = endpoints.readJson(body);
+			JsonNode tree = writes.readJson(body);
 			if (!tree.isObject()) {
 				throw ApiException.badRequest("invalid_change", "a replay takes one change object; the dead letter "
 						+ "is kept");
 			}
-			return endpoints.changes(body, tree);
-		}).flatMap(endpoints::validate).map(list -> list.get(0));
+			return writes.changes(body, tree);
+		}).flatMap(writes::validate).map(list -> list.get(0));
 	}
 
 	/** {@code DELETE /api/dead-letters/{id}}: gives up on a dead letter. */
@@ -159,11 +127,7 @@ final class AuditEndpoints {
 		return letter(x, id)
 				.flatMap(letter -> engine.deadLetters().delete(id.origin(), id.seq()))
 				// deleted meanwhile by another request: gone all the same, as the client asked
-				.flatMap(deleted -> x.send(HttpResponseStatus.OK, g -> {
-					g.writeStartObject();
-					g.writeStringField("deleted", id.toString());
-					g.writeEndObject();
-				}));
+				.flatMap(deleted -> x.send(HttpResponseStatus.OK, ApiAnswers.deleted(id.toString())));
 	}
 
 	/** The path's dead-letter id; a malformed one is as unknown as a well-formed one without a letter. */
