@@ -504,7 +504,7 @@ final class PeerSession {
 		int from = 0;
 		long size = 0;
 		for (int i = 0; i < unsent.size(); i++) {
-			long estimate = FrameCodec.maxEncodedSize(unsent.get(i));
+			long estimate = FrameEncoder.maxEncodedSize(unsent.get(i));
 			if (i > from && (i - from >= config.batchEvents() || size + estimate > budget)) {
 				frames.add(new Frame.Events(unsent.subList(from, i)));
 				from = i;

@@ -146,7 +146,7 @@ public final class UpstreamCalls {
 		long budget = config.maxFrameBytes() / 2;
 		long size = 0;
 		for (int i = 0; i < page.size(); i++) {
-			size += FrameCodec.maxEncodedSize(page.get(i));
+			size += FrameEncoder.maxEncodedSize(page.get(i));
 			if (size > budget && i > 0) {
 				return page.subList(0, i);
 			}
