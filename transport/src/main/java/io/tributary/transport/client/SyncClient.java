@@ -73,16 +73,11 @@ public final class SyncClient {
 	private final DoubleSupplier random;
 	private final Clock clock;
 
-	private final AtomicReference<Supplier<Mono<String>>> tokens;
-	private final AtomicReference<Set<String>> types;
-	private final AtomicReference<VersionVector> upstreamVector = new AtomicReference<>(VersionVector.empty());
+	/** Tokens, types, what the upstream holds, the last outcomes: one value, swapped whole. */
+	private final AtomicReference<ClientState> state;
 	private final Sinks.Many<ClientSignal> signals = Sinks.many().multicast().directBestEffort();
 	private final Mono<DrainReport> drain;
 	private final Mono<SyncOutcome> syncShared;
-	private volatile Instant lastOutsync;
-	private volatile Instant lastDownsync;
-	private volatile String lastError;
-	private volatile boolean authRequired;
 
 	private SyncClient(Builder b) {
 		this.engine = b.engine;
@@ -93,8 +88,7 @@ public final class SyncClient {
 		this.onError = b.onError;
 		this.random = b.random;
 		this.clock = b.clock;
-		this.tokens = new AtomicReference<>(b.tokens);
-		this.types = new AtomicReference<>(b.types == null ? null : Set.copyOf(b.types));
+		this.state = new AtomicReference<>(ClientState.initial(b.tokens, b.types));
 		// the drain lock: one drain runs, later subscribers join it until it ends
 		this.drain = Flux.defer(() -> drainWithRetries().flux()).share().single();
 		this.syncShared = Flux.defer(() -> syncOnce().flux()).share().single();
@@ -139,7 +133,7 @@ public final class SyncClient {
 	 * @return the report; errors as {@link #outsync()}
 	 */
 	public Mono<PullReport> downsync() {
-		return pulled(withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(), this::heard))));
+		return pulled(withRetries("downsync", withToken(t -> calls.pull(engine, t, state.get().types(), this::heard))));
 	}
 
 	/**
@@ -153,7 +147,7 @@ public final class SyncClient {
 	 * @return the report: {@code byType} counts pulled and filled events, {@code applied} counts both
 	 */
 	private Mono<PullReport> downsyncAndFill(Set<String> fillTypes) {
-		Mono<UpstreamCalls.PullResult> both = withRetries("downsync", withToken(t -> calls.pull(engine, t, types.get(),
+		Mono<UpstreamCalls.PullResult> both = withRetries("downsync", withToken(t -> calls.pull(engine, t, state.get().types(),
 				this::heard).flatMap(pull -> calls.refill(engine, t, fillTypes, this::heard).map(fill -> {
 					Map<String, Integer> byType = new TreeMap<>(pull.byType());
 					fill.byType().forEach((type, n) -> byType.merge(type, n, Integer::sum));
@@ -164,8 +158,8 @@ public final class SyncClient {
 
 	private Mono<PullReport> pulled(Mono<UpstreamCalls.PullResult> pull) {
 		return pull.doOnNext(r -> {
-			lastDownsync = clock.instant();
-			lastError = null;
+			Instant now = clock.instant();
+			state.updateAndGet(s -> s.downsynced(now));
 			r.byType().forEach((type, count) -> emit(new ClientSignal.PullComplete(type, count)));
 		}).map(r -> new PullReport(r.byType(), r.applied(), r.upstream()));
 	}
@@ -189,7 +183,7 @@ public final class SyncClient {
 					return Mono.just(java.util.Optional.empty());
 				})
 				.flatMap(out -> {
-					if (!errors.isEmpty() && (onError == OnError.STOP || authRequired)) {
+					if (!errors.isEmpty() && (onError == OnError.STOP || state.get().authRequired())) {
 						return Mono.just(new SyncOutcome(out.orElse(null), null, errors));
 					}
 					return downsync().map(java.util.Optional::of)
@@ -210,12 +204,8 @@ public final class SyncClient {
 	public Mono<DrainReport> resume(String token) {
 		Objects.requireNonNull(token, "token");
 		return Mono.defer(() -> {
-			tokens.set(() -> Mono.just(token));
-			if (!authRequired) {
-				return Mono.empty();
-			}
-			authRequired = false;
-			return outsync();
+			ClientState before = state.getAndUpdate(s -> s.withNewToken(() -> Mono.just(token)));
+			return before.authRequired() ? outsync() : Mono.empty();
 		});
 	}
 
@@ -238,9 +228,8 @@ public final class SyncClient {
 		Objects.requireNonNull(token, "token");
 		return Mono.defer(() -> {
 			engine.switchUser(userId);
-			tokens.set(() -> Mono.just(token));
-			authRequired = false;
-			return downsyncAndFill(types.get());
+			ClientState now = state.updateAndGet(s -> s.withNewToken(() -> Mono.just(token)));
+			return downsyncAndFill(now.types());
 		});
 	}
 
@@ -262,9 +251,7 @@ public final class SyncClient {
 			}
 			return engine.erase(user).doOnNext(n -> {
 				engine.switchUser(null);
-				tokens.set(Mono::empty);
-				authRequired = false;
-				lastError = null;
+				state.updateAndGet(ClientState::loggedOut);
 			});
 		});
 	}
@@ -275,7 +262,8 @@ public final class SyncClient {
 	 * @param supplier the supplier
 	 */
 	public void tokenSupplier(Supplier<Mono<String>> supplier) {
-		tokens.set(Objects.requireNonNull(supplier, "supplier"));
+		Objects.requireNonNull(supplier, "supplier");
+		state.updateAndGet(s -> s.withTokens(supplier));
 	}
 
 	/**
@@ -292,13 +280,13 @@ public final class SyncClient {
 	public Mono<PullReport> addType(String type, boolean pullNow) {
 		Objects.requireNonNull(type, "type");
 		return Mono.defer(() -> {
-			types.updateAndGet(t -> {
-				if (t == null) {
-					return null;
+			state.updateAndGet(s -> {
+				if (s.types() == null) {
+					return s;
 				}
-				Set<String> n = new TreeSet<>(t);
+				Set<String> n = new TreeSet<>(s.types());
 				n.add(type);
-				return Set.copyOf(n);
+				return s.withTypes(Set.copyOf(n));
 			});
 			return pullNow ? downsyncAndFill(Set.of(type)) : Mono.empty();
 		});
@@ -313,12 +301,13 @@ public final class SyncClient {
 	 */
 	public Mono<Void> removeType(String type) {
 		Objects.requireNonNull(type, "type");
-		Mono<Set<String>> current = types.get() != null ? Mono.just(types.get())
+		Set<String> synced = state.get().types();
+		Mono<Set<String>> current = synced != null ? Mono.just(synced)
 				: engine.types().collect(java.util.stream.Collectors.toCollection(TreeSet::new)).map(Set::copyOf);
-		return current.doOnNext(base -> types.updateAndGet(t -> {
-			Set<String> n = new TreeSet<>(t == null ? base : t);
+		return current.doOnNext(base -> state.updateAndGet(s -> {
+			Set<String> n = new TreeSet<>(s.types() == null ? base : s.types());
 			n.remove(type);
-			return Set.copyOf(n);
+			return s.withTypes(Set.copyOf(n));
 		})).then();
 	}
 
@@ -328,7 +317,7 @@ public final class SyncClient {
 	 * @return the types, {@code null} for all
 	 */
 	public Set<String> syncedTypes() {
-		return types.get();
+		return state.get().types();
 	}
 
 	/**
@@ -373,8 +362,11 @@ public final class SyncClient {
 	 * @return the status
 	 */
 	public Mono<SyncStatus> status() {
-		return engine.deadLetters().count().map(dead -> new SyncStatus(calls.address().toString(), pending(),
-				lastOutsync, lastDownsync, upstreamVector.get(), lastError, authRequired, types.get(), dead));
+		return engine.deadLetters().count().map(dead -> {
+			ClientState s = state.get();
+			return new SyncStatus(calls.address().toString(), pending(s), s.lastOutsync(), s.lastDownsync(),
+					s.upstreamVector(), s.lastError(), s.authRequired(), s.types(), dead);
+		});
 	}
 
 	/**
@@ -383,8 +375,12 @@ public final class SyncClient {
 	 * @return the count
 	 */
 	public long pending() {
+		return pending(state.get());
+	}
+
+	private long pending(ClientState s) {
 		String own = engine.origin();
-		return Math.max(0, engine.vector().get(own) - upstreamVector.get().get(own));
+		return Math.max(0, engine.vector().get(own) - s.upstreamVector().get(own));
 	}
 
 	/**
@@ -405,8 +401,8 @@ public final class SyncClient {
 				onError == OnError.STOP, this::heard, this::deadLetter)))
 				.map(r -> new DrainReport(r.pushed(), r.rejected(), pending(), r.upstream(), r.stoppedOnRejection()))
 				.doOnNext(r -> {
-					lastOutsync = clock.instant();
-					lastError = null;
+					Instant now = clock.instant();
+					state.updateAndGet(s -> s.outsynced(now));
 					emit(new ClientSignal.DrainComplete(r));
 				});
 	}
@@ -418,9 +414,9 @@ public final class SyncClient {
 						&& ((PeerProtocolException) e).code() == ErrorCode.UNAUTHORIZED,
 						e -> new AuthRequiredException(e.getMessage()))
 				.doOnError(e -> {
-					lastError = operation + ": " + describe(e);
-					if (e instanceof AuthRequiredException) {
-						authRequired = true;
+					boolean refused = e instanceof AuthRequiredException;
+					state.updateAndGet(s -> s.failed(operation + ": " + describe(e), refused));
+					if (refused) {
 						emit(new ClientSignal.AuthRequired(e.getMessage()));
 					}
 					else {
@@ -431,14 +427,14 @@ public final class SyncClient {
 
 	/** A call with the supplier's current token, or none when it supplies none. */
 	private <T> Mono<T> withToken(java.util.function.Function<String, Mono<T>> call) {
-		return Mono.defer(() -> tokens.get().get())
+		return Mono.defer(() -> state.get().tokens().get())
 				.map(java.util.Optional::of)
 				.defaultIfEmpty(java.util.Optional.empty())
 				.flatMap(t -> call.apply(t.orElse(null)));
 	}
 
 	private void heard(VersionVector v) {
-		upstreamVector.accumulateAndGet(v, VersionVector::merge);
+		state.updateAndGet(s -> s.heard(v));
 	}
 
 	private Mono<Void> deadLetter(List<Frame.Rejection> rejections) {
