@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.r2dbc.spi.Readable;
-import io.r2dbc.spi.Statement;
 import io.tributary.Event;
 import io.tributary.spi.DeadLetter;
 import io.tributary.spi.DeadLetterStore;
@@ -33,8 +32,8 @@ final class H2DeadLetterStore implements DeadLetterStore {
 	public Mono<Void> put(DeadLetter letter) {
 		Event e = letter.event();
 		String reason = letter.reason().length() > MAX_REASON ? letter.reason().substring(0, MAX_REASON) : letter.reason();
-		Object user = e.userId() == null ? new H2Executor.Null(String.class) : e.userId();
-		return executor.inStoredCheckpointTransaction(c -> H2Executor.update(c, "MERGE INTO tributary_dead_letter "
+		Object user = e.userId() == null ? new Sql.Null(String.class) : e.userId();
+		return executor.inStoredCheckpointTransaction(c -> Sql.update(c, "MERGE INTO tributary_dead_letter "
 				+ "(origin, origin_seq, user_id, " + COLUMNS + ") KEY (origin, origin_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 				e.origin(), e.originSeq(), user, letter.code(), reason, letter.rejectedAt().toEpochMilli(), e.position(),
 				EventCodec.encode(e))).then();
@@ -42,9 +41,9 @@ final class H2DeadLetterStore implements DeadLetterStore {
 
 	@Override
 	public Flux<DeadLetter> list(int limit) {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT " + COLUMNS
-				+ " FROM tributary_dead_letter ORDER BY rejected_at, origin, origin_seq LIMIT $1").bind(0, limit).execute())
-				.flatMap(r -> r.map(H2DeadLetterStore::letter)));
+		return executor.read(c -> Sql.query(c, "SELECT " + COLUMNS
+				+ " FROM tributary_dead_letter ORDER BY rejected_at, origin, origin_seq LIMIT $1", H2DeadLetterStore::letter,
+				limit));
 	}
 
 	@Override
@@ -66,34 +65,27 @@ final class H2DeadLetterStore implements DeadLetterStore {
 			}
 			args.add(limit);
 			sql.append(" ORDER BY origin, origin_seq LIMIT $").append(args.size());
-			return executor.read(c -> {
-				Statement s = c.createStatement(sql.toString());
-				for (int i = 0; i < args.size(); i++) {
-					s.bind(i, args.get(i));
-				}
-				return Flux.from(s.execute()).flatMap(r -> r.map(H2DeadLetterStore::letter));
-			});
+			return executor.read(c -> Sql.query(c, sql.toString(), H2DeadLetterStore::letter, args.toArray()));
 		});
 	}
 
 	@Override
 	public Mono<DeadLetter> get(String origin, long originSeq) {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT " + COLUMNS
-				+ " FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2").bind(0, origin).bind(1, originSeq)
-				.execute())
-				.flatMap(r -> r.map(H2DeadLetterStore::letter))).next();
+		return executor.read(c -> Sql.query(c, "SELECT " + COLUMNS
+				+ " FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2", H2DeadLetterStore::letter, origin,
+				originSeq)).next();
 	}
 
 	@Override
 	public Mono<Boolean> delete(String origin, long originSeq) {
-		return executor.inStoredCheckpointTransaction(c -> H2Executor.update(c,
+		return executor.inStoredCheckpointTransaction(c -> Sql.update(c,
 				"DELETE FROM tributary_dead_letter WHERE origin = $1 AND origin_seq = $2", origin, originSeq))
 				.map(n -> n > 0);
 	}
 
 	@Override
 	public Mono<Long> count() {
-		return executor.read(c -> H2Executor.scalar(c, "SELECT COUNT(*) FROM tributary_dead_letter").flux()).next();
+		return executor.read(c -> Sql.scalar(c, "SELECT COUNT(*) FROM tributary_dead_letter").flux()).next();
 	}
 
 	private static DeadLetter letter(Readable row) {

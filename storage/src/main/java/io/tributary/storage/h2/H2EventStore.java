@@ -11,7 +11,7 @@ import java.util.UUID;
 import java.nio.charset.StandardCharsets;
 
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Readable;
 import io.tributary.Event;
 import io.tributary.VersionVector;
 import io.tributary.internal.Bytes;
@@ -62,12 +62,12 @@ final class H2EventStore implements EventStore {
 	}
 
 	static Mono<H2EventStore> load(H2Executor executor) {
-		Mono<VersionVector> vector = executor.read(c -> Flux.from(c.createStatement(
-				"SELECT origin, MAX(last_seq) FROM tributary_segment GROUP BY origin").execute())
-				.flatMap(r -> r.map((row, meta) -> Map.entry(row.get(0, String.class), ((Number) row.get(1)).longValue()))))
+		Mono<VersionVector> vector = executor.read(c -> Sql.query(c,
+				"SELECT origin, MAX(last_seq) FROM tributary_segment GROUP BY origin",
+				row -> Map.entry(row.get(0, String.class), ((Number) row.get(1)).longValue())))
 				.collectMap(Map.Entry::getKey, Map.Entry::getValue)
 				.map(VersionVector::of);
-		Mono<Long> last = executor.read(c -> H2Executor.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
+		Mono<Long> last = executor.read(c -> Sql.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
 				.flux()).single();
 		return Mono.zip(vector, last).map(t -> new H2EventStore(executor, t.getT1(), t.getT2()));
 	}
@@ -104,7 +104,7 @@ final class H2EventStore implements EventStore {
 			Rows rows = Rows.of(stored);
 			Mono<Void> ids = keptIds.isEmpty() ? Mono.empty() : Flux.fromIterable(stored)
 					.filter(e -> keptIds.contains(e.id()))
-					.concatMap(e -> H2Executor.update(c, INSERT_ID, e.id(), e.position()))
+					.concatMap(e -> Sql.update(c, INSERT_ID, e.id(), e.position()))
 					.then();
 			return insert(c, rows).then(ids).then(executor.log(rows.positions, rows.bodies)).thenReturn(stored);
 		}).doOnNext(this::advance);
@@ -112,9 +112,12 @@ final class H2EventStore implements EventStore {
 
 	@Override
 	public Mono<Event> eventById(UUID id) {
-		return executor.read(c -> Flux.from(c.createStatement(EVENT_BY_ID).bind(0, id).execute())
-				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class)))))
-				.next();
+		return executor.read(c -> Sql.query(c, EVENT_BY_ID, H2EventStore::event, id)).next();
+	}
+
+	/** A row of (position, body). */
+	private static Event event(Readable row) {
+		return EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class));
 	}
 
 	/** Runs on the writer thread after a commit: the only writer of the vector and the last position. */
@@ -154,13 +157,9 @@ final class H2EventStore implements EventStore {
 	}
 
 	private static Mono<Void> insert(Connection c, Rows rows) {
-		Mono<Long> insert = Flux.from(c.createStatement(INSERT_EVENTS).bind(0, rows.positions).bind(1, rows.bodies)
-				.execute())
-				.flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
-		Mono<Long> segs = Flux.fromIterable(rows.segments.entrySet())
-				.<Long>concatMap(s -> H2Executor.update(c, INSERT_SEGMENT, s.getKey(), s.getValue()[0],
-						s.getValue()[1], s.getValue()[2]))
-				.reduce(0L, Long::sum);
+		Mono<Long> insert = Sql.update(c, INSERT_EVENTS, rows.positions, rows.bodies);
+		Mono<Long> segs = Sql.forEach(rows.segments.entrySet(), s -> Sql.update(c, INSERT_SEGMENT, s.getKey(),
+				s.getValue()[0], s.getValue()[1], s.getValue()[2]));
 		return insert.then(segs).then();
 	}
 
@@ -177,7 +176,7 @@ final class H2EventStore implements EventStore {
 		if (wal == null) {
 			return Mono.just(0);
 		}
-		return executor.inTransaction(c -> H2Executor.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
+		return executor.inTransaction(c -> Sql.scalar(c, "SELECT COALESCE(MAX(position), 0) FROM tributary_event")
 				.flatMap(last -> {
 					List<Event> lost = wal.recover(last);
 					// the write-ahead log holds events only: which of them had ids of the writers' choosing is
@@ -185,7 +184,7 @@ final class H2EventStore implements EventStore {
 					return Flux.fromIterable(lost).buffer(H2_ARRAY_LIMIT)
 							.concatMap(chunk -> insert(c, Rows.of(chunk)))
 							.thenMany(Flux.fromIterable(lost))
-							.concatMap(e -> H2Executor.update(c, MERGE_ID, e.id(), e.position()))
+							.concatMap(e -> Sql.update(c, MERGE_ID, e.id(), e.position()))
 							.then(Mono.just(lost.size()));
 				}))
 				.doOnNext(n -> {
@@ -208,8 +207,8 @@ final class H2EventStore implements EventStore {
 	 */
 	private static Flux<Event> readPages(Connection c, long after, int limit) {
 		int page = Math.min(limit, READ_PAGE);
-		return Flux.from(c.createStatement(READ_PAGE_SQL).bind(0, after).bind(1, page).execute())
-				.flatMap(r -> r.map((row, meta) -> decodePage(row.get(0, Object[].class), row.get(1, Object[].class))))
+		return Sql.query(c, READ_PAGE_SQL, row -> decodePage(row.get(0, Object[].class), row.get(1, Object[].class)),
+				after, page)
 				.concatMap(events -> events.size() < page || limit == page ? Flux.fromIterable(events)
 						: Flux.fromIterable(events)
 								.concatWith(Flux.defer(() -> readPages(c, events.get(events.size() - 1).position(),
@@ -251,10 +250,9 @@ final class H2EventStore implements EventStore {
 				return Flux.empty();
 			}
 			return executor.read(c -> Flux.fromIterable(missing.entrySet())
-					.concatMap(m -> Flux.from(c.createStatement("SELECT first_position FROM tributary_segment "
-							+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
-							.bind(0, m.getKey()).bind(1, m.getValue() + 1).execute())
-							.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class))))
+					.concatMap(m -> Sql.query(c, "SELECT first_position FROM tributary_segment "
+							+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1",
+							row -> row.get(0, Long.class), m.getKey(), m.getValue() + 1))
 					.reduce(Long.MAX_VALUE, Math::min)
 					.flux())
 					.single()
@@ -283,8 +281,7 @@ final class H2EventStore implements EventStore {
 	 */
 	static Mono<Long> erase(Connection c, String userId) {
 		byte[] needle = userId.getBytes(StandardCharsets.UTF_8);
-		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event ORDER BY position").execute())
-				.flatMap(r -> r.map((row, meta) -> {
+		return Sql.query(c, "SELECT position, body FROM tributary_event ORDER BY position", row -> {
 					byte[] body = row.get(1, byte[].class);
 					// only bodies holding the user's id are decoded
 					if (Bytes.indexOf(body, needle) < 0) {
@@ -292,7 +289,7 @@ final class H2EventStore implements EventStore {
 					}
 					Event e = EventCodec.decode(body, row.get(0, Long.class));
 					return Erasure.owns(userId, e) ? Optional.of(e.blank()) : Optional.<Event>empty();
-				}))
+				})
 				.flatMap(Mono::justOrEmpty)
 				// the whole scan first: no statement runs on the connection while its rows are read
 				.collectList()
@@ -334,17 +331,15 @@ final class H2EventStore implements EventStore {
 
 	/** The segments of an origin that hold any sequence from {@code from} to {@code to}, in order. */
 	private static Flux<Segment> segments(Connection c, String origin, long from, long to) {
-		return Flux.from(c.createStatement("SELECT first_seq FROM tributary_segment "
-				+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1")
-				.bind(0, origin).bind(1, from).execute())
-				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class)))
+		return Sql.query(c, "SELECT first_seq FROM tributary_segment "
+				+ "WHERE origin = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1", row -> row.get(0, Long.class),
+				origin, from)
 				.next()
 				// the whole list first: no statement runs on the connection while its rows are read
-				.flatMap(first -> Flux.from(c.createStatement("SELECT first_seq, last_seq, first_position FROM "
-						+ "tributary_segment WHERE origin = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq")
-						.bind(0, origin).bind(1, first).bind(2, to).execute())
-						.flatMap(r -> r.map((row, meta) -> new Segment(row.get(0, Long.class), row.get(1, Long.class),
-								row.get(2, Long.class))))
+				.flatMap(first -> Sql.query(c, "SELECT first_seq, last_seq, first_position FROM "
+						+ "tributary_segment WHERE origin = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq",
+						row -> new Segment(row.get(0, Long.class), row.get(1, Long.class), row.get(2, Long.class)),
+						origin, first, to)
 						.collectList())
 				.flatMapIterable(l -> l);
 	}
@@ -354,9 +349,8 @@ final class H2EventStore implements EventStore {
 	 * the events that replace a blank or a stub there.
 	 */
 	private static Flux<Event> fillFrom(Connection c, String origin, Map<Long, Event> wanted, long after) {
-		return Flux.from(c.createStatement("SELECT position, body FROM tributary_event WHERE position > $1 "
-				+ "ORDER BY position LIMIT $2").bind(0, after).bind(1, FIND_PAGE).execute())
-				.flatMap(r -> r.map((row, meta) -> EventCodec.decode(row.get(1, byte[].class), row.get(0, Long.class))))
+		return Sql.query(c, "SELECT position, body FROM tributary_event WHERE position > $1 ORDER BY position LIMIT $2",
+				H2EventStore::event, after, FIND_PAGE)
 				.collectList()
 				.flatMapMany(page -> {
 					List<Event> out = new ArrayList<>();
@@ -383,8 +377,7 @@ final class H2EventStore implements EventStore {
 						positions[i] = chunk.get(i).position();
 						bodies[i] = EventCodec.encode(chunk.get(i));
 					}
-					return Flux.from(c.createStatement(REPLACE_EVENTS).bind(0, positions).bind(1, bodies).execute())
-							.flatMap(Result::getRowsUpdated);
+					return Sql.update(c, REPLACE_EVENTS, positions, bodies);
 				})
 				.reduce(0L, Long::sum);
 	}

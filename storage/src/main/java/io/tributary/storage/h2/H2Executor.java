@@ -1,17 +1,20 @@
 package io.tributary.storage.h2;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.Result;
-import io.r2dbc.spi.Statement;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -20,7 +23,8 @@ import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * The one place that owns H2 connections, threads and transactions.
+ * The one place that owns H2 connections, threads and transactions; the SQL run inside them is written with
+ * {@link Sql}.
  * <p>
  * r2dbc-h2 runs SQL synchronously on the subscribing thread, so every piece of H2 work is subscribed on
  * a thread this class owns, each with its own held connection: the writer (event appends, serialized),
@@ -237,11 +241,11 @@ final class H2Executor {
 	 * {@link Durability#POWER_LOSS} ({@code CHECKPOINT SYNC}). Nothing to do in memory.
 	 */
 	private Mono<Void> store(Connection c) {
-		return wal == null ? Mono.empty() : update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
+		return wal == null ? Mono.empty() : Sql.update(c, syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT").then();
 	}
 
 	/** Bytes committed, appends and checkpoints alike, since a store was last asked for. */
-	private final java.util.concurrent.atomic.AtomicLong unstored = new java.util.concurrent.atomic.AtomicLong();
+	private final AtomicLong unstored = new AtomicLong();
 
 	/**
 	 * Counts what a projection checkpoint wrote, toward the next store (see {@link #storeWhenDue}): one store
@@ -268,7 +272,10 @@ final class H2Executor {
 	}
 
 	/** Whether a store asked for by {@link #storeInBackground} has not finished yet. */
-	private final java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
+	private final AtomicBoolean storing = new AtomicBoolean();
+
+	/** The running background store, ended by {@link #close()} if it has not finished. */
+	private final Disposable.Swap backgroundStore = Disposables.swap();
 
 	/**
 	 * Has H2 store what was committed so far ({@code CHECKPOINT} on the checkpoint thread, beside the appends),
@@ -277,13 +284,23 @@ final class H2Executor {
 	 * the next open deletes them) and is logged, and H2 still stores on its own.
 	 */
 	private void storeInBackground() {
-		Mono.defer(() -> {
-			java.util.List<java.nio.file.Path> done = wal.closed();
-			return store(checkpointer.connection()).then(Mono.fromRunnable(() -> wal.delete(done)));
-		})
-				.doFinally(signal -> storing.set(false))
+		// the flag is held from storeWhenDue on and let go however the store ends (done, failed, or cancelled by
+		// close); the store's own subscription is this executor's, so close can end it
+		backgroundStore.update(Mono.usingWhen(Mono.just(storing),
+				flag -> Mono.defer(() -> {
+					List<Path> done = wal.closed();
+					return store(checkpointer.connection()).then(Mono.fromRunnable(() -> wal.delete(done)));
+				}),
+				flag -> Mono.fromRunnable(() -> flag.set(false)),
+				(flag, error) -> Mono.fromRunnable(() -> flag.set(false)),
+				flag -> Mono.fromRunnable(() -> flag.set(false)))
+				.onErrorResume(e -> {
+					// H2 still stores on its own, and a later store or the next open deletes the segments
+					log.warn("H2 could not store its pending changes yet", e);
+					return Mono.empty();
+				})
 				.subscribeOn(checkpointer.thread().scheduler())
-				.subscribe(null, e -> log.warn("H2 could not store its pending changes yet", e));
+				.subscribe());
 	}
 
 	/**
@@ -307,45 +324,6 @@ final class H2Executor {
 	}
 
 	/**
-	 * Executes an update and sums the rows updated.
-	 *
-	 * @param c the connection
-	 * @param sql the SQL with {@code $1}-style parameters
-	 * @param binds parameter values; {@link Null} for a typed null
-	 * @return the rows updated
-	 */
-	static Mono<Long> update(Connection c, String sql, Object... binds) {
-		return Flux.from(bind(c.createStatement(sql), binds).execute())
-				.flatMap(Result::getRowsUpdated)
-				.reduce(0L, Long::sum);
-	}
-
-	/**
-	 * Runs a query of one numeric value.
-	 *
-	 * @param c the connection
-	 * @param sql the SQL
-	 * @return the value as a long
-	 */
-	static Mono<Long> scalar(Connection c, String sql) {
-		return Flux.from(c.createStatement(sql).execute())
-				.flatMap(r -> r.map((row, m) -> ((Number) row.get(0)).longValue()))
-				.single();
-	}
-
-	static Statement bind(Statement s, Object... binds) {
-		for (int i = 0; i < binds.length; i++) {
-			if (binds[i] instanceof Null) {
-				s.bindNull(i, ((Null) binds[i]).type);
-			}
-			else {
-				s.bind(i, binds[i]);
-			}
-		}
-		return s;
-	}
-
-	/**
 	 * Rewrites the database file so that nothing deleted or overwritten remains in it. H2's MVStore never
 	 * overwrites a page in place: old versions stay in the file until their space happens to be reused, so
 	 * deleted bytes can be read back from it for an unbounded time. {@code SHUTDOWN COMPACT} writes the live data
@@ -363,7 +341,7 @@ final class H2Executor {
 				Mono.fromCallable(() -> LaneHold.of(List.of(checkpointer, reader))),
 				// the write-ahead log holds event bodies too: its segments go once the rewritten file holds them
 				hold -> Mono.fromRunnable(wal::rotate)
-						.then(update(writer.connection(), "SHUTDOWN COMPACT"))
+						.then(Sql.update(writer.connection(), "SHUTDOWN COMPACT"))
 						.then(reconnect(writer))
 						.then(reconnect(checkpointer))
 						.then(reconnect(reader))
@@ -422,7 +400,8 @@ final class H2Executor {
 	 * write-ahead log is no longer needed.
 	 */
 	Mono<Void> close() {
-		return Flux.just(reader, checkpointer, writer)
+		return Mono.fromRunnable(backgroundStore::dispose)
+				.thenMany(Flux.just(reader, checkpointer, writer))
 				.concatMap(lane -> Mono.from(lane.connection().close()).subscribeOn(lane.thread().scheduler()))
 				.then(Mono.fromRunnable(() -> {
 					if (wal != null && recovered) {
@@ -438,14 +417,5 @@ final class H2Executor {
 					writer.thread().dispose();
 				}).subscribeOn(Schedulers.boundedElastic()))
 				.then();
-	}
-
-	/** A typed SQL null for {@link #update}. */
-	static final class Null {
-		final Class<?> type;
-
-		Null(Class<?> type) {
-			this.type = type;
-		}
 	}
 }

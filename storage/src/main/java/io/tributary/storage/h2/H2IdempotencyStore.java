@@ -6,7 +6,6 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Readable;
 import io.tributary.spi.IdempotencyRecord;
 import io.tributary.spi.IdempotencyStore;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -35,7 +34,7 @@ final class H2IdempotencyStore implements IdempotencyStore {
 	public Mono<IdempotencyRecord> save(IdempotencyRecord record, Instant replaceBefore) {
 		return executor.inStoredCheckpointTransaction(c -> select(c, record.scope(), record.key())
 				.filter(held -> !held.createdAt().isBefore(replaceBefore))
-				.switchIfEmpty(Mono.defer(() -> H2Executor.update(c, "MERGE INTO tributary_idempotency_key (" + COLUMNS
+				.switchIfEmpty(Mono.defer(() -> Sql.update(c, "MERGE INTO tributary_idempotency_key (" + COLUMNS
 						+ ") KEY (scope, idem_key) VALUES ($1, $2, $3, $4, $5, $6)", record.scope(), record.key(),
 						record.requestHash(), record.status(), record.response(), record.createdAt().toEpochMilli())
 						.thenReturn(record))));
@@ -44,14 +43,12 @@ final class H2IdempotencyStore implements IdempotencyStore {
 	@Override
 	public Mono<Long> purge(Instant createdBefore) {
 		// a purge lost in a crash is done again by the next one: no need to wait for H2 to store it
-		return executor.inCheckpointTransaction(c -> H2Executor.update(c,
+		return executor.inCheckpointTransaction(c -> Sql.update(c,
 				"DELETE FROM tributary_idempotency_key WHERE created_at < $1", createdBefore.toEpochMilli()));
 	}
 
 	private static Mono<IdempotencyRecord> select(Connection c, String scope, String key) {
-		return Flux.from(c.createStatement(SELECT).bind(0, scope).bind(1, key).execute())
-				.flatMap(r -> r.map(H2IdempotencyStore::record))
-				.next();
+		return Sql.query(c, SELECT, H2IdempotencyStore::record, scope, key).next();
 	}
 
 	private static IdempotencyRecord record(Readable row) {

@@ -13,8 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.r2dbc.spi.Connection;
-import io.r2dbc.spi.Result;
-import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.Readable;
 import io.tributary.Conflict;
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.Erasure;
@@ -64,11 +63,10 @@ final class H2ProjectionStore implements ProjectionStore {
 	public Flux<EntityRecord> entities() {
 		// chunks above the high-water mark belong to a snapshot that never completed, chunks below the low-water
 		// mark to one a full snapshot replaced and that were not removed yet
-		return executor.read(c -> Flux.from(c.createStatement("SELECT chunk FROM tributary_projection WHERE seq BETWEEN "
+		return executor.read(c -> Sql.query(c, "SELECT chunk FROM tributary_projection WHERE seq BETWEEN "
 				+ "COALESCE((SELECT CAST(val AS BIGINT) FROM tributary_meta WHERE name = '" + LOW + "'), 0) AND "
 				+ "COALESCE((SELECT CAST(val AS BIGINT) FROM tributary_meta WHERE name = '" + HIGH + "'), "
-				+ Long.MAX_VALUE + ") ORDER BY seq").execute())
-				.flatMap(r -> r.map((row, meta) -> row.get(0, byte[].class))))
+				+ Long.MAX_VALUE + ") ORDER BY seq", row -> row.get(0, byte[].class)))
 				.reduce(new LinkedHashMap<String, EntityRecord>(), (latest, chunk) -> {
 					for (EntityRecord record : decodeChunk(chunk)) {
 						latest.put(record.type() + '\u0000' + record.entityId(), record);
@@ -130,13 +128,11 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	/** Removes the chunks below a full snapshot, a few per transaction (reads no longer see them). */
 	private Mono<Void> removeBelow(long low) {
-		return executor.read(c -> Flux.from(c.createStatement("SELECT COALESCE(MIN(seq), $1) FROM tributary_projection")
-				.bind(0, low).execute())
-				.flatMap(r -> r.map((row, meta) -> row.get(0, Long.class))))
+		return executor.read(c -> Sql.scalar(c, "SELECT COALESCE(MIN(seq), $1) FROM tributary_projection", low).flux())
 				.next()
 				.flatMapMany(min -> Flux.range(0, (int) ((low - min + PIECE_CHUNKS - 1) / PIECE_CHUNKS))
 						.map(i -> min + (long) i * PIECE_CHUNKS))
-				.concatMap(from -> executor.inCheckpointTransaction(c -> H2Executor.update(c,
+				.concatMap(from -> executor.inCheckpointTransaction(c -> Sql.update(c,
 						"DELETE FROM tributary_projection WHERE seq >= $1 AND seq < $2", from, Math.min(low, from + PIECE_CHUNKS))))
 				.then();
 	}
@@ -150,9 +146,9 @@ final class H2ProjectionStore implements ProjectionStore {
 			return Mono.just(nextSeq);
 		}
 		return executor.inCheckpointTransaction(c -> H2Storage.meta(c, HIGH)
-				.flatMap(high -> H2Executor.update(c, "DELETE FROM tributary_projection WHERE seq > $1",
+				.flatMap(high -> Sql.update(c, "DELETE FROM tributary_projection WHERE seq > $1",
 						Long.parseLong(high)))
-				.then(H2Executor.scalar(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection")));
+				.then(Sql.scalar(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM tributary_projection")));
 	}
 
 	private static Mono<Long> insertChunks(Connection c, List<byte[]> chunks, long first) {
@@ -163,22 +159,12 @@ final class H2ProjectionStore implements ProjectionStore {
 		for (int i = 0; i < seqs.length; i++) {
 			seqs[i] = first + i;
 		}
-		return Flux.from(c.createStatement(INSERT_CHUNKS).bind(0, seqs).bind(1, chunks.toArray(new byte[0][])).execute())
-				.flatMap(Result::getRowsUpdated)
-				.reduce(0L, Long::sum);
+		return Sql.update(c, INSERT_CHUNKS, seqs, chunks.toArray(new byte[0][]));
 	}
 
 	private static Mono<Long> recordConflicts(Connection c, List<Conflict> conflicts) {
-		return Flux.fromIterable(conflicts)
-				.concatMap(conflict -> {
-					Statement s = c.createStatement(MERGE_CONFLICT)
-							.bind(0, conflict.incoming().id())
-							.bind(1, conflict.type())
-							.bind(2, conflict.incoming().position())
-							.bind(3, EventCodec.encodeConflict(conflict));
-					return Flux.from(s.execute()).flatMap(Result::getRowsUpdated);
-				})
-				.reduce(0L, Long::sum);
+		return Sql.forEach(conflicts, conflict -> Sql.update(c, MERGE_CONFLICT, conflict.incoming().id(), conflict.type(),
+				conflict.incoming().position(), EventCodec.encodeConflict(conflict)));
 	}
 
 	/**
@@ -192,15 +178,13 @@ final class H2ProjectionStore implements ProjectionStore {
 	 */
 	Mono<Void> discard(Connection c, String erasedUser) {
 		Mono<Long> conflicts = erasedUser == null ? Mono.just(0L)
-				: Flux.from(c.createStatement("SELECT body FROM tributary_conflict").execute())
-						.flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))))
+				: Sql.query(c, "SELECT body FROM tributary_conflict", H2ProjectionStore::conflict)
 						.filter(conflict -> Erasure.involves(erasedUser, conflict))
+						// the whole scan first: no statement runs on the connection while its rows are read
 						.collectList()
-						.flatMapIterable(doomed -> doomed)
-						.concatMap(conflict -> H2Executor.update(c, "DELETE FROM tributary_conflict WHERE incoming_id = $1",
-								conflict.incoming().id()))
-						.reduce(0L, Long::sum);
-		return H2Executor.update(c, "DELETE FROM tributary_projection")
+						.flatMap(doomed -> Sql.forEach(doomed, conflict -> Sql.update(c,
+								"DELETE FROM tributary_conflict WHERE incoming_id = $1", conflict.incoming().id())));
+		return Sql.update(c, "DELETE FROM tributary_projection")
 				.doOnNext(n -> nextSeq = -1)
 				.then(conflicts)
 				.then(H2Storage.putMeta(c, CHECKPOINT, "0"))
@@ -214,15 +198,16 @@ final class H2ProjectionStore implements ProjectionStore {
 		// no index on incoming_position: a page scans the conflict table (never the event log) and keeps the
 		// first `limit` by position. Conflicts are few next to events and the table is not on the append path;
 		// an index would need a schema migration for a read that audits rather than serves traffic
-		return executor.read(c -> {
-			Statement s = type == null
-					? c.createStatement("SELECT body FROM tributary_conflict WHERE incoming_position > $1 "
-							+ "ORDER BY incoming_position, incoming_id LIMIT $2").bind(0, afterPosition).bind(1, limit)
-					: c.createStatement("SELECT body FROM tributary_conflict WHERE entity_type = $1 AND incoming_position > $2 "
-							+ "ORDER BY incoming_position, incoming_id LIMIT $3").bind(0, type).bind(1, afterPosition)
-							.bind(2, limit);
-			return Flux.from(s.execute()).flatMap(r -> r.map((row, meta) -> EventCodec.decodeConflict(row.get(0, byte[].class))));
-		});
+		return executor.read(c -> type == null
+				? Sql.query(c, "SELECT body FROM tributary_conflict WHERE incoming_position > $1 "
+						+ "ORDER BY incoming_position, incoming_id LIMIT $2", H2ProjectionStore::conflict, afterPosition, limit)
+				: Sql.query(c, "SELECT body FROM tributary_conflict WHERE entity_type = $1 AND incoming_position > $2 "
+						+ "ORDER BY incoming_position, incoming_id LIMIT $3", H2ProjectionStore::conflict, type, afterPosition,
+						limit));
+	}
+
+	private static Conflict conflict(Readable row) {
+		return EventCodec.decodeConflict(row.get(0, byte[].class));
 	}
 
 	/** Chunk layout: count (int), then per record: type, entityId, userId (flag + str), fold (length + bytes). */

@@ -138,7 +138,7 @@ public final class H2Storage implements Storage {
 	public Mono<Long> erase(String userId) {
 		return executor.inTransaction(c -> H2EventStore.erase(c, userId)
 				.flatMap(n -> projections.discard(c, userId)
-						.then(H2Executor.update(c, "DELETE FROM tributary_dead_letter WHERE user_id = $1", userId))
+						.then(Sql.update(c, "DELETE FROM tributary_dead_letter WHERE user_id = $1", userId))
 						.thenReturn(n)))
 				.flatMap(n -> executor.rewrite().thenReturn(n));
 	}
@@ -167,21 +167,19 @@ public final class H2Storage implements Storage {
 	}
 
 	static Mono<String> meta(Connection c, String name) {
-		return Flux.from(c.createStatement("SELECT val FROM tributary_meta WHERE name = $1").bind(0, name).execute())
-				.flatMap(r -> r.map((row, m) -> row.get(0, String.class)))
-				.next();
+		return Sql.query(c, "SELECT val FROM tributary_meta WHERE name = $1", row -> row.get(0, String.class), name).next();
 	}
 
 	static Mono<Long> putMeta(Connection c, String name, String value) {
-		return H2Executor.update(c, "MERGE INTO tributary_meta (name, val) KEY (name) VALUES ($1, $2)", name, value);
+		return Sql.update(c, "MERGE INTO tributary_meta (name, val) KEY (name) VALUES ($1, $2)", name, value);
 	}
 
 	/** Applies the schema scripts newer than the stored version, each with its version row. */
 	static Mono<Integer> migrate(H2Executor executor) {
-		return executor.onWriter(c -> H2Executor.update(c, "CREATE TABLE IF NOT EXISTS tributary_schema_version ("
+		return executor.onWriter(c -> Sql.update(c, "CREATE TABLE IF NOT EXISTS tributary_schema_version ("
 				+ "version INT NOT NULL PRIMARY KEY, script VARCHAR(255) NOT NULL, "
 				+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)")
-				.then(H2Executor.scalar(c, "SELECT COALESCE(MAX(version), 0) FROM tributary_schema_version"))
+				.then(Sql.scalar(c, "SELECT COALESCE(MAX(version), 0) FROM tributary_schema_version"))
 				.flatMap(current -> {
 					if (current > SCRIPTS.size()) {
 						return Mono.error(new IllegalStateException("database schema version " + current
@@ -189,8 +187,8 @@ public final class H2Storage implements Storage {
 					}
 					return Flux.range(current.intValue() + 1, SCRIPTS.size() - current.intValue())
 							.concatMap(version -> Flux.fromIterable(statements(SCRIPTS.get(version - 1)))
-									.concatMap(sql -> H2Executor.update(c, sql))
-									.then(H2Executor.update(c,
+									.concatMap(sql -> Sql.update(c, sql))
+									.then(Sql.update(c,
 											"INSERT INTO tributary_schema_version (version, script) VALUES ($1, $2)",
 											version, SCRIPTS.get(version - 1))))
 							.then(Mono.just(SCRIPTS.size()));
