@@ -56,7 +56,9 @@ final class CatchUpCommand implements Callable<Integer> {
 		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), CatchUpScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "catch-up %.0f ev/s vs local %.0f ev/s (ratio %.3f), %d lost",
-						result.eventsPerSecond(), result.localEventsPerSecond(), result.ratio(), result.lost()));
-		return result.lost() == 0 && result.vectorsEqual() && result.entityStatesDiffering() == 0 ? 0 : 3;
+						result.rates().eventsPerSecond(), result.rates().localEventsPerSecond(), result.rates().ratio(),
+						result.check().lost()));
+		CatchUpResult.Check check = result.check();
+		return check.lost() == 0 && check.vectorsEqual() && check.entityStatesDiffering() == 0 ? 0 : 3;
 	}
 }

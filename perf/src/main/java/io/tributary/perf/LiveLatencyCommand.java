@@ -52,8 +52,9 @@ final class LiveLatencyCommand implements Callable<Integer> {
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%.0f ev/s achieved; p50 %.3f ms, p99 %.3f ms, max %.3f ms; %d lost",
-						result.achievedRate(), result.p50Millis(), result.p99Millis(), result.maxMillis(),
-						result.lost()));
-		return result.lost() == 0 && result.writeErrors() == 0 && result.error() == null ? 0 : 3;
+						result.run().achievedRate(), result.latencies().p50Millis(), result.latencies().p99Millis(),
+						result.latencies().maxMillis(), result.delivery().lost()));
+		LiveLatencyResult.Delivery delivery = result.delivery();
+		return delivery.lost() == 0 && delivery.writeErrors() == 0 && delivery.error() == null ? 0 : 3;
 	}
 }

@@ -55,7 +55,8 @@ final class LocalWriteCommand implements Callable<Integer> {
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%.0f ev/s vs baseline %.0f ev/s (ratio %.3f), %d lost",
-						result.eventsPerSecond(), result.baselineEventsPerSecond(), result.ratio(), result.lost()));
-		return result.lost() == 0 ? 0 : 3;
+						result.rates().eventsPerSecond(), result.rates().baselineEventsPerSecond(), result.rates().ratio(),
+						result.survival().lost()));
+		return result.survival().lost() == 0 ? 0 : 3;
 	}
 }

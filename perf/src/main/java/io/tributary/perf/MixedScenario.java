@@ -179,7 +179,7 @@ final class MixedScenario {
 					peerLost, seen.lost(), writer.writeErrors(), error == null ? null : error.toString(), l.p50(), l.p99(),
 					l.max(), before.total(), catchUpSeconds, c.engine().vector().covers(end),
 					b.engine().vector().covers(end), seen.consumed(), a.engine().lastPosition() - seen.lastPosition(),
-					seen.error(), measures, Environment.now(loadStart));
+					seen.error(), measures, Environment.now(loadStart, options));
 		}
 		finally {
 			if (consumer != null) {

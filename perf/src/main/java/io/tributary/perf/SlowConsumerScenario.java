@@ -195,7 +195,7 @@ final class SlowConsumerScenario {
 				with.consumerLag(), seen.gaps(), seen.duplicates(), seen.mismatched(), seen.error(),
 				with.heapGrowthMb(), alone.heapGrowthMb(), Figures.megabytes(with.heapBefore()),
 				Figures.megabytes(with.heapAfter()), measures,
-				alone.measures(), Environment.now(loadStart));
+				alone.measures(), Environment.now(loadStart, options));
 	}
 
 	/**
