@@ -50,7 +50,7 @@ final class CatchUpCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		CatchUpScenario.Options options = new CatchUpScenario.Options(events, warmupEvents,
-				Converters.toInt(spec, "--payload-bytes", common.payloadBytes), Converters.toInt(spec, "--entities", common.entities),
+				common.payloadBytes(spec), common.entities(spec),
 				fill.writers(spec), framing.batchEvents(spec),
 				common.durability, common.seed, common.dir, common.keepData, fill.timeout);
 		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();

@@ -46,8 +46,8 @@ final class LiveLatencyCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, timed.duration, timed.warmup,
-				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), framing.batchEvents(spec),
+				Converters.toInt(spec, "--peers", peers), common.payloadBytes(spec),
+				common.entities(spec), framing.batchEvents(spec),
 				timed.grace, common.durability, common.seed, common.dir, common.keepData);
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,

@@ -49,8 +49,8 @@ final class LocalWriteCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LocalWriteScenario.Options options = new LocalWriteScenario.Options(events,
-				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), common.durability, warmup, common.seed, common.dir,
+				Converters.toInt(spec, "--writers", writers), common.payloadBytes(spec),
+				common.entities(spec), common.durability, warmup, common.seed, common.dir,
 				common.keepData, submitOnParallel);
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,

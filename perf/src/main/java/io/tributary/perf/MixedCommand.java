@@ -49,8 +49,8 @@ final class MixedCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		MixedScenario.Options options = new MixedScenario.Options(rate, consumer.consumerRate(rate), history, timed.duration, timed.warmup, timed.grace,
-				Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities),
+				common.payloadBytes(spec),
+				common.entities(spec),
 				framing.batchEvents(spec), common.durability, common.seed, common.dir,
 				common.keepData);
 		MixedResult result = new MixedScenario(options, spec.commandLine().getErr()).run();

@@ -46,8 +46,8 @@ final class SlowConsumerCommand implements Callable<Integer> {
 				: Duration.ofSeconds(60);
 		SlowConsumerScenario.Options options = new SlowConsumerScenario.Options(producerRate,
 				consumer.consumerRate(producerRate), duration, timed.warmup,
-				timed.grace, Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), common.durability, common.seed, common.dir,
+				timed.grace, common.payloadBytes(spec),
+				common.entities(spec), common.durability, common.seed, common.dir,
 				common.keepData);
 		SlowConsumerResult result = new SlowConsumerScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), SlowConsumerScenario.NAME, common.out, result,
