@@ -52,7 +52,9 @@ final class SlowConsumerCommand implements Callable<Integer> {
 		SlowConsumerResult result = new SlowConsumerScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), SlowConsumerScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "writer ratio %.3f, heap growth %.1f MB, %d lost, consumer took %d",
-						result.writerSpeedRatio(), result.heapGrowthMb(), result.lost(), result.consumed()));
-		return result.lost() == 0 && result.writeErrors() == 0 && result.consumerError() == null ? 0 : 3;
+						result.targets().writerSpeedRatio(), result.targets().heapGrowthMb(), result.targets().lost(),
+						result.consumer().consumed()));
+		return result.targets().lost() == 0 && result.writer().writeErrors() == 0
+				&& result.consumer().consumerError() == null ? 0 : 3;
 	}
 }
