@@ -87,6 +87,7 @@ class PeerLivenessTest extends PeerTestBase {
 	@Test
 	void silentPeerIsPingedThenDisconnectedWithIdleTimeout() throws InterruptedException {
 		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		cleanup.add(clock::dispose);
 		PeerServer server = PeerServer.bind(engine("a"), FAST, "127.0.0.1", 0, clock).block(T);
 		cleanup.add(() -> server.close(Duration.ofSeconds(5)).block(T));
 		RawPeer mute = new RawPeer();
@@ -111,6 +112,7 @@ class PeerLivenessTest extends PeerTestBase {
 	@Test
 	void peerThatAnswersStaysConnectedWellPastTheIdleTimeout() throws InterruptedException {
 		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		cleanup.add(clock::dispose);
 		PeerServer server = PeerServer.bind(engine("a"), FAST, "127.0.0.1", 0, clock).block(T);
 		cleanup.add(() -> server.close(Duration.ofSeconds(5)).block(T));
 		RawPeer talker = new RawPeer();
@@ -136,6 +138,7 @@ class PeerLivenessTest extends PeerTestBase {
 	@Test
 	void connectorAnswersPingsAndKeepsItsSessionPastTheIdleTimeout() throws InterruptedException {
 		VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+		cleanup.add(clock::dispose);
 		RawPeer acceptor = new RawPeer();
 		DisposableServer raw = TcpServer.create().host("127.0.0.1").port(0)
 				.doOnConnection(conn -> Frames.install(conn, PeerConfig.DEFAULT_MAX_FRAME))
