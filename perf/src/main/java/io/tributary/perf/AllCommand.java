@@ -1,6 +1,5 @@
 package io.tributary.perf;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import io.tributary.storage.h2.Durability;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,24 +52,8 @@ final class AllCommand implements Callable<Integer> {
 			description = "Warmup of the timed scenarios. Default: ${DEFAULT-VALUE}.", defaultValue = "20s")
 	Duration warmup;
 
-	@Option(names = "--seed", paramLabel = "SEED", description = "Workload seed. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "42")
-	long seed;
-
-	@Option(names = "--durability", paramLabel = "MODE",
-			description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.", defaultValue = "PROCESS_CRASH")
-	Durability durability;
-
-	@Option(names = "--dir", paramLabel = "DIR", description = "Where the data directories are made.")
-	Path dir;
-
-	@Option(names = "--out", paramLabel = "DIR", description = "Where the results go. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "perf/target/results")
-	Path out;
-
-	@Option(names = Fork.NO_FORK, description = "Run every scenario in this JVM as started rather than each in a "
-			+ "fresh one with the settings recommended for a node (docs/NODE.md).")
-	boolean noFork;
+	@Mixin
+	RunOptions run;
 
 	/**
 	 * One scenario's outcome.
@@ -107,14 +90,14 @@ final class AllCommand implements Callable<Integer> {
 		int worst = 0;
 		for (String scenario : SCENARIOS) {
 			List<String> args = new ArrayList<>(sized.get(scenario));
-			args.addAll(List.of("--seed", Long.toString(seed), "--durability", durability.name(), "--out",
-					out.toString()));
-			if (dir != null) {
-				args.addAll(List.of("--dir", dir.toString()));
+			args.addAll(List.of("--seed", Long.toString(run.seed), "--durability", run.durability.name(), "--out",
+					run.out.toString()));
+			if (run.dir != null) {
+				args.addAll(List.of("--dir", run.dir.toString()));
 			}
 			spec.commandLine().getErr().println("[all] " + scenario + " " + String.join(" ", args));
 			int code;
-			if (((PerfMain) root.getCommand()).forking && !noFork) {
+			if (((PerfMain) root.getCommand()).forking && !run.noFork) {
 				List<String> forked = new ArrayList<>();
 				forked.add(scenario);
 				forked.addAll(args);
@@ -123,10 +106,10 @@ final class AllCommand implements Callable<Integer> {
 			else {
 				code = root.getSubcommands().get(scenario).execute(args.toArray(String[]::new));
 			}
-			outcomes.add(new Outcome(scenario, code, out.resolve(scenario + ".json").toString()));
+			outcomes.add(new Outcome(scenario, code, run.out.resolve(scenario + ".json").toString()));
 			worst = Math.max(worst, code);
 		}
-		Results.publish(spec.commandLine(), "all", out, new AllResult("all", outcomes),
+		Results.publish(spec.commandLine(), "all", run.out, new AllResult("all", outcomes),
 				"exit codes " + outcomes.stream().map(o -> o.scenario() + "=" + o.exitCode()).toList());
 		return worst;
 	}

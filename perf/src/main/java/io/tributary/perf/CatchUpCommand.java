@@ -50,13 +50,15 @@ final class CatchUpCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		CatchUpScenario.Options options = new CatchUpScenario.Options(events, warmupEvents,
-				Converters.toInt(spec, "--payload-bytes", common.payloadBytes), Converters.toInt(spec, "--entities", common.entities),
+				common.payloadBytes(spec), common.entities(spec),
 				fill.writers(spec), framing.batchEvents(spec),
 				common.durability, common.seed, common.dir, common.keepData, fill.timeout);
 		CatchUpResult result = new CatchUpScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), CatchUpScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "catch-up %.0f ev/s vs local %.0f ev/s (ratio %.3f), %d lost",
-						result.eventsPerSecond(), result.localEventsPerSecond(), result.ratio(), result.lost()));
-		return result.lost() == 0 && result.vectorsEqual() && result.entityStatesDiffering() == 0 ? 0 : 3;
+						result.rates().eventsPerSecond(), result.rates().localEventsPerSecond(), result.rates().ratio(),
+						result.check().lost()));
+		CatchUpResult.Check check = result.check();
+		return check.lost() == 0 && check.vectorsEqual() && check.entityStatesDiffering() == 0 ? 0 : 3;
 	}
 }

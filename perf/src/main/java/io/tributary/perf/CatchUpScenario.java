@@ -138,22 +138,24 @@ final class CatchUpScenario {
 		Node.Commits commits = catchUp.commits();
 		JvmStats.Usage usage = catchUp.usage();
 		SyncReport report = catchUp.report();
-		return new CatchUpResult(NAME, n, options.warmupEvents(), Figures.round(warmupRate), options.payloadBytes(),
-				Figures.round(workload.meanPayloadBytes()),
-				options.entities(), options.writers(), options.batchEvents(), options.durability().name(),
-				options.seed(), rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
-				Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
-				Figures.rate(commits.count(), catchUp.nanos()), commits.count(), Figures.round(commits.batchMean()),
-				Figures.round(commits.millisMean()), local.commits().count(), Figures.round(local.commits().batchMean()),
-				report.ok(), report.millis(), report.error(), report.received(), check.lost(), check.verified(),
-				check.vectorsEqual(), check.statesCompared(), check.statesDiffering(), usage.heapMaxUsedMb(),
-				JvmStats.heapMax() >> 20, usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
-				local.usage().gcMillis(), local.usage().cpuSeconds(), Figures.round(usage.cpuNanos() / 1e3 / n),
-				Figures.round(local.usage().cpuNanos() / 1e3 / n),
-				Figures.megabytes(DataDirectory.sizeOf(data.resolve("a"))),
-				Figures.megabytes(DataDirectory.sizeOf(data.resolve("b"))), JvmStats.cores(), loadStart,
-				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs(), rawRate,
-				rawRate == 0 ? 0 : Figures.round(rate / rawRate), catchUp.measures());
+		return new CatchUpResult(NAME,
+				new CatchUpResult.Run(n, options.warmupEvents(), options.payloadBytes(),
+						Figures.round(workload.meanPayloadBytes()), options.entities(), options.writers(),
+						options.batchEvents(), options.durability().name(), options.seed()),
+				new CatchUpResult.Rates(rate, localRate, localRate == 0 ? 0 : Figures.round(rate / localRate),
+						Figures.seconds(catchUp.nanos()), Figures.seconds(local.nanos()), Figures.rate(n, fillNanos),
+						Figures.round(warmupRate), rawRate, rawRate == 0 ? 0 : Figures.round(rate / rawRate)),
+				new CatchUpResult.CommitFigures(Figures.rate(commits.count(), catchUp.nanos()), commits.count(),
+						Figures.round(commits.batchMean()), Figures.round(commits.millisMean()), local.commits().count(),
+						Figures.round(local.commits().batchMean())),
+				new CatchUpResult.Check(report.ok(), report.millis(), report.error(), report.received(), check.lost(),
+						check.verified(), check.vectorsEqual(), check.statesCompared(), check.statesDiffering()),
+				new CatchUpResult.Costs(usage.heapMaxUsedMb(), usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
+						local.usage().gcMillis(), local.usage().cpuSeconds(), Figures.round(usage.cpuNanos() / 1e3 / n),
+						Figures.round(local.usage().cpuNanos() / 1e3 / n),
+						Figures.megabytes(DataDirectory.sizeOf(data.resolve("a"))),
+						Figures.megabytes(DataDirectory.sizeOf(data.resolve("b")))),
+				catchUp.measures(), Environment.now(loadStart, options));
 	}
 
 	/**

@@ -1,15 +1,13 @@
 package io.tributary.perf;
 
-import java.nio.file.Path;
-
-import io.tributary.storage.h2.Durability;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
- * Options every scenario takes (a picocli mixin): the workload's shape and seed, the stores' durability,
- * where the data and the result go.
+ * Options every scenario takes (a picocli mixin): those of {@link RunOptions}, the workload's shape, and
+ * whether the data is kept.
  */
-final class CommonOptions {
+final class CommonOptions extends RunOptions {
 
 	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",
 			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
@@ -20,28 +18,16 @@ final class CommonOptions {
 			defaultValue = "100000")
 	long entities;
 
-	@Option(names = "--durability", paramLabel = "MODE",
-			description = "What an acknowledged write survives, for every store of the scenario: "
-					+ "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.", defaultValue = "PROCESS_CRASH")
-	Durability durability;
-
-	@Option(names = "--seed", paramLabel = "SEED", description = "Workload seed. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "42")
-	long seed;
-
-	@Option(names = "--dir", paramLabel = "DIR",
-			description = "Where the fresh data directory is made (choose the disk to measure). "
-					+ "Default: the system's temporary directory.")
-	Path dir;
-
 	@Option(names = "--keep-data", description = "Keep the data directory afterwards.")
 	boolean keepData;
 
-	@Option(names = "--out", paramLabel = "DIR", description = "Where the result file goes. Default: ${DEFAULT-VALUE}.",
-			defaultValue = "perf/target/results")
-	Path out;
+	/** The payload size as an {@code int}, or a parameter error naming the option. */
+	int payloadBytes(CommandSpec spec) {
+		return Converters.toInt(spec, "--payload-bytes", payloadBytes);
+	}
 
-	@Option(names = Fork.NO_FORK, description = "Run in this JVM as started rather than in a fresh one with the "
-			+ "settings recommended for a node (docs/NODE.md).")
-	boolean noFork;
+	/** The key space as an {@code int}, or a parameter error naming the option. */
+	int entities(CommandSpec spec) {
+		return Converters.toInt(spec, "--entities", entities);
+	}
 }

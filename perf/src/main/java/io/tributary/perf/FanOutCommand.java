@@ -46,8 +46,8 @@ final class FanOutCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		FanOutScenario.Options options = new FanOutScenario.Options(Converters.toInt(spec, "--peers", peers), events,
-				Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), fill.writers(spec),
+				common.payloadBytes(spec),
+				common.entities(spec), fill.writers(spec),
 				framing.batchEvents(spec), common.durability, common.seed, common.dir,
 				common.keepData, fill.timeout);
 		FanOutResult result = new FanOutScenario(options, spec.commandLine().getErr()).run();

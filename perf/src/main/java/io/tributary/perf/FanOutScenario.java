@@ -176,6 +176,6 @@ final class FanOutScenario {
 				options.entities(), options.batchEvents(), options.durability().name(), options.seed(), rate,
 				Figures.round(rate / peers), rawRate, rawRate == 0 ? 0 : Figures.round(rate / rawRate),
 				Figures.seconds(elapsed), Figures.seconds(raw.nanos()), raw.framesPerReceiver(), Figures.megabytes(raw.bytesPerReceiver()),
-				lost, verified, covered, sessionErrors, measures, Environment.now(loadStart));
+				lost, verified, covered, sessionErrors, measures, Environment.now(loadStart, options));
 	}
 }

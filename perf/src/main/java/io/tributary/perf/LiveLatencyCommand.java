@@ -46,14 +46,15 @@ final class LiveLatencyCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LiveLatencyScenario.Options options = new LiveLatencyScenario.Options(rate, timed.duration, timed.warmup,
-				Converters.toInt(spec, "--peers", peers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), framing.batchEvents(spec),
+				Converters.toInt(spec, "--peers", peers), common.payloadBytes(spec),
+				common.entities(spec), framing.batchEvents(spec),
 				timed.grace, common.durability, common.seed, common.dir, common.keepData);
 		LiveLatencyResult result = new LiveLatencyScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LiveLatencyScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%.0f ev/s achieved; p50 %.3f ms, p99 %.3f ms, max %.3f ms; %d lost",
-						result.achievedRate(), result.p50Millis(), result.p99Millis(), result.maxMillis(),
-						result.lost()));
-		return result.lost() == 0 && result.writeErrors() == 0 && result.error() == null ? 0 : 3;
+						result.run().achievedRate(), result.latencies().p50Millis(), result.latencies().p99Millis(),
+						result.latencies().maxMillis(), result.delivery().lost()));
+		LiveLatencyResult.Delivery delivery = result.delivery();
+		return delivery.lost() == 0 && delivery.writeErrors() == 0 && delivery.error() == null ? 0 : 3;
 	}
 }

@@ -189,16 +189,19 @@ final class LiveLatencyScenario {
 		Throwable error = streamError.get();
 		err.printf("[%s] %,d events, p50 %.3f ms, p99 %.3f ms, max %.3f ms; A's own ack p50 %.3f ms; %,d lost%n",
 				NAME, events, l.p50(), l.p99(), l.max(), ack.p50(), lost);
-		return new LiveLatencyResult(NAME, options.rate(), Figures.round(generator.achievedRate()),
-				Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
-				options.peers(), options.payloadBytes(), Figures.round(workload.meanPayloadBytes()), options.entities(),
-				options.batchEvents(), options.durability().name(),
-				options.seed(), events, delivered, lost, generator.writeErrors(), l.p50(), l.p90(), l.p99(), l.p999(),
-				l.max(), l.mean(), s.p99(), s.max(), Figures.round(generator.maxLagNanos() / 1e6), ack.p50(),
-				ack.p99(), Figures.round(sourceCommits.batchMean()), Figures.round(received.batchMean()), covered,
-				error == null ? null : error.toString(), usage.heapMaxUsedMb(), JvmStats.heapMax() >> 20,
-				usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
-				events == 0 ? 0 : Figures.round(usage.cpuNanos() / 1e3 / events), JvmStats.cores(), loadStart,
-				JvmStats.loadAverage(), System.getProperty("java.version"), JvmStats.jvmArgs(), measures);
+		return new LiveLatencyResult(NAME,
+				new LiveLatencyResult.Run(options.rate(), Figures.round(generator.achievedRate()),
+						Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
+						options.peers(), options.payloadBytes(), Figures.round(workload.meanPayloadBytes()),
+						options.entities(), options.batchEvents(), options.durability().name(), options.seed()),
+				new LiveLatencyResult.Delivery(events, delivered, lost, generator.writeErrors(), covered,
+						error == null ? null : error.toString()),
+				new LiveLatencyResult.Latencies(l.p50(), l.p90(), l.p99(), l.p999(), l.max(), l.mean(), s.p99(), s.max(),
+						Figures.round(generator.maxLagNanos() / 1e6), ack.p50(), ack.p99()),
+				new LiveLatencyResult.CommitFigures(Figures.round(sourceCommits.batchMean()),
+						Figures.round(received.batchMean())),
+				new LiveLatencyResult.Costs(usage.heapMaxUsedMb(), usage.gcMillis(), usage.gcCount(), usage.cpuSeconds(),
+						events == 0 ? 0 : Figures.round(usage.cpuNanos() / 1e3 / events)),
+				measures, Environment.now(loadStart, options));
 	}
 }

@@ -49,13 +49,14 @@ final class LocalWriteCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		LocalWriteScenario.Options options = new LocalWriteScenario.Options(events,
-				Converters.toInt(spec, "--writers", writers), Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), common.durability, warmup, common.seed, common.dir,
+				Converters.toInt(spec, "--writers", writers), common.payloadBytes(spec),
+				common.entities(spec), common.durability, warmup, common.seed, common.dir,
 				common.keepData, submitOnParallel);
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%.0f ev/s vs baseline %.0f ev/s (ratio %.3f), %d lost",
-						result.eventsPerSecond(), result.baselineEventsPerSecond(), result.ratio(), result.lost()));
-		return result.lost() == 0 ? 0 : 3;
+						result.rates().eventsPerSecond(), result.rates().baselineEventsPerSecond(), result.rates().ratio(),
+						result.survival().lost()));
+		return result.survival().lost() == 0 ? 0 : 3;
 	}
 }

@@ -149,18 +149,22 @@ final class LocalWriteScenario {
 		double baselineSeconds = baselineNanos / 1e9;
 		double rate = options.events() / seconds;
 		double baselineRate = options.events() / baselineSeconds;
-		return new LocalWriteResult(NAME, options.events(), options.writers(), options.payloadBytes(),
-				round(workload.meanPayloadBytes()), options.entities(), options.durability().name(), options.warmup(),
-				options.seed(), round(rate), round(baselineRate), round(rate / baselineRate), round(seconds),
-				round(baselineSeconds), Latency.ofMicros(measured.latency()), acknowledged, check.lost,
-				check.verified, ledger.distinctEntities(workload.entities()), check.entities, closeMillis,
-				check.reopenMillis, measured.commits().count(), round(measured.commits().batchMean()),
-				round(measured.commits().millisMean()),
-				measured.checkpoints(), measured.warmupCheckpointMillis(), Figures.megabytes(DataDirectory.sizeOf(engineDir)),
-				Figures.megabytes(DataDirectory.sizeOf(dir, "baseline")), heapMax >> 20, JvmStats.heapMax() >> 20,
-				measured.usage().gcMillis(), measured.usage().gcCount(), baselineGcMillis, measured.usage().cpuSeconds(),
-				Figures.seconds(baselineCpu), JvmStats.cores(), loadStart, JvmStats.loadAverage(),
-				System.getProperty("java.version"), JvmStats.jvmArgs(), measured.measures());
+		return new LocalWriteResult(NAME,
+				new LocalWriteResult.Run(options.events(), options.writers(), options.payloadBytes(),
+						round(workload.meanPayloadBytes()), options.entities(), options.durability().name(),
+						options.warmup(), options.seed()),
+				new LocalWriteResult.Rates(round(rate), round(baselineRate), round(rate / baselineRate), round(seconds),
+						round(baselineSeconds), Latency.ofMicros(measured.latency())),
+				new LocalWriteResult.Survival(acknowledged, check.lost, check.verified,
+						ledger.distinctEntities(workload.entities()), check.entities, closeMillis, check.reopenMillis),
+				new LocalWriteResult.CommitFigures(measured.commits().count(), round(measured.commits().batchMean()),
+						round(measured.commits().millisMean()), measured.checkpoints(),
+						measured.warmupCheckpointMillis()),
+				new LocalWriteResult.Costs(Figures.megabytes(DataDirectory.sizeOf(engineDir)),
+						Figures.megabytes(DataDirectory.sizeOf(dir, "baseline")), heapMax >> 20,
+						measured.usage().gcMillis(), measured.usage().gcCount(), baselineGcMillis,
+						measured.usage().cpuSeconds(), Figures.seconds(baselineCpu)),
+				measured.measures(), Environment.now(loadStart, options));
 	}
 
 	/** Figures of Tributary's measured phase. */

@@ -49,15 +49,18 @@ final class MixedCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		MixedScenario.Options options = new MixedScenario.Options(rate, consumer.consumerRate(rate), history, timed.duration, timed.warmup, timed.grace,
-				Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities),
+				common.payloadBytes(spec),
+				common.entities(spec),
 				framing.batchEvents(spec), common.durability, common.seed, common.dir,
 				common.keepData);
 		MixedResult result = new MixedScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), MixedScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "live p99 %.3f ms, catch-up %.3f s, consumer took %d; %d lost",
-						result.liveP99Millis(), result.catchUpSeconds(), result.consumed(), result.lost()));
-		return result.lost() == 0 && result.writeErrors() == 0 && result.error() == null
-				&& result.consumerError() == null && result.catchUpCovered() && result.liveCovered() ? 0 : 3;
+						result.live().liveP99Millis(), result.peers().catchUpSeconds(), result.consumer().consumed(),
+						result.writes().lost()));
+		MixedResult.Writes writes = result.writes();
+		return writes.lost() == 0 && writes.writeErrors() == 0 && writes.error() == null
+				&& result.consumer().consumerError() == null && result.peers().catchUpCovered()
+				&& result.peers().liveCovered() ? 0 : 3;
 	}
 }

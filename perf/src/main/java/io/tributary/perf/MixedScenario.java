@@ -172,14 +172,19 @@ final class MixedScenario {
 			Throwable error = streamError.get();
 			err.printf("[%s] live p99 %.3f ms; C caught up on %,d events in %.3f s; consumer took %,d; %,d lost%n", NAME,
 					l.p99(), before.total(), catchUpSeconds, seen.consumed(), lost);
-			return new MixedResult(NAME, options.rate(), Figures.round(options.consumerRate()), history,
-					Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
-					options.payloadBytes(), options.entities(), options.batchEvents(), options.durability().name(),
-					options.seed(), writer.measuredAcked(), Figures.round(writer.achievedRate()), lost, liveLost, storeLost,
-					peerLost, seen.lost(), writer.writeErrors(), error == null ? null : error.toString(), l.p50(), l.p99(),
-					l.max(), before.total(), catchUpSeconds, c.engine().vector().covers(end),
-					b.engine().vector().covers(end), seen.consumed(), a.engine().lastPosition() - seen.lastPosition(),
-					seen.error(), measures, Environment.now(loadStart));
+			return new MixedResult(NAME,
+					new MixedResult.Run(options.rate(), Figures.round(options.consumerRate()), history,
+							Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
+							options.payloadBytes(), options.entities(), options.batchEvents(), options.durability().name(),
+							options.seed()),
+					new MixedResult.Writes(writer.measuredAcked(), Figures.round(writer.achievedRate()), lost, liveLost,
+							storeLost, peerLost, seen.lost(), writer.writeErrors(), error == null ? null : error.toString()),
+					new MixedResult.Live(l.p50(), l.p99(), l.max()),
+					new MixedResult.Peers(before.total(), catchUpSeconds, c.engine().vector().covers(end),
+							b.engine().vector().covers(end)),
+					new MixedResult.Consumer(seen.consumed(), a.engine().lastPosition() - seen.lastPosition(),
+							seen.error()),
+					measures, Environment.now(loadStart, options));
 		}
 		finally {
 			if (consumer != null) {

@@ -46,13 +46,15 @@ final class SlowConsumerCommand implements Callable<Integer> {
 				: Duration.ofSeconds(60);
 		SlowConsumerScenario.Options options = new SlowConsumerScenario.Options(producerRate,
 				consumer.consumerRate(producerRate), duration, timed.warmup,
-				timed.grace, Converters.toInt(spec, "--payload-bytes", common.payloadBytes),
-				Converters.toInt(spec, "--entities", common.entities), common.durability, common.seed, common.dir,
+				timed.grace, common.payloadBytes(spec),
+				common.entities(spec), common.durability, common.seed, common.dir,
 				common.keepData);
 		SlowConsumerResult result = new SlowConsumerScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), SlowConsumerScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "writer ratio %.3f, heap growth %.1f MB, %d lost, consumer took %d",
-						result.writerSpeedRatio(), result.heapGrowthMb(), result.lost(), result.consumed()));
-		return result.lost() == 0 && result.writeErrors() == 0 && result.consumerError() == null ? 0 : 3;
+						result.targets().writerSpeedRatio(), result.targets().heapGrowthMb(), result.targets().lost(),
+						result.consumer().consumed()));
+		return result.targets().lost() == 0 && result.writer().writeErrors() == 0
+				&& result.consumer().consumerError() == null ? 0 : 3;
 	}
 }

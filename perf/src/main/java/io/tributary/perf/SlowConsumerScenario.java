@@ -185,17 +185,20 @@ final class SlowConsumerScenario {
 		double consumerRate = Figures.rate(seen.consumed(), (long) (measures.seconds() * 1e9));
 		err.printf("[%s] writer ratio %.3f; heap growth from the consumer %.1f MB (%.1f MB with it, %.1f MB without); "
 				+ "%,d lost%n", NAME, ratio, growthMb, with.heapGrowthMb(), alone.heapGrowthMb(), lost);
-		return new SlowConsumerResult(NAME, options.producerRate(), Figures.round(options.consumerRate()),
-				Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
-				options.payloadBytes(), options.entities(), options.durability().name(), options.seed(), growthMb, lost,
-				ratio, withinTargets, with.rate(), alone.rate(), measures.latencyMillis().p99(),
-				alone.measures().latencyMillis().p99(), with.measuredAcked(), alone.measuredAcked(),
-				with.acknowledged() + alone.acknowledged(), with.verified() + alone.verified(),
-				with.writeErrors() + alone.writeErrors(), with.maxSubmitLagMillis(), seen.consumed(), consumerRate,
-				with.consumerLag(), seen.gaps(), seen.duplicates(), seen.mismatched(), seen.error(),
-				with.heapGrowthMb(), alone.heapGrowthMb(), Figures.megabytes(with.heapBefore()),
-				Figures.megabytes(with.heapAfter()), measures,
-				alone.measures(), Environment.now(loadStart));
+		return new SlowConsumerResult(NAME,
+				new SlowConsumerResult.Run(options.producerRate(), Figures.round(options.consumerRate()),
+						Figures.seconds(options.warmup().toNanos()), Figures.seconds(options.duration().toNanos()),
+						options.payloadBytes(), options.entities(), options.durability().name(), options.seed()),
+				new SlowConsumerResult.Targets(growthMb, lost, ratio, withinTargets),
+				new SlowConsumerResult.Writer(with.rate(), alone.rate(), measures.latencyMillis().p99(),
+						alone.measures().latencyMillis().p99(), with.measuredAcked(), alone.measuredAcked(),
+						with.acknowledged() + alone.acknowledged(), with.verified() + alone.verified(),
+						with.writeErrors() + alone.writeErrors(), with.maxSubmitLagMillis()),
+				new SlowConsumerResult.Consumer(seen.consumed(), consumerRate, with.consumerLag(), seen.gaps(),
+						seen.duplicates(), seen.mismatched(), seen.error()),
+				new SlowConsumerResult.Heap(with.heapGrowthMb(), alone.heapGrowthMb(),
+						Figures.megabytes(with.heapBefore()), Figures.megabytes(with.heapAfter())),
+				measures, alone.measures(), Environment.now(loadStart, options));
 	}
 
 	/**

@@ -20,7 +20,7 @@ class CatchUpScenarioTest {
 			"batchEvents", "durability", "seed", "eventsPerSecond", "localEventsPerSecond", "ratio", "elapsedSeconds",
 			"localElapsedSeconds", "commitsPerSecond", "commits", "syncOk", "received", "lost", "verifiedEvents",
 			"vectorsEqual", "entityStatesCompared", "entityStatesDiffering", "heapMaxUsedMb", "gcMillis", "cpuSeconds",
-			"cores", "loadAverageStart", "javaVersion");
+			"environment");
 
 	@Test
 	void emptyNodeCatchesUpOnEveryEventAndEntityState(@TempDir Path tmp) throws Exception {
@@ -39,6 +39,7 @@ class CatchUpScenarioTest {
 		for (String field : FIELDS) {
 			assertTrue(printed.hasNonNull(field), () -> "missing field " + field + " in " + printed);
 		}
+		ScenarioRun.assertEnvironment(printed);
 		assertEquals("catch-up", printed.get("scenario").asText());
 		assertEquals(3_000, printed.get("events").asLong());
 		assertTrue(printed.get("syncOk").asBoolean(), () -> "sync session: " + printed.get("syncError"));

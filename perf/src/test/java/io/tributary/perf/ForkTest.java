@@ -29,7 +29,7 @@ class ForkTest {
 
 	private static List<String> jvmArgs(JsonNode result) {
 		List<String> args = new ArrayList<>();
-		result.get("jvmArgs").forEach(a -> args.add(a.asText()));
+		result.get("environment").get("jvmArgs").forEach(a -> args.add(a.asText()));
 		return args;
 	}
 
@@ -49,7 +49,7 @@ class ForkTest {
 		assertEquals(2_000, result.get("events").asLong());
 		assertEquals(0, result.get("lost").asLong());
 		// the forked JVM's heap is the recommended fixed one, not this JVM's
-		assertEquals(4096, result.get("heapMaxMb").asLong(), 64);
+		assertEquals(4096, result.get("environment").get("heapMaxMb").asLong(), 64);
 	}
 
 	@Test

@@ -19,7 +19,7 @@ class LiveLatencyScenarioTest {
 	private static final List<String> FIELDS = List.of("scenario", "rate", "achievedRate", "warmupSeconds",
 			"durationSeconds", "peers", "events", "delivered", "lost", "writeErrors", "p50Millis", "p90Millis",
 			"p99Millis", "p999Millis", "maxMillis", "ackP50Millis", "vectorsCovered", "heapMaxUsedMb", "gcMillis",
-			"cpuSeconds", "cores", "loadAverageStart", "javaVersion");
+			"cpuSeconds", "environment");
 
 	@Test
 	void everyWriteReachesEveryLivePeerAndIsTimed(@TempDir Path tmp) throws Exception {
@@ -40,6 +40,7 @@ class LiveLatencyScenarioTest {
 			assertTrue(printed.has(field) && !printed.get(field).isNull(),
 					() -> "missing field " + field + " in " + printed);
 		}
+		ScenarioRun.assertEnvironment(printed);
 		assertTrue(printed.get("error").isNull(), () -> "change stream failed: " + printed.get("error"));
 		assertEquals("live-latency", printed.get("scenario").asText());
 		assertEquals(2_000, printed.get("events").asLong(), "measured events: rate times duration");

@@ -19,7 +19,7 @@ class LocalWriteScenarioTest {
 	private static final List<String> FIELDS = List.of("scenario", "events", "writers", "payloadBytes", "entities",
 			"durability", "warmup", "seed", "eventsPerSecond", "baselineEventsPerSecond", "ratio", "elapsedSeconds",
 			"baselineElapsedSeconds", "latencyMillis", "acknowledged", "lost", "verifiedEvents", "closeMillis",
-			"reopenMillis", "heapMaxUsedMb", "gcMillis", "cores", "javaVersion");
+			"reopenMillis", "heapMaxUsedMb", "gcMillis", "environment");
 
 	private static final List<String> LATENCY_FIELDS = List.of("p50", "p90", "p99", "p999", "max");
 
@@ -41,6 +41,7 @@ class LocalWriteScenarioTest {
 		for (String field : FIELDS) {
 			assertTrue(printed.hasNonNull(field), () -> "missing field " + field + " in " + printed);
 		}
+		ScenarioRun.assertEnvironment(printed);
 		for (String field : LATENCY_FIELDS) {
 			assertTrue(printed.get("latencyMillis").hasNonNull(field), () -> "missing latencyMillis." + field);
 		}

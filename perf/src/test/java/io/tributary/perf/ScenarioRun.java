@@ -22,6 +22,8 @@ final class ScenarioRun {
 	private static final List<String> MEASURES = List.of("throughput", "seconds", "latencyMillis",
 			"latencyDistribution", "heapMaxUsedMb", "gcMillis", "gcCount", "cpuSeconds", "bufferOccupancyMax",
 			"servedLive", "servedFromStore", "tapSignalsDropped", "errors");
+	private static final List<String> ENVIRONMENT = List.of("heapMaxMb", "cores", "loadAverageStart",
+			"loadAverageEnd", "javaVersion", "jvmArgs", "settings");
 	private static final List<String> LATENCY = List.of("p50", "p90", "p99", "p999", "max", "mean", "count");
 
 	private ScenarioRun() {
@@ -58,7 +60,26 @@ final class ScenarioRun {
 		try (var left = Files.list(tmp.resolve("data"))) {
 			assertEquals(0, left.count(), "the data directory is removed afterwards");
 		}
+		assertEnvironment(printed);
 		return printed;
+	}
+
+	/**
+	 * Checks the environment block every scenario's result carries: the JVM, the machine, the commit (known
+	 * or {@code null}) and the scenario's settings, among them its seed and durability.
+	 */
+	static void assertEnvironment(JsonNode result) {
+		JsonNode env = result.get("environment");
+		assertTrue(env != null && env.isObject(), () -> "environment in " + result);
+		for (String field : ENVIRONMENT) {
+			assertTrue(env.hasNonNull(field), () -> "missing environment." + field + " in " + env);
+		}
+		assertTrue(env.has("commit"), () -> "environment.commit, known or null: " + env);
+		assertTrue(env.get("cores").asInt() > 0, "cores");
+		assertTrue(env.get("jvmArgs").isArray(), "JVM arguments");
+		JsonNode settings = env.get("settings");
+		assertTrue(settings.isObject() && settings.hasNonNull("seed") && settings.hasNonNull("durability"),
+				() -> "the scenario's settings: " + settings);
 	}
 
 	/**

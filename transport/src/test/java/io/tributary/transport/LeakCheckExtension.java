@@ -11,7 +11,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
-import reactor.core.publisher.Mono;
 
 /**
  * Fails a test class when Netty reported a leaked buffer while it ran. Registered for every test class
@@ -23,7 +22,7 @@ import reactor.core.publisher.Mono;
  */
 public final class LeakCheckExtension implements AfterAllCallback {
 
-	private static final Duration SETTLE = Duration.ofMillis(20);
+	private static final Duration COLLECTION = Duration.ofSeconds(30);
 
 	@Override
 	public void afterAll(ExtensionContext context) {
@@ -33,9 +32,8 @@ public final class LeakCheckExtension implements AfterAllCallback {
 		}
 		List<String> reports = new ArrayList<>();
 		for (int round = 0; round < 3; round++) {
-			System.gc();
-			// the collector enqueues the phantom references of dead buffers on its own thread
-			Mono.delay(SETTLE).block();
+			// the collector enqueues the references of dead buffers on its own thread: waited for
+			GarbageCollection.collect(COLLECTION);
 			touchDetectors();
 			reports.addAll(LeakRecordingDetector.drain());
 		}

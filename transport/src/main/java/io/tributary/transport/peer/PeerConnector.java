@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import io.tributary.VersionVector;
 import io.tributary.transport.SyncReport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.tcp.TcpClient;
@@ -33,6 +35,8 @@ public final class PeerConnector {
 	private final Backoff backoff;
 	private final FrameCodec codec;
 	private final PeerLink link;
+	/** Runs the reconnect delays and the sessions' heartbeats and timeouts. */
+	private final Scheduler timer;
 	private final AtomicLong attempts = new AtomicLong();
 	private final AtomicReference<PeerSession> current = new AtomicReference<>();
 	private volatile Disposable running;
@@ -46,6 +50,12 @@ public final class PeerConnector {
 	 * @param backoff reconnect delays
 	 */
 	public PeerConnector(SyncEngine engine, PeerConfig config, PeerAddress address, Backoff backoff) {
+		this(engine, config, address, backoff, Schedulers.parallel());
+	}
+
+	/** A connector whose reconnect delays and sessions' heartbeats and timeouts run on {@code timer}. */
+	PeerConnector(SyncEngine engine, PeerConfig config, PeerAddress address, Backoff backoff, Scheduler timer) {
+		this.timer = timer;
 		this.engine = engine;
 		this.config = config;
 		this.host = address.host();
@@ -90,7 +100,7 @@ public final class PeerConnector {
 
 	private Mono<Void> session() {
 		return connect().flatMap(connection -> {
-			PeerSession session = new PeerSession(engine, config, codec, true, link);
+			PeerSession session = new PeerSession(engine, config, codec, true, link, timer);
 			current.set(session);
 			session.peerCaughtUp().subscribe(v -> attempts.set(0));
 			return session.run(connection.inbound(), connection.outbound())
@@ -114,11 +124,19 @@ public final class PeerConnector {
 						link.disconnected(e);
 						log.info("peer {} session ended: {}", link.address(), e.getMessage());
 					})
-					.retryWhen(Retry.from(signals -> signals.concatMap(signal -> Mono.delay(
-							backoff.delay(attempts.getAndIncrement(), () -> ThreadLocalRandom.current().nextDouble())))))
+					.retryWhen(reconnects(backoff, attempts, () -> ThreadLocalRandom.current().nextDouble(), timer))
 					.subscribe();
 		}
 		return running;
+	}
+
+	/**
+	 * Retries forever, each retry after the backoff's delay for the attempt count, which a caught-up session
+	 * resets to 0.
+	 */
+	static Retry reconnects(Backoff backoff, AtomicLong attempts, DoubleSupplier random, Scheduler timer) {
+		return Retry.from(signals -> signals.concatMap(signal -> Mono.delay(
+				backoff.delay(attempts.getAndIncrement(), random), timer)));
 	}
 
 	/**
@@ -148,7 +166,7 @@ public final class PeerConnector {
 			long sentBefore = link.status().eventsSent();
 			long receivedBefore = link.status().eventsReceived();
 			return connect().flatMap(connection -> {
-				PeerSession session = new PeerSession(engine, config, codec, true, link);
+				PeerSession session = new PeerSession(engine, config, codec, true, link, timer);
 				Mono<VersionVector> done = Mono.zip(session.caughtUpSent(), session.peerCaughtUp())
 						.flatMap(t -> waitUntil(session, t.getT1(), t.getT2()))
 						.doFinally(s -> connection.dispose());

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.tributary.SyncEngine;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
@@ -41,6 +42,11 @@ public final class PeerServer {
 	 * @return the bound server; errors with {@link IllegalStateException} when the TLS files cannot be read
 	 */
 	public static Mono<PeerServer> bind(SyncEngine engine, PeerConfig config, String host, int port) {
+		return bind(engine, config, host, port, Schedulers.parallel());
+	}
+
+	/** Binds a server whose sessions run their heartbeats and timeouts on {@code timer}. */
+	static Mono<PeerServer> bind(SyncEngine engine, PeerConfig config, String host, int port, Scheduler timer) {
 		FrameCodec codec = new FrameCodec(config.maxFrameBytes());
 		Map<PeerLink, PeerSession> sessions = new ConcurrentHashMap<>();
 		TcpServer tcp = TcpServer.create()
@@ -51,7 +57,7 @@ public final class PeerServer {
 					String[] remote = { "unknown" };
 					in.withConnection(c -> remote[0] = String.valueOf(c.channel().remoteAddress()));
 					PeerLink link = new PeerLink(remote[0], "inbound");
-					PeerSession session = new PeerSession(engine, config, codec, false, link);
+					PeerSession session = new PeerSession(engine, config, codec, false, link, timer);
 					sessions.put(link, session);
 					return session.run(in, out)
 							.doOnError(e -> log.info("inbound peer session from {} ended: {}", link.address(), e.getMessage()))

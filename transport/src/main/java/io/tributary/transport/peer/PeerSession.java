@@ -19,6 +19,7 @@ import io.tributary.VersionVector;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.NettyInbound;
 import reactor.netty.NettyOutbound;
 
@@ -44,6 +45,8 @@ final class PeerSession {
 	private final FrameCodec codec;
 	private final boolean initiator;
 	private final PeerLink link;
+	/** Runs the heartbeats and the handshake and idle timeouts. */
+	private final Scheduler timer;
 
 	private final Sinks.Many<Frame> control = Sinks.many().unicast().onBackpressureBuffer();
 	private final Sinks.One<Established> established = Sinks.one();
@@ -71,12 +74,14 @@ final class PeerSession {
 			String user, String token) {
 	}
 
-	PeerSession(SyncEngine engine, PeerConfig config, FrameCodec codec, boolean initiator, PeerLink link) {
+	PeerSession(SyncEngine engine, PeerConfig config, FrameCodec codec, boolean initiator, PeerLink link,
+			Scheduler timer) {
 		this.engine = engine;
 		this.config = config;
 		this.codec = codec;
 		this.initiator = initiator;
 		this.link = link;
+		this.timer = timer;
 	}
 
 	/** Completes with the vector the peer reported when its catch-up ended. */
@@ -124,19 +129,19 @@ final class PeerSession {
 		}
 		Flux<Frame> events = established.asMono().flatMapMany(this::sender).takeUntilOther(stop.asMono());
 		Flux<Frame> heartbeats = established.asMono()
-				.flatMapMany(e -> Flux.interval(config.heartbeat(), config.heartbeat()))
+				.flatMapMany(e -> Flux.interval(config.heartbeat(), config.heartbeat(), timer))
 				.map(i -> (Frame) new Frame.Ping(System.nanoTime()))
 				.takeUntilOther(stop.asMono());
 		Flux<byte[]> frames = Flux.merge(control.asFlux(), events, heartbeats).map(codec::encode);
 		Mono<Void> outbound = out.sendByteArray(frames).then();
 
-		Mono<Void> handshakeTimer = Mono.delay(config.handshakeTimeout())
+		Mono<Void> handshakeTimer = Mono.delay(config.handshakeTimeout(), timer)
 				.takeUntilOther(established.asMono())
 				.flatMap(t -> Mono.<Void>error(new PeerProtocolException(ErrorCode.PROTOCOL_VIOLATION,
 						"no handshake within " + config.handshakeTimeout().toMillis() + " ms", false)));
 		Mono<Void> inbound = Mono.when(
 				in.receive().asByteArray()
-						.timeout(config.idleTimeout())
+						.timeout(config.idleTimeout(), timer)
 						// frames are applied in order (inner Monos are subscribed, so submitted, in arrival order), a
 						// few at a time so that the group committer can take them in one commit; at most that many
 						// frames wait here, and the socket is not read meanwhile

@@ -17,6 +17,7 @@ import io.tributary.transport.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;
 import io.tributary.transport.peer.PeerConfig;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,14 +111,17 @@ class ChaosIntegrationTest {
 			}
 			int length = 15 + random.nextInt(20);
 			Step[] kinds = Step.values();
-			for (int s = 0; s < length; s++) {
+			// the schedule is one reactive chain: each step, then a random pause (input of the schedule: the time
+			// the faults act on the traffic) as a delay inside the chain rather than a blocked thread
+			Flux.range(0, length).concatMap(s -> Mono.defer(() -> {
 				// writes are half of all steps
 				Step step = random.nextBoolean() ? Step.WRITE : kinds[1 + random.nextInt(kinds.length - 1)];
 				counts.merge(step, 1, Integer::sum);
 				FaultProxy link = proxies.get(random.nextInt(proxies.size()));
+				Mono<Void> write = Mono.empty();
 				switch (step) {
-					case WRITE -> acknowledged.addAll(http.get(random.nextInt(n)).write(NodeHttp.randomChanges(random, 40))
-							.block(NodeHttp.T));
+					case WRITE -> write = http.get(random.nextInt(n)).write(NodeHttp.randomChanges(random, 40))
+							.timeout(NodeHttp.T).doOnNext(acknowledged::addAll).then();
 					case LATENCY -> link.latency(Duration.ofMillis(1 + random.nextInt(30)),
 							Duration.ofMillis(random.nextInt(20)));
 					case BANDWIDTH -> link.bandwidth(16 * 1024 + random.nextInt(256 * 1024));
@@ -137,8 +141,9 @@ class ChaosIntegrationTest {
 					case HEAL_LINK -> link.heal();
 					case HEAL_ALL -> proxies.forEach(FaultProxy::heal);
 				}
-				Mono.delay(Duration.ofMillis(random.nextInt(150))).block();
-			}
+				Duration pause = Duration.ofMillis(random.nextInt(150));
+				return write.then(Mono.delay(pause));
+			})).blockLast();
 			proxies.forEach(FaultProxy::heal);
 			String context = "seed " + seed + ", " + n + " nodes, steps " + counts;
 			NodeHttp.awaitConvergence(http, total -> total == acknowledged.size(), CONVERGE);

@@ -115,7 +115,9 @@ final class NodeHttp {
 
 	/**
 	 * Polls until every node reports the same vector and convergence hash, and the vectors count events as
-	 * {@code total} accepts.
+	 * {@code total} accepts. The nodes may be other processes, reachable only over HTTP, and no endpoint
+	 * streams the convergence hash (the stream carries changes): what the nodes answer is compared again
+	 * every 100 ms.
 	 *
 	 * @return the common hash
 	 */

@@ -240,6 +240,11 @@ class CliCommandsTest {
 		assertEquals(201, status);
 	}
 
+	/**
+	 * Waits until the node's {@code /api/stats} matches. The status the command prints includes the peer
+	 * link's counters, which the link updates after the engine commits what it received and which no stream
+	 * reports: they are read where the command reads them.
+	 */
 	private static void awaitStats(SyncNode node, Predicate<JsonNode> done) {
 		CliTesting.awaitJson(node.httpPort(), TOKEN, "/api/stats", done);
 	}

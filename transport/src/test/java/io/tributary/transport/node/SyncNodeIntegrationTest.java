@@ -90,18 +90,20 @@ class SyncNodeIntegrationTest {
 		})).doOnNext(status -> assertEquals(201, status)).blockLast(T);
 	}
 
-	private static void awaitSameHash(String token, SyncNode... ns) {
-		// each poll blocks on HTTP answers, so polls repeat on a thread where blocking is allowed
-		Mono.fromSupplier(() -> {
-			String first = get(ns[0], token, "/api/convergence").get("hash").asText();
-			for (SyncNode n : ns) {
-				if (!first.equals(get(n, token, "/api/convergence").get("hash").asText())) {
-					return false;
-				}
-			}
-			return true;
-		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(50), reactor.core.scheduler.Schedulers.boundedElastic()))
-				.takeUntil(b -> b).last().block(T);
+	/**
+	 * Completes once every node's engine has committed {@code events} events. Subscribed before the writes,
+	 * so that every event reaches it live, after the engine folded it into the entity states the convergence
+	 * hash is computed from.
+	 */
+	private static java.util.concurrent.CompletableFuture<Void> whenEachHolds(long events, SyncNode... ns) {
+		return Flux.fromArray(ns).flatMap(n -> n.engine().events(0).take(events).then()).then().toFuture();
+	}
+
+	private static void assertSameHash(String token, SyncNode... ns) {
+		JsonNode first = get(ns[0], token, "/api/convergence").get("hash");
+		for (SyncNode n : ns) {
+			assertEquals(first, get(n, token, "/api/convergence").get("hash"), n.engine().origin());
+		}
 	}
 
 	@Test
@@ -109,10 +111,12 @@ class SyncNodeIntegrationTest {
 		SyncNode a = start("a", "tok");
 		SyncNode b = start("b", "tok", a);
 		SyncNode c = start("c", "tok", b);
+		java.util.concurrent.CompletableFuture<Void> converged = whenEachHolds(1200, a, b, c);
 		Mono.when(Mono.fromRunnable(() -> writeChanges(a, "tok", "a", 500)),
 				Mono.fromRunnable(() -> writeChanges(c, "tok", "c", 500)),
 				Mono.fromRunnable(() -> writeChanges(b, "tok", "b", 200))).block(T);
-		awaitSameHash("tok", a, b, c);
+		Mono.fromFuture(converged).block(T);
+		assertSameHash("tok", a, b, c);
 		JsonNode stats = get(c, "tok", "/api/stats");
 		assertEquals(1200, stats.get("totalEvents").asLong(), stats.toString());
 		assertEquals(120, get(a, "tok", "/api/convergence").get("entities").asLong());

@@ -51,15 +51,28 @@ abstract class PeerTestBase {
 		return s;
 	}
 
+	/**
+	 * Waits until the engines hold the same vector. Each engine's commits are the moments to compare: the
+	 * check runs once now and again on every event any of them commits (an engine's vector is updated
+	 * before its event streams see the commit), so nothing is polled.
+	 */
 	static void converge(Duration timeout, SyncEngine... engines) {
-		Mono.fromSupplier(() -> {
-			for (SyncEngine e : engines) {
-				if (!e.vector().equals(engines[0].vector())) {
-					return false;
-				}
+		Flux.defer(() -> {
+			// the streams start after the positions read before the first check: no commit slips between
+			Flux<Event> commits = Flux.merge(java.util.Arrays.stream(engines).map(e -> e.events(e.lastPosition()))
+					.toList());
+			return Flux.concat(Mono.just(Boolean.TRUE), commits.map(e -> Boolean.TRUE));
+		}).filter(tick -> sameVector(engines)).next().block(timeout);
+		assertTrue(sameVector(engines), "converged");
+	}
+
+	private static boolean sameVector(SyncEngine... engines) {
+		for (SyncEngine e : engines) {
+			if (!e.vector().equals(engines[0].vector())) {
+				return false;
 			}
-			return true;
-		}).repeatWhen(r -> r.delayElements(Duration.ofMillis(10))).takeUntil(b -> b).last().block(timeout);
+		}
+		return true;
 	}
 
 	static void write(SyncEngine e, int n, String prefix) {
