@@ -316,7 +316,7 @@ public final class HttpApi {
 		/**
 		 * Where the answers to requests with an {@code Idempotency-Key} header are kept (see {@code docs/NODE.md},
 		 * "Idempotent writes"); give the storage's ({@link io.tributary.spi.Storage#idempotencyKeys()}) for keys
-		 * that survive a restart, as {@link io.tributary.transport.SyncNode} does. Default: a store in memory.
+		 * that survive a restart, as the standalone node ({@code SyncNode}) does. Default: a store in memory.
 		 *
 		 * @param store the store
 		 * @return this builder

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import io.r2dbc.spi.R2dbcException;
 import io.tributary.storage.h2.Durability;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.peer.PeerAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

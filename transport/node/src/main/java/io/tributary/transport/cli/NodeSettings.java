@@ -22,7 +22,7 @@ import io.tributary.CustomResolver;
 import io.tributary.ProjectionPolicy;
 import io.tributary.Redaction;
 import io.tributary.storage.h2.Durability;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.PeerAddress;
 import io.tributary.transport.peer.PeerTls;

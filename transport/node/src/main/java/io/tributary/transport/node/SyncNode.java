@@ -1,4 +1,4 @@
-package io.tributary.transport;
+package io.tributary.transport.node;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +19,9 @@ import io.tributary.SyncEngine;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
+import io.tributary.transport.PeerDirectory;
+import io.tributary.transport.PeerStatus;
+import io.tributary.transport.SyncReport;
 import io.tributary.transport.client.Upstreams;
 import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.peer.Backoff;

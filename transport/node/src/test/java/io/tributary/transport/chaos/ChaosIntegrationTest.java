@@ -13,7 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;
 import io.tributary.transport.peer.PeerConfig;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.cli.NodeCli;
 import io.tributary.transport.cli.NodeProcess;
 import io.tributary.transport.peer.Backoff;

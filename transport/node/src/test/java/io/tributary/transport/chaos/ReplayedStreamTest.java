@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.Frame;
 import io.tributary.transport.peer.FrameCodec;

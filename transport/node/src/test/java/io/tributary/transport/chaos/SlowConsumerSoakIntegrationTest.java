@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;
 import reactor.core.Disposable;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.cli.CliTesting.Run;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.UserTokens;

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.cli.CliTesting.LineWatcher;
 import io.tributary.transport.cli.CliTesting.RecordingLifecycle;
 import io.tributary.transport.cli.CliTesting.Run;

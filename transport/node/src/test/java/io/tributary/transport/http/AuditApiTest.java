@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpMethod;
 import io.tributary.Event;
 import io.tributary.spi.DeadLetter;
-import io.tributary.transport.SyncNode;
+import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.http.TestClient.Response;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;

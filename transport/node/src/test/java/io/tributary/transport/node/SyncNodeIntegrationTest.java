@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.tributary.transport.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.PeerAddress;
 import reactor.core.publisher.Flux;
