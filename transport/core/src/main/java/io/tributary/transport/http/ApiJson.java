@@ -30,7 +30,7 @@ import io.tributary.Limits;
 import io.tributary.spi.DeadLetter;
 
 /**
- * The API's JSON: a mapper configured like the engine's (io.tributary.internal.Json#MAPPER) plus a document length
+ * The API's JSON: a mapper configured like the engine's (on {@link Limits#jsonFactory(int, int)}) plus a document length
  * limit, and the wire shapes of changes, entities and errors.
  */
 final class ApiJson {
