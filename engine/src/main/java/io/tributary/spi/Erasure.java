@@ -4,6 +4,7 @@ import java.util.Objects;
 
 import io.tributary.Conflict;
 import io.tributary.Event;
+import io.tributary.internal.Bytes;
 
 /**
  * What {@link Storage#erase(String)} removes, decided the same way by every store.
@@ -22,6 +23,19 @@ public final class Erasure {
 	 */
 	public static boolean owns(String userId, Event e) {
 		return Objects.equals(userId, e.userId());
+	}
+
+	/**
+	 * A test on an encoded event ({@link EventCodec}) that spares decoding the events that cannot be the user's:
+	 * false when the bytes do not contain the user's id at all. True only says "decode it and ask
+	 * {@link #owns(String, Event)}": the id may occur in another field or in the payload.
+	 *
+	 * @param userIdUtf8 the user's id in UTF-8
+	 * @param encodedEvent the event as {@link EventCodec#encode} wrote it
+	 * @return false when the event is certainly not the user's
+	 */
+	public static boolean mayOwn(byte[] userIdUtf8, byte[] encodedEvent) {
+		return Bytes.indexOf(encodedEvent, userIdUtf8) >= 0;
 	}
 
 	/**

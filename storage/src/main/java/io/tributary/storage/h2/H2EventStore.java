@@ -14,7 +14,6 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Readable;
 import io.tributary.Event;
 import io.tributary.VersionVector;
-import io.tributary.internal.Bytes;
 import io.tributary.spi.Erasure;
 import io.tributary.spi.Fills;
 import io.tributary.spi.EventCodec;
@@ -284,7 +283,7 @@ final class H2EventStore implements EventStore {
 		return Sql.query(c, "SELECT position, body FROM tributary_event ORDER BY position", row -> {
 					byte[] body = row.get(1, byte[].class);
 					// only bodies holding the user's id are decoded
-					if (Bytes.indexOf(body, needle) < 0) {
+					if (!Erasure.mayOwn(needle, body)) {
 						return Optional.<Event>empty();
 					}
 					Event e = EventCodec.decode(body, row.get(0, Long.class));

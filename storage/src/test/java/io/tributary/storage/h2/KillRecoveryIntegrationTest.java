@@ -27,7 +27,6 @@ import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.ProjectionPolicy;
 import io.tributary.SyncEngine;
-import io.tributary.internal.Projector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,9 +149,7 @@ class KillRecoveryIntegrationTest {
 				assertTrue(found != null && found.id().equals(id), "id " + id + " not kept, " + context);
 			}
 
-			Projector fold = new Projector(ProjectionPolicy.defaults());
-			log.forEach(fold::apply);
-			List<EntityState> expected = fold.query("item");
+			List<EntityState> expected = ReferenceFold.fold(log, ProjectionPolicy.defaults(), "item");
 			List<EntityState> actual = new ArrayList<>();
 			for (EntityState s : expected) {
 				actual.add(engine.get("item", s.entityId()).block());

@@ -1,4 +1,0 @@
-/**
- * The peer protocol, the HTTP API and the standalone node.
- */
-package io.tributary.transport;
