@@ -338,7 +338,7 @@ public final class SyncClient {
 	 * @return the dead letters
 	 */
 	public Flux<DeadLetter> deadLetters(int limit) {
-		return engine.deadLetters().list(limit);
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().list(limit);
 	}
 
 	/**
@@ -351,9 +351,9 @@ public final class SyncClient {
 	 * @return the new event; empty when no such dead letter is held
 	 */
 	public Mono<Event> replay(String origin, long originSeq, WriteRequest corrected) {
-		return engine.deadLetters().get(origin, originSeq)
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().get(origin, originSeq)
 				.flatMap(d -> engine.write(corrected)
-						.flatMap(e -> engine.deadLetters().delete(origin, originSeq).thenReturn(e)));
+						.flatMap(e -> io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq).thenReturn(e)));
 	}
 
 	/**
@@ -364,7 +364,7 @@ public final class SyncClient {
 	 * @return whether one was deleted
 	 */
 	public Mono<Boolean> deleteDeadLetter(String origin, long originSeq) {
-		return engine.deadLetters().delete(origin, originSeq);
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq);
 	}
 
 	/**
@@ -373,7 +373,7 @@ public final class SyncClient {
 	 * @return the status
 	 */
 	public Mono<SyncStatus> status() {
-		return engine.deadLetters().count().map(dead -> new SyncStatus(calls.address().toString(), pending(),
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().count().map(dead -> new SyncStatus(calls.address().toString(), pending(),
 				lastOutsync, lastDownsync, upstreamVector.get(), lastError, authRequired, types.get(), dead));
 	}
 
@@ -446,7 +446,7 @@ public final class SyncClient {
 		return Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.map(e -> new DeadLetter(e, r.code(), r.reason(), now))
-						.flatMap(d -> engine.deadLetter(d).thenReturn(d)))
+						.flatMap(d -> io.tributary.spi.EngineAdmin.of(engine).deadLetter(d).thenReturn(d)))
 				.doOnNext(d -> emit(new ClientSignal.PoisonPill(d)))
 				.then();
 	}
