@@ -91,6 +91,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	private final CommitLoop loop;
 	private final LogRewrites rewrites;
 	private final Recovery recovery;
+	private final PeerIntake intake;
 	/** The user row-level security admits, or null for every user. */
 	private volatile String currentUser;
 
@@ -118,7 +119,9 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 				config.maxBatch());
 		loop.commitWith(new GroupCommit(storage.events(), origin, hlc, projector, held, committed, metrics, fanout,
 				completions, loop::release));
-		this.rewrites = new LogRewrites(storage, loop, projector, held, checkpoints, metrics, fanout);
+		this.rewrites = new LogRewrites(storage, loop, projector, held, checkpoints, metrics, fanout, checks,
+				committed);
+		this.intake = new PeerIntake(checks, loop, metrics, fanout);
 		this.recovery = new Recovery(storage, projector, checkpoints, metrics, hlc);
 	}
 
@@ -229,59 +232,14 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		return Mono.defer(() -> apply(events, currentUser, true));
 	}
 
-	/**
-	 * Peer events admitted for a user (others become blanks), or for anyone when the user is null; with
-	 * {@code payloadsChecked}, payloads are not parsed again (see {@link EngineAdmin#applyChecked(List)}).
-	 */
+	/** Peer events for a user (others' become blanks), or for anyone when the user is null. */
 	Mono<ApplyResult> apply(List<Event> events, String user, boolean payloadsChecked) {
-		return Mono.defer(() -> {
-			List<Event> copy = List.copyOf(Objects.requireNonNull(events, "events"));
-			if (copy.isEmpty()) {
-				return Mono.just(new ApplyResult(0, 0, 0, 0));
-			}
-			try {
-				for (Event e : copy) {
-					checks.validateRemote(e, payloadsChecked);
-				}
-			}
-			catch (ValidationException e) {
-				metrics.rejected("validation", copy.size());
-				return Mono.error(e);
-			}
-			List<Event> admitted = new ArrayList<>(copy.size());
-			int refused = 0;
-			for (Event e : copy) {
-				if (!Rls.admits(user, e)) {
-					refused++;
-					fanout.signal(new SyncSignal.RemoteRefused(e.origin(), e.originSeq(), e.type(), user));
-					admitted.add(e.blank());
-				}
-				else {
-					admitted.add(checks.redact(e));
-				}
-			}
-			if (refused > 0) {
-				metrics.rejected("security", refused);
-			}
-			int refusedCount = refused;
-			return Mono.<ApplyResult>create(sink -> loop.submit(new Submission.PeerBatch(admitted, refusedCount, sink)));
-		});
+		return intake.apply(events, user, payloadsChecked);
 	}
 
 	@Override
 	public Mono<Integer> fill(List<Event> events) {
-		return Mono.defer(() -> {
-			String user = currentUser;
-			VersionVector v = committed.vector();
-			List<Event> candidates = new ArrayList<>();
-			for (Event e : List.copyOf(Objects.requireNonNull(events, "events"))) {
-				checks.validateRemote(e, false);
-				if (!e.isStub() && Rls.admits(user, e) && v.covers(e.origin(), e.originSeq())) {
-					candidates.add(checks.redact(e));
-				}
-			}
-			return candidates.isEmpty() ? Mono.just(0) : rewrites.fill(candidates);
-		});
+		return Mono.defer(() -> rewrites.fill(events, currentUser));
 	}
 
 	@Override

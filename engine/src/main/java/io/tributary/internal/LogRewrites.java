@@ -8,6 +8,7 @@ import java.util.Set;
 import io.tributary.EntityChange;
 import io.tributary.Event;
 import io.tributary.SyncSignal;
+import io.tributary.VersionVector;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Mono;
 
@@ -25,9 +26,11 @@ final class LogRewrites {
 	private final Checkpoints checkpoints;
 	private final EngineMetrics metrics;
 	private final Fanout fanout;
+	private final WriteChecks checks;
+	private final CommittedEvents committed;
 
 	LogRewrites(Storage storage, CommitLoop loop, Projector projector, HeldEvents held, Checkpoints checkpoints,
-			EngineMetrics metrics, Fanout fanout) {
+			EngineMetrics metrics, Fanout fanout, WriteChecks checks, CommittedEvents committed) {
 		this.storage = storage;
 		this.loop = loop;
 		this.projector = projector;
@@ -35,6 +38,8 @@ final class LogRewrites {
 		this.checkpoints = checkpoints;
 		this.metrics = metrics;
 		this.fanout = fanout;
+		this.checks = checks;
+		this.committed = committed;
 	}
 
 	/** See {@link io.tributary.SyncEngine#erase(String)}. */
@@ -61,11 +66,21 @@ final class LogRewrites {
 	}
 
 	/**
-	 * Fills blanks and stubs with the given events (already checked, admitted and redacted); see
-	 * {@link io.tributary.SyncEngine#fill(List)}.
+	 * Fills blanks and stubs with the given events, checked, admitted for {@code user} and redacted as
+	 * {@code apply} would; see {@link io.tributary.SyncEngine#fill(List)}. Called on subscription.
+	 *
+	 * @throws io.tributary.ValidationException when an event is invalid (nothing is filled)
 	 */
-	Mono<Integer> fill(List<Event> candidates) {
-		return loop.exclusive(() -> storage.fill(candidates).map(filled -> {
+	Mono<Integer> fill(List<Event> events, String user) {
+		VersionVector v = committed.vector();
+		List<Event> candidates = new ArrayList<>();
+		for (Event e : List.copyOf(Objects.requireNonNull(events, "events"))) {
+			checks.validateRemote(e, false);
+			if (!e.isStub() && Rls.admits(user, e) && v.covers(e.origin(), e.originSeq())) {
+				candidates.add(checks.redact(e));
+			}
+		}
+		return candidates.isEmpty() ? Mono.just(0) : loop.exclusive(() -> storage.fill(candidates).map(filled -> {
 			List<EntityChange> changes = new ArrayList<>(filled.size());
 			for (Event e : filled) {
 				Projector.Outcome o = refold(e);
