@@ -29,6 +29,7 @@ public interface ReplicaView {
 	 * @return the committed event; cold: the write is submitted on subscription
 	 */
 	Mono<Event> write(WriteRequest request);
+
 	/**
 	 * Replaces an entity's document; see {@link #write(WriteRequest)}.
 	 *
@@ -40,6 +41,7 @@ public interface ReplicaView {
 	default Mono<Event> put(String type, String entityId, Object payload) {
 		return write(WriteRequest.put(type, entityId, payload));
 	}
+
 	/**
 	 * Merges fields into an entity's document; see {@link #write(WriteRequest)}.
 	 *
@@ -51,6 +53,7 @@ public interface ReplicaView {
 	default Mono<Event> patch(String type, String entityId, Object payload) {
 		return write(WriteRequest.patch(type, entityId, payload));
 	}
+
 	/**
 	 * Deletes an entity; see {@link #write(WriteRequest)}.
 	 *
@@ -61,6 +64,7 @@ public interface ReplicaView {
 	default Mono<Event> delete(String type, String entityId) {
 		return write(WriteRequest.delete(type, entityId));
 	}
+
 	/**
 	 * Writes several events: every request is validated first, and when one is invalid nothing is written
 	 * (the error names its index). The valid ones are then submitted together, in order, so they usually
@@ -70,6 +74,7 @@ public interface ReplicaView {
 	 * @return the committed events, in request order
 	 */
 	Flux<Event> writeAll(List<WriteRequest> requests);
+
 	/**
 	 * Applies events from a peer: those the vector covers are dropped as duplicates; each origin's events
 	 * are stored in sequence order, and an event whose predecessor is missing is held (bounded) until it
@@ -81,6 +86,7 @@ public interface ReplicaView {
 	 * @return counts of what happened
 	 */
 	Mono<SyncEngine.ApplyResult> apply(List<Event> events);
+
 	/**
 	 * The projected state of an entity.
 	 *
@@ -89,6 +95,7 @@ public interface ReplicaView {
 	 * @return the state (a tombstone when deleted), empty when no event is known
 	 */
 	Mono<EntityState> get(String type, String entityId);
+
 	/**
 	 * The projected states of a type, live entities only, sorted by entity id.
 	 *
@@ -96,6 +103,7 @@ public interface ReplicaView {
 	 * @return a snapshot taken on subscription
 	 */
 	Flux<EntityState> query(String type);
+
 	/**
 	 * Live changes of a type's entities, from subscription on. Hot; each subscriber has a bounded buffer
 	 * and gets {@link SlowSubscriberException} when it falls further behind.
@@ -104,6 +112,7 @@ public interface ReplicaView {
 	 * @return the changes
 	 */
 	Flux<EntityChange> changes(String type);
+
 	/**
 	 * Committed events after a position: the stored ones, then the live tail, with no gap and no
 	 * duplicate at the switch. A subscriber that falls behind the live buffer is served from the store
@@ -113,6 +122,7 @@ public interface ReplicaView {
 	 * @return the events in position order
 	 */
 	Flux<Event> events(long afterPosition);
+
 	/**
 	 * {@link #events(long)} in the batches they were read or committed in: pages of the store during
 	 * catch-up, then one list per group commit. For consumers that ship events in batches (peer sessions)
@@ -122,6 +132,7 @@ public interface ReplicaView {
 	 * @return non-empty batches in position order, no gap and no duplicate
 	 */
 	Flux<List<Event>> eventBatches(long afterPosition);
+
 	/**
 	 * Stored events after a position, from the store only (no live tail): a page of the log.
 	 *
@@ -130,6 +141,7 @@ public interface ReplicaView {
 	 * @return the events in position order
 	 */
 	Flux<Event> read(long afterPosition, int limit);
+
 	/**
 	 * The events a replica with the given vector lacks, from the store, in position order.
 	 *
@@ -138,6 +150,7 @@ public interface ReplicaView {
 	 * @return the events
 	 */
 	Flux<Event> lacking(VersionVector have, int limit);
+
 	/**
 	 * The next page of what a replica lacks: {@link #lacking(VersionVector, int)} after the position of the
 	 * last event of the previous page, which spares the store reading that part again.
@@ -148,6 +161,7 @@ public interface ReplicaView {
 	 * @return the events
 	 */
 	Flux<Event> lacking(VersionVector have, long afterPosition, int limit);
+
 	/**
 	 * One committed event by its address.
 	 *
@@ -156,10 +170,11 @@ public interface ReplicaView {
 	 * @return the event, empty when this replica does not hold it
 	 */
 	Mono<Event> event(String origin, long originSeq);
+
 	/**
 	 * A page of the stored conflicts after a cursor, as the projection store holds them
 	 * ({@link io.tributary.spi.ProjectionStore#conflicts(String, long, int)}): in the order of the incoming
-	 * event's position, which is the cursor. Unlike {@link #conflicts(String, int)} it forces no checkpoint and
+	 * event's position, which is the cursor. Unlike {@link SyncEngine#conflicts(String, int)} it forces no checkpoint and
 	 * writes nothing, so a conflict shows once the checkpoint after its event has saved it.
 	 *
 	 * @param type entity type, or {@code null} for all
