@@ -11,6 +11,8 @@ import io.tributary.internal.DefaultSyncEngine;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A replica: it stamps local writes into events, commits them durably in groups, folds them into
@@ -21,8 +23,12 @@ import reactor.core.publisher.Mono;
  * ({@code tributary-completions}) once the event is durable: work done there delays the answers to other
  * writers, so use {@code publishOn} for heavy work. Cancelling a write after subscription does not
  * withdraw it: it may still commit.
+ * <p>
+ * What it offers readers and writers is declared in {@link ReplicaView}; this interface adds what belongs to the
+ * whole replica (its origin, vector, signals, users, erase, fill, checkpoints, close). What the peer protocol and
+ * other extensions need beyond that is on {@link io.tributary.spi.EngineAdmin}.
  */
-public interface SyncEngine {
+public interface SyncEngine extends ReplicaView {
 
 	/**
 	 * A builder with the defaults.
@@ -41,173 +47,11 @@ public interface SyncEngine {
 	String origin();
 
 	/**
-	 * Writes an event. The {@code Mono} completes with the committed event (position set) once durable;
-	 * errors with {@link ValidationException} (nothing stored), {@link OverloadedException} (nothing
-	 * stored; retry later), {@link EngineClosedException}, or the store's error.
-	 * <p>
-	 * A request with an {@linkplain WriteRequest#id() id of its own} is idempotent: when this replica already
-	 * stored an event written with that id (earlier, before a restart, or in the same group commit), nothing is
-	 * stored and the {@code Mono} completes with the stored event, unchanged even when the request's content
-	 * differs. The check runs in the commit itself, so concurrent writes of one id store one event. A request
-	 * without an id costs no lookup. When the writer acts for a user ({@link #forUser(String)}) and the stored
-	 * event is another user's, the write errors with {@link RowLevelSecurityException}.
-	 *
-	 * @param request the write
-	 * @return the committed event; cold: the write is submitted on subscription
-	 */
-	Mono<Event> write(WriteRequest request);
-
-	/**
-	 * Writes several events: every request is validated first, and when one is invalid nothing is written
-	 * (the error names its index). The valid ones are then submitted together, in order, so they usually
-	 * share one group commit; each completes once durable.
-	 *
-	 * @param requests the writes
-	 * @return the committed events, in request order
-	 */
-	Flux<Event> writeAll(List<WriteRequest> requests);
-
-	/**
 	 * The largest payload this engine accepts.
 	 *
 	 * @return bytes
 	 */
 	int maxPayloadBytes();
-
-	/**
-	 * Replaces an entity's document; see {@link #write(WriteRequest)}.
-	 *
-	 * @param type entity type
-	 * @param entityId entity id
-	 * @param payload JSON object
-	 * @return the committed event
-	 */
-	default Mono<Event> put(String type, String entityId, Object payload) {
-		return write(WriteRequest.put(type, entityId, payload));
-	}
-
-	/**
-	 * Merges fields into an entity's document; see {@link #write(WriteRequest)}.
-	 *
-	 * @param type entity type
-	 * @param entityId entity id
-	 * @param payload JSON object of fields
-	 * @return the committed event
-	 */
-	default Mono<Event> patch(String type, String entityId, Object payload) {
-		return write(WriteRequest.patch(type, entityId, payload));
-	}
-
-	/**
-	 * Deletes an entity; see {@link #write(WriteRequest)}.
-	 *
-	 * @param type entity type
-	 * @param entityId entity id
-	 * @return the committed event
-	 */
-	default Mono<Event> delete(String type, String entityId) {
-		return write(WriteRequest.delete(type, entityId));
-	}
-
-	/**
-	 * Applies events from a peer: those the vector covers are dropped as duplicates; each origin's events
-	 * are stored in sequence order, and an event whose predecessor is missing is held (bounded) until it
-	 * arrives. The {@code Mono} completes once the new events are durable. Every event is checked as a
-	 * local write would be; when one is invalid the call errors with {@link ValidationException} and
-	 * nothing of it is stored.
-	 *
-	 * @param events events in any order
-	 * @return counts of what happened
-	 */
-	Mono<ApplyResult> apply(List<Event> events);
-
-	/**
-	 * Applies events from a peer as {@link #apply(List)} does, for a caller that has already checked each
-	 * payload with {@link Limits#checkPayload(com.fasterxml.jackson.core.JsonParser)} (one well-formed JSON object
-	 * within the payload limits): the peer protocol's frame decoder checks that while it slices payloads out of a
-	 * frame, and this spares the
-	 * second pass over every payload. Every other check is made. A caller that has not checked the payloads must
-	 * use {@link #apply(List)}: what is passed here is stored as it is.
-	 *
-	 * @param events events in any order, their payloads checked
-	 * @return counts of what happened
-	 */
-	default Mono<ApplyResult> applyChecked(List<Event> events) {
-		return apply(events);
-	}
-
-	/**
-	 * The projected state of an entity.
-	 *
-	 * @param type entity type
-	 * @param entityId entity id
-	 * @return the state (a tombstone when deleted), empty when no event is known
-	 */
-	Mono<EntityState> get(String type, String entityId);
-
-	/**
-	 * The projected states of a type, live entities only, sorted by entity id.
-	 *
-	 * @param type entity type
-	 * @return a snapshot taken on subscription
-	 */
-	Flux<EntityState> query(String type);
-
-	/**
-	 * Live changes of a type's entities, from subscription on. Hot; each subscriber has a bounded buffer
-	 * and gets {@link SlowSubscriberException} when it falls further behind.
-	 *
-	 * @param type entity type, or {@code null} for every type
-	 * @return the changes
-	 */
-	Flux<EntityChange> changes(String type);
-
-	/**
-	 * Committed events after a position: the stored ones, then the live tail, with no gap and no
-	 * duplicate at the switch. A subscriber that falls behind the live buffer is served from the store
-	 * again at its own pace. Never completes by itself.
-	 *
-	 * @param afterPosition exclusive cursor; 0 for everything
-	 * @return the events in position order
-	 */
-	Flux<Event> events(long afterPosition);
-
-	/**
-	 * {@link #events(long)} in the batches they were read or committed in: pages of the store during
-	 * catch-up, then one list per group commit. For consumers that ship events in batches (peer sessions)
-	 * and would otherwise regroup them.
-	 *
-	 * @param afterPosition exclusive cursor; 0 for everything
-	 * @return non-empty batches in position order, no gap and no duplicate
-	 */
-	Flux<List<Event>> eventBatches(long afterPosition);
-
-	/**
-	 * Stored events after a position, from the store only (no live tail): a page of the log.
-	 *
-	 * @param afterPosition exclusive cursor
-	 * @param limit most events, at least 1
-	 * @return the events in position order
-	 */
-	Flux<Event> read(long afterPosition, int limit);
-
-	/**
-	 * The events a replica with the given vector lacks, from the store, in position order.
-	 *
-	 * @param have the other replica's vector
-	 * @param limit most events
-	 * @return the events
-	 */
-	Flux<Event> lacking(VersionVector have, int limit);
-
-	/**
-	 * One committed event by its address.
-	 *
-	 * @param origin the event's origin
-	 * @param originSeq the event's sequence
-	 * @return the event, empty when this replica does not hold it
-	 */
-	Mono<Event> event(String origin, long originSeq);
 
 	/**
 	 * The entity types the projection holds, sorted.
@@ -217,40 +61,11 @@ public interface SyncEngine {
 	Flux<String> types();
 
 	/**
-	 * The next page of what a replica lacks: {@link #lacking(VersionVector, int)} after the position of the
-	 * last event of the previous page, which spares the store reading that part again.
-	 *
-	 * @param have the other replica's vector, advanced by the pages it got
-	 * @param afterPosition the position of the last event of the previous page
-	 * @param limit most events
-	 * @return the events
-	 */
-	Flux<Event> lacking(VersionVector have, long afterPosition, int limit);
-
-	/**
 	 * The vector of committed events.
 	 *
 	 * @return the vector at this moment
 	 */
 	VersionVector vector();
-
-	/**
-	 * The dead letters of this replica's storage: its events an upstream refused permanently (see
-	 * {@code docs/CLIENT.md}).
-	 *
-	 * @return the storage's dead-letter store
-	 */
-	io.tributary.spi.DeadLetterStore deadLetters();
-
-	/**
-	 * Keeps an event that a peer or an upstream refused permanently, or that could not be sent at all, as a
-	 * dead letter: stores it durably (replacing one held for the same address), counts it in
-	 * {@code tributary.dead.letters} and emits {@link SyncSignal.DeadLettered}. Cold.
-	 *
-	 * @param letter the dead letter
-	 * @return completes when it is stored
-	 */
-	Mono<Void> deadLetter(io.tributary.spi.DeadLetter letter);
 
 	/**
 	 * The position of the newest committed event.
@@ -267,21 +82,6 @@ public interface SyncEngine {
 	 * @return the conflicts
 	 */
 	Flux<Conflict> conflicts(String type, int limit);
-
-	/**
-	 * A page of the stored conflicts after a cursor, as the projection store holds them
-	 * ({@link io.tributary.spi.ProjectionStore#conflicts(String, long, int)}): in the order of the incoming
-	 * event's position, which is the cursor. Unlike {@link #conflicts(String, int)} it forces no checkpoint and
-	 * writes nothing, so a conflict shows once the checkpoint after its event has saved it.
-	 *
-	 * @param type entity type, or {@code null} for all
-	 * @param afterPosition exclusive cursor: 0, or the {@code incoming().position()} of the previous page's last
-	 *        conflict
-	 * @param limit most conflicts, at least 1
-	 * @return the conflicts; cold; completes on a storage thread; errors with {@link EngineClosedException} once
-	 *         the engine is closed
-	 */
-	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
 
 	/**
 	 * The engine's signals. Hot: from subscription on; delivered on a {@code boundedElastic} thread, never
@@ -417,6 +217,9 @@ public interface SyncEngine {
 		MeterRegistry meterRegistry;
 		Redaction redaction = Redaction.none();
 		String currentUser;
+		Scheduler timer = Schedulers.parallel();
+		Scheduler completions;
+		Scheduler delivery = Schedulers.boundedElastic();
 
 		Builder() {
 		}
@@ -592,6 +395,46 @@ public interface SyncEngine {
 		}
 
 		/**
+		 * Where the engine's timers run: overload timeouts, checkpoint ticks and checkpoint saves. Default
+		 * {@code Schedulers.parallel()}; a test may pass a {@code VirtualTimeScheduler}. The engine does not dispose
+		 * it.
+		 *
+		 * @param scheduler the scheduler
+		 * @return this builder
+		 */
+		public Builder timer(Scheduler scheduler) {
+			this.timer = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Where write and apply {@code Mono}s complete, in commit order. Default: a single daemon thread of the
+		 * engine's own ({@code tributary-completions}), disposed when the engine closes. A scheduler passed here
+		 * should run tasks one at a time, in order (a single thread), or answers lose their commit order; the engine
+		 * does not dispose it.
+		 *
+		 * @param scheduler the scheduler
+		 * @return this builder
+		 */
+		public Builder completions(Scheduler scheduler) {
+			this.completions = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Where live streams ({@link SyncEngine#events(long)}, {@link SyncEngine#changes(String)}) and signals are
+		 * delivered to subscribers, who may be slow or block. Default {@code Schedulers.boundedElastic()}. The
+		 * engine does not dispose it.
+		 *
+		 * @param scheduler the scheduler
+		 * @return this builder
+		 */
+		public Builder delivery(Scheduler scheduler) {
+			this.delivery = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
 		 * Opens the engine: loads the origin, the vector and the projection, replaying the log after the
 		 * projection's checkpoint.
 		 *
@@ -614,7 +457,7 @@ public interface SyncEngine {
 				MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
 				return DefaultSyncEngine.open(new DefaultSyncEngine.Config(storage, origin, clock, policy,
 						maxPayloadBytes, ingressCapacity, overloadTimeout, maxBatch, liveBuffer, tapBuffer, maxHeldEvents,
-						checkpointInterval, registry, redaction, currentUser));
+						checkpointInterval, registry, redaction, currentUser, timer, completions, delivery));
 			});
 		}
 

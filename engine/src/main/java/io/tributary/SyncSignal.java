@@ -38,7 +38,7 @@ public sealed interface SyncSignal {
 
 	/**
 	 * An event was kept as a dead letter: a peer or an upstream refused it permanently, or it could not be
-	 * sent at all (see {@link SyncEngine#deadLetter(io.tributary.spi.DeadLetter)}).
+	 * sent at all (see {@link io.tributary.spi.EngineAdmin#deadLetter(io.tributary.spi.DeadLetter)}).
 	 *
 	 * @param letter the dead letter, with the code and the reason
 	 */

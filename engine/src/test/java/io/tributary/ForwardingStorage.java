@@ -55,6 +55,11 @@ public class ForwardingStorage implements Storage {
 		public Mono<Long> lastPosition() {
 			return delegate.events().lastPosition();
 		}
+
+		@Override
+		public Flux<List<Event>> committedByOthers() {
+			return ForwardingStorage.this.committedByOthers();
+		}
 	};
 
 	private final ProjectionStore projections = new ProjectionStore() {
@@ -108,6 +113,15 @@ public class ForwardingStorage implements Storage {
 	 */
 	protected Mono<List<Event>> append(List<Event> batch, Set<UUID> keptIds) {
 		return keptIds.isEmpty() ? append(batch) : delegate.events().append(batch, keptIds);
+	}
+
+	/**
+	 * Forwards {@link EventStore#committedByOthers()}.
+	 *
+	 * @return the batches other processes committed
+	 */
+	protected Flux<List<Event>> committedByOthers() {
+		return delegate.events().committedByOthers();
 	}
 
 	/**

@@ -1,18 +1,15 @@
 package io.tributary;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import static io.tributary.TestEvents.TIMEOUT;
 import static io.tributary.TestEvents.await;
 
 /**
- * The engines a test opened, closed after it; and a wait for something a background thread does.
+ * The engines a test opened, closed after it.
  */
 final class OpenEngines {
 
@@ -46,14 +43,5 @@ final class OpenEngines {
 			e.close().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TIMEOUT);
 		}
 		open.clear();
-	}
-
-	/**
-	 * Polls until a condition holds, at most the test timeout.
-	 *
-	 * @param condition the condition
-	 */
-	static void awaitTrue(BooleanSupplier condition) {
-		Flux.interval(Duration.ofMillis(5)).takeUntil(i -> condition.getAsBoolean()).take(TIMEOUT).blockLast();
 	}
 }

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -25,7 +24,6 @@ import io.tributary.memory.InMemoryStorage;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static io.tributary.TestEvents.TIMEOUT;
@@ -38,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A bounded ingress in front of a store that commits slowly: appends wait at a gate the test opens, and the
- * overload timeout runs on virtual time, so no test waits on the wall clock.
+ * overload timeout runs on a virtual-time scheduler given to the engine as its timer, so no test waits on the wall
+ * clock.
  */
 class OverloadTest {
 
@@ -49,21 +48,15 @@ class OverloadTest {
 
 	@AfterEach
 	void tearDown() {
-		try {
-			gates.forEach(GatedStorage::openAll);
-			for (SyncEngine e : engines) {
-				try {
-					// short, on the wall clock (time may be virtual here): a wedged engine must not hold up the suite
-					e.close().onErrorResume(x -> Mono.empty()).block(Duration.ofSeconds(3));
-				}
-				catch (IllegalStateException timedOut) {
-					// the failing test already reported why
-				}
+		gates.forEach(GatedStorage::openAll);
+		for (SyncEngine e : engines) {
+			try {
+				// short, on the wall clock: a wedged engine must not hold up the suite
+				e.close().onErrorResume(x -> Mono.empty()).block(Duration.ofSeconds(3));
 			}
-		}
-		finally {
-			VirtualTimeScheduler.reset();
-			Schedulers.resetFactory();
+			catch (IllegalStateException timedOut) {
+				// the failing test already reported why
+			}
 		}
 	}
 
@@ -110,11 +103,11 @@ class OverloadTest {
 		}
 	}
 
-	private SyncEngine engine(GatedStorage storage, int capacity, SimpleMeterRegistry registry) {
+	private SyncEngine engine(GatedStorage storage, int capacity, SimpleMeterRegistry registry, Scheduler timer) {
 		gates.add(storage);
 		SyncEngine e = await(SyncEngine.builder().storage(storage).origin("a").ingressCapacity(capacity)
 				.overloadTimeout(OVERLOAD_TIMEOUT).checkpointInterval(Duration.ofHours(1)).meterRegistry(registry)
-				.open());
+				.timer(timer).open());
 		engines.add(e);
 		return e;
 	}
@@ -147,11 +140,11 @@ class OverloadTest {
 
 	@Test
 	void writersWaitThenGetOverloadedAndOnlyAcceptedWritesAreStored() throws Exception {
-		VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
 		InMemoryStorage memory = new InMemoryStorage();
 		GatedStorage gated = new GatedStorage(memory);
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		SyncEngine engine = engine(gated, 4, registry);
+		SyncEngine engine = engine(gated, 4, registry, time);
 
 		int threads = 8;
 		int perThread = 5;
@@ -210,10 +203,10 @@ class OverloadTest {
 
 	@Test
 	void waitingWritersAreAdmittedWhenCommitsCatchUpBeforeTheTimeout() throws Exception {
-		VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
 		InMemoryStorage memory = new InMemoryStorage();
 		GatedStorage gated = new GatedStorage(memory);
-		SyncEngine engine = engine(gated, 2, new SimpleMeterRegistry());
+		SyncEngine engine = engine(gated, 2, new SimpleMeterRegistry(), time);
 
 		List<CompletableFuture<Event>> writes = new ArrayList<>();
 		for (int i = 0; i < 10; i++) {
@@ -235,10 +228,10 @@ class OverloadTest {
 
 	@Test
 	void waitingWriterIsAdmittedAsSoonAsTheIngressHasRoom() throws Exception {
-		VirtualTimeScheduler time = VirtualTimeScheduler.getOrSet();
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
 		InMemoryStorage memory = new InMemoryStorage();
 		GatedStorage gated = new GatedStorage(memory);
-		SyncEngine engine = engine(gated, 2, new SimpleMeterRegistry());
+		SyncEngine engine = engine(gated, 2, new SimpleMeterRegistry(), time);
 
 		CompletableFuture<Event> inFlight = engine.put("doc", "w1", "{}").toFuture();
 		List<CompletableFuture<Event>> queued = List.of(engine.put("doc", "w2", "{}").toFuture(),
@@ -264,15 +257,9 @@ class OverloadTest {
 	@Test
 	void writerPromotedWhileItsTimeoutIsBeingArmedIsStillCommitted() throws Exception {
 		HookedScheduler timer = new HookedScheduler();
-		Schedulers.setFactory(new Schedulers.Factory() {
-			@Override
-			public Scheduler newParallel(int parallelism, ThreadFactory threadFactory) {
-				return timer;
-			}
-		});
 		InMemoryStorage memory = new InMemoryStorage();
 		GatedStorage gated = new GatedStorage(memory);
-		SyncEngine engine = engine(gated, 1, new SimpleMeterRegistry());
+		SyncEngine engine = engine(gated, 1, new SimpleMeterRegistry(), timer);
 		CompletableFuture<Event> first = engine.put("doc", "w1", "{}").toFuture(); // at the store
 		CompletableFuture<Event> second = engine.put("doc", "w2", "{}").toFuture(); // fills the ingress
 
@@ -290,11 +277,11 @@ class OverloadTest {
 
 	@Test
 	void cancelledWaitingWriterLeavesTheIngressAndIsNotStored() throws Exception {
-		VirtualTimeScheduler.getOrSet();
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
 		InMemoryStorage memory = new InMemoryStorage();
 		GatedStorage gated = new GatedStorage(memory);
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		SyncEngine engine = engine(gated, 1, registry);
+		SyncEngine engine = engine(gated, 1, registry, time);
 
 		CompletableFuture<Event> first = engine.put("doc", "w1", "{}").toFuture();
 		CompletableFuture<Event> second = engine.put("doc", "w2", "{}").toFuture();

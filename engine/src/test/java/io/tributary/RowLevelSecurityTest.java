@@ -1,16 +1,15 @@
 package io.tributary;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.tributary.memory.InMemoryStorage;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -28,11 +27,9 @@ class RowLevelSecurityTest {
 	private static final long T0 = 1_700_000_000_000L;
 
 	private final OpenEngines engines = new OpenEngines();
-	private final List<Disposable> taps = new ArrayList<>();
 
 	@AfterEach
 	void closeEngines() {
-		taps.forEach(Disposable::dispose);
 		engines.closeAll();
 	}
 
@@ -42,10 +39,10 @@ class RowLevelSecurityTest {
 	}
 
 	/** Every signal of a type from now on, collected from the tap's thread. */
-	private <T extends SyncSignal> List<T> signals(SyncEngine engine, Class<T> type) {
-		List<T> seen = new CopyOnWriteArrayList<>();
-		taps.add(engine.signals().ofType(type).subscribe(seen::add));
-		return seen;
+	/** The first {@code count} signals of a type from now on, once they all came (hot: subscribed here). */
+	private static <T extends SyncSignal> CompletableFuture<List<T>> signals(SyncEngine engine, Class<T> type,
+			int count) {
+		return engine.signals().ofType(type).take(count).collectList().toFuture();
 	}
 
 	private static Event owned(String origin, long seq, String entityId, String user) {
@@ -71,10 +68,10 @@ class RowLevelSecurityTest {
 	}
 
 	@Test
-	void aWriteForAnotherUserIsRefusedAndNothingIsStored() {
+	void aWriteForAnotherUserIsRefusedAndNothingIsStored() throws Exception {
 		InMemoryStorage storage = new InMemoryStorage();
 		SyncEngine engine = engine(storage, "dev", "alice");
-		List<SyncSignal.WriteRejected> rejected = signals(engine, SyncSignal.WriteRejected.class);
+		CompletableFuture<List<SyncSignal.WriteRejected>> rejected = signals(engine, SyncSignal.WriteRejected.class, 2);
 
 		engine.write(WriteRequest.put("doc", "x", "{}").withUserId("mallory")).as(StepVerifier::create)
 				.expectErrorSatisfies(e -> {
@@ -92,8 +89,7 @@ class RowLevelSecurityTest {
 
 		assertEquals(VersionVector.empty(), engine.vector());
 		assertEquals(0L, await(storage.events().lastPosition()));
-		OpenEngines.awaitTrue(() -> rejected.size() == 2);
-		assertEquals(2, rejected.size(), "each refusal is signalled");
+		assertEquals(2, rejected.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size(), "each refusal is signalled");
 	}
 
 	@Test
@@ -112,10 +108,10 @@ class RowLevelSecurityTest {
 	}
 
 	@Test
-	void peerEventsOfAnotherUserOrOfNoUserAreRefusedCountedAndKeptAsBlanks() {
+	void peerEventsOfAnotherUserOrOfNoUserAreRefusedCountedAndKeptAsBlanks() throws Exception {
 		InMemoryStorage storage = new InMemoryStorage();
 		SyncEngine engine = engine(storage, "dev", "alice");
-		List<SyncSignal.RemoteRefused> refused = signals(engine, SyncSignal.RemoteRefused.class);
+		CompletableFuture<List<SyncSignal.RemoteRefused>> refused = signals(engine, SyncSignal.RemoteRefused.class, 2);
 		List<Event> incoming = List.of(owned("up", 1, "a1", "alice"), owned("up", 2, "b1", "bob"),
 				owned("up", 3, "n1", null), owned("up", 4, "a2", "alice"));
 
@@ -131,9 +127,8 @@ class RowLevelSecurityTest {
 		assertEquals(List.of(), await(engine.types().filter(Event.BLANK_TYPE::equals).collectList()),
 				"blanks are not projected");
 
-		OpenEngines.awaitTrue(() -> refused.size() == 2);
 		assertEquals(List.of(new SyncSignal.RemoteRefused("up", 2, "doc", "alice"),
-				new SyncSignal.RemoteRefused("up", 3, "doc", "alice")), refused);
+				new SyncSignal.RemoteRefused("up", 3, "doc", "alice")), refused.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
 
 		assertEquals(new SyncEngine.ApplyResult(0, 4, 0, 0, 2), await(engine.apply(incoming)), "resent: duplicates");
 	}

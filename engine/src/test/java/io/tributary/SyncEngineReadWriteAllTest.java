@@ -2,14 +2,17 @@ package io.tributary;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
 import io.tributary.memory.InMemoryStorage;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,6 +56,29 @@ class SyncEngineReadWriteAllTest {
 				.verify(T);
 		assertEquals(0, engine.lastPosition(), "nothing was written");
 		assertEquals(64, engine.maxPayloadBytes());
+		engine.close().block(T);
+	}
+
+	@Test
+	void writeAllWhoseCommitsFailReportsTheFirstErrorAndDropsNoneOfTheOthers() {
+		IllegalStateException diskFull = new IllegalStateException("disk full");
+		AtomicBoolean failing = new AtomicBoolean(true);
+		SyncEngine engine = SyncEngine.builder().storage(new ForwardingStorage(new InMemoryStorage()) {
+			@Override
+			protected Mono<List<Event>> append(List<Event> batch) {
+				return failing.get() ? Mono.error(diskFull) : super.append(batch);
+			}
+		}).origin("o").open().block(T);
+
+		engine.writeAll(List.of(WriteRequest.put("t", "a", "{}"), WriteRequest.put("t", "b", "{}"),
+				WriteRequest.put("t", "c", "{}")))
+				.as(StepVerifier::create)
+				.expectErrorSatisfies(e -> assertSame(diskFull, e))
+				.verifyThenAssertThat(T)
+				.hasNotDroppedErrors();
+
+		failing.set(false);
+		assertEquals(1, engine.put("t", "d", "{}").block(T).originSeq(), "the failed writes took no sequence");
 		engine.close().block(T);
 	}
 

@@ -468,7 +468,7 @@ class SyncEngineTest {
 	void applyCheckedMakesEveryOtherCheck(Event bad, String reason) {
 		SyncEngine engine = opened(builder(new InMemoryStorage()).maxPayloadBytes(256));
 
-		engine.applyChecked(List.of(put("other", 1, T0, "z", "{}"), bad)).as(StepVerifier::create)
+		io.tributary.spi.EngineAdmin.of(engine).applyChecked(List.of(put("other", 1, T0, "z", "{}"), bad)).as(StepVerifier::create)
 				.expectErrorSatisfies(e -> {
 					assertInstanceOf(ValidationException.class, e);
 					assertTrue(e.getMessage().contains(reason), e.getMessage());
@@ -484,7 +484,7 @@ class SyncEngineTest {
 		List<Event> batch = List.of(put("peer", 1, T0, "x", "{\"a\":1}"), put("peer", 2, T0 + 1, "y", "{\"b\":[1,{}]}"),
 				put("other", 1, T0 + 2, "x", "{\"a\":2}"));
 
-		assertEquals(await(plain.apply(batch)), await(checked.applyChecked(batch)));
+		assertEquals(await(plain.apply(batch)), await(io.tributary.spi.EngineAdmin.of(checked).applyChecked(batch)));
 		assertEquals(plain.vector(), checked.vector());
 		assertEquals(await(plain.query("doc").collectList()), await(checked.query("doc").collectList()));
 		assertEquals(2, await(checked.query("doc").collectList()).size());

@@ -109,4 +109,21 @@ public interface EventStore {
 	 * @return the position, 0 when empty
 	 */
 	Mono<Long> lastPosition();
+
+	/**
+	 * Events that other processes committed to this store (several nodes sharing one database), for the engine
+	 * that opened it: it folds them into its projection and serves them on its live tail as if it had committed
+	 * them, through the same path as its own commits. Subscribed once when the engine opens; disposed when it
+	 * closes.
+	 * <p>
+	 * Each batch is in position order, positions set, and starts after what the store held when the engine opened
+	 * (or after the previous batch); events the engine's vector already covers are skipped, so a batch may repeat.
+	 * An error ends the feed and is counted in {@code tributary.store.feed.failed}. Hot. The default, for a store
+	 * only one engine writes to, emits nothing and never completes.
+	 *
+	 * @return batches of events committed by others; never this engine's own commits
+	 */
+	default Flux<List<Event>> committedByOthers() {
+		return Flux.never();
+	}
 }

@@ -20,6 +20,7 @@ import io.tributary.SyncSignal;
 import io.tributary.VersionVector;
 import io.tributary.WriteRequest;
 import io.tributary.spi.DeadLetter;
+import io.tributary.spi.EngineAdmin;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.ErrorCode;
 import io.tributary.transport.peer.Frame;
@@ -327,7 +328,7 @@ public final class SyncClient {
 	 * @return the dead letters
 	 */
 	public Flux<DeadLetter> deadLetters(int limit) {
-		return engine.deadLetters().list(limit);
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().list(limit);
 	}
 
 	/**
@@ -340,9 +341,9 @@ public final class SyncClient {
 	 * @return the new event; empty when no such dead letter is held
 	 */
 	public Mono<Event> replay(String origin, long originSeq, WriteRequest corrected) {
-		return engine.deadLetters().get(origin, originSeq)
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().get(origin, originSeq)
 				.flatMap(d -> engine.write(corrected)
-						.flatMap(e -> engine.deadLetters().delete(origin, originSeq).thenReturn(e)));
+						.flatMap(e -> io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq).thenReturn(e)));
 	}
 
 	/**
@@ -353,7 +354,7 @@ public final class SyncClient {
 	 * @return whether one was deleted
 	 */
 	public Mono<Boolean> deleteDeadLetter(String origin, long originSeq) {
-		return engine.deadLetters().delete(origin, originSeq);
+		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq);
 	}
 
 	/**
@@ -362,7 +363,7 @@ public final class SyncClient {
 	 * @return the status
 	 */
 	public Mono<SyncStatus> status() {
-		return engine.deadLetters().count().map(dead -> {
+		return EngineAdmin.of(engine).deadLetters().count().map(dead -> {
 			ClientState s = state.get();
 			return new SyncStatus(calls.address().toString(), pending(s), s.lastOutsync(), s.lastDownsync(),
 					s.upstreamVector(), s.lastError(), s.authRequired(), s.types(), dead);
@@ -442,7 +443,7 @@ public final class SyncClient {
 		return Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.map(e -> new DeadLetter(e, r.code(), r.reason(), now))
-						.flatMap(d -> engine.deadLetter(d).thenReturn(d)))
+						.flatMap(d -> io.tributary.spi.EngineAdmin.of(engine).deadLetter(d).thenReturn(d)))
 				.doOnNext(d -> emit(new ClientSignal.PoisonPill(d)))
 				.then();
 	}

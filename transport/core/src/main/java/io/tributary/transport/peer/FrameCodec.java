@@ -14,7 +14,7 @@ import io.tributary.Limits;
  * type byte, then a UTF-8 JSON body. Event payloads travel as embedded JSON objects and are sliced back
  * out byte for byte, so a replica stores exactly the bytes the writer stored. Slicing a payload out checks it
  * against {@link Limits} ({@link Limits#checkPayload(JsonParser)}), so it is not parsed a second time
- * ({@link io.tributary.SyncEngine#applyChecked(List)}). An event that is over a limit, or whose fields cannot
+ * ({@link io.tributary.spi.EngineAdmin#applyChecked(List)}). An event that is over a limit, or whose fields cannot
  * be decoded, is refused alone: it stands in the decoded frame as a blank at its address, listed in
  * {@link Frame.Events#refused()}, and the rest of the frame decodes. Stateless, thread-safe.
  * <p>

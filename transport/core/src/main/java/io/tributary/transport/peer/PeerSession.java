@@ -28,7 +28,7 @@ import reactor.netty.NettyOutbound;
  * other lacks (catch-up by vector, then the live tail) and applies what it receives, acknowledging with
  * its vector.
  * <p>
- * Backpressure: inbound frames are applied one at a time ({@code concatMap}); Reactor Netty stops reading
+ * Backpressure: inbound frames are applied in order, a few at once ({@code flatMapSequential}); Netty stops reading
  * the socket while the engine commits, so a slow receiver slows its sender through TCP. The sender reads
  * the live tail through {@link SyncEngine#events(long)}, which serves a reader that falls behind from the
  * store; nothing here buffers without bound.
@@ -230,7 +230,7 @@ final class PeerSession {
 				Mono<SyncEngine.ApplyResult> applied = peer.version() >= 2
 						? Rejections.applyScreened(engine, new Frame.Events(events, received.refused()), peer.user(),
 								rejections)
-						: engine.applyChecked(events);
+						: io.tributary.spi.EngineAdmin.of(engine).applyChecked(events);
 				return applied.doOnNext(r -> {
 					link.received(r.applied());
 					if (!rejections.isEmpty()) {

@@ -64,7 +64,7 @@ final class Rejections {
 		return reactor.core.publisher.Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.filter(e -> !e.isStub())
-						.flatMap(e -> engine.deadLetter(new io.tributary.spi.DeadLetter(e, r.code(), r.reason(), now))))
+						.flatMap(e -> io.tributary.spi.EngineAdmin.of(engine).deadLetter(new io.tributary.spi.DeadLetter(e, r.code(), r.reason(), now))))
 				.then();
 	}
 
@@ -110,12 +110,12 @@ final class Rejections {
 	private static Mono<SyncEngine.ApplyResult> applyValid(SyncEngine engine, List<Event> events,
 			List<Frame.Rejection> rejections) {
 		// the frame decoder checked every payload (FrameCodec): the engine does not parse them again
-		return engine.applyChecked(events).onErrorResume(ValidationException.class, ex -> {
+		return io.tributary.spi.EngineAdmin.of(engine).applyChecked(events).onErrorResume(ValidationException.class, ex -> {
 			if (events.size() == 1) {
 				Event e = events.get(0);
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
 						ex.getMessage()));
-				return engine.applyChecked(List.of(e.blank()));
+				return io.tributary.spi.EngineAdmin.of(engine).applyChecked(List.of(e.blank()));
 			}
 			int mid = events.size() / 2;
 			return applyValid(engine, events.subList(0, mid), rejections)

@@ -190,7 +190,7 @@ class SyncClientIntegrationTest extends ClientTestBase {
 		DeadLetter big = dead.stream().filter(d -> d.code().equals("INVALID_EVENT")).findFirst().orElseThrow();
 		Event fixed = client.replay("device", big.event().originSeq(),
 				WriteRequest.put("todo", big.event().entityId(), "{\"big\":\"trimmed\"}").withUserId("alice")).block(T);
-		assertNull(device.deadLetters().get("device", big.event().originSeq()).block(T));
+		assertNull(io.tributary.spi.EngineAdmin.of(device).deadLetters().get("device", big.event().originSeq()).block(T));
 		assertEquals(1, client.outsync().block(T).pushed());
 		assertEquals("{\"big\":\"trimmed\"}", upstream.get("todo", fixed.entityId()).block(T).json());
 		DeadLetter forbidden = dead.stream().filter(d -> d.code().equals("FORBIDDEN")).findFirst().orElseThrow();

@@ -66,7 +66,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 	}
 
 	private static void assertDeadLetters(SyncEngine a) {
-		List<DeadLetter> letters = a.deadLetters().list(10).collectList().block(T);
+		List<DeadLetter> letters = io.tributary.spi.EngineAdmin.of(a).deadLetters().list(10).collectList().block(T);
 		assertEquals(2, letters.size(), letters.toString());
 		DeadLetter damaged = letters.stream().filter(d -> d.event().originSeq() == 3).findFirst().orElseThrow();
 		assertEquals("INVALID_EVENT", damaged.code());
@@ -103,7 +103,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		cleanup.add(live::stop);
 		write(a, 20, "live");
 		converge(T, a, b);
-		assertEquals(2, a.deadLetters().count().block(T));
+		assertEquals(2, io.tributary.spi.EngineAdmin.of(a).deadLetters().count().block(T));
 	}
 
 	@Test
@@ -140,7 +140,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		assertEquals(a.vector(), tight.vector());
 		assertTrue(tight.event("a", 2).block(T).isBlank());
 		assertEquals("{\"n\":3}", tight.get("todo", "after").block(T).json());
-		DeadLetter letter = a.deadLetters().get("a", 2).block(T);
+		DeadLetter letter = io.tributary.spi.EngineAdmin.of(a).deadLetters().get("a", 2).block(T);
 		assertTrue(letter.reason().contains("64"), letter.reason());
 		assertFalse(tight.get("todo", "large").blockOptional(T).isPresent());
 	}

@@ -273,7 +273,7 @@ class AuditApiTest {
 		assertEquals(201, post(edge, TOKEN, "/api/changes", change("todo", "x", "{}", null)).status());
 		// a letter of a blank, whose content no local write may repeat
 		Event blank = edge.engine().event("edge", 1).block(T).blank();
-		edge.engine().deadLetters().put(new DeadLetter(blank, "INVALID_EVENT", "refused", Instant.now())).block(T);
+		io.tributary.spi.EngineAdmin.of(edge.engine()).deadLetters().put(new DeadLetter(blank, "INVALID_EVENT", "refused", Instant.now())).block(T);
 
 		Response r = post(edge, TOKEN, "/api/dead-letters/edge:1/replay", "");
 		assertEquals(422, r.status(), r.body());

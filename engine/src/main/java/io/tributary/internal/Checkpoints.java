@@ -1,0 +1,196 @@
+package io.tributary.internal;
+
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import io.tributary.Conflict;
+import io.tributary.SyncSignal;
+import io.tributary.spi.EntityRecord;
+import io.tributary.spi.Erasure;
+import io.tributary.spi.ProjectionStore;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Projection checkpoints: the conflicts not yet saved, what a failed save must save again, the callers waiting
+ * for the next checkpoint, and the save itself. The committer starts one (with the gate free, so the projector
+ * holds still while it is snapshotted); the save then runs beside the commits, on the saver scheduler, and
+ * reports to {@link Done} on the thread the store completes on.
+ */
+final class Checkpoints {
+
+	/** Hears that a checkpoint ended. */
+	interface Done {
+		/**
+		 * A checkpoint ended.
+		 *
+		 * @param error the save's error, or null
+		 * @param waiting the callers to answer
+		 * @param finalOne whether it was the closing checkpoint
+		 */
+		void checkpointed(Throwable error, List<MonoSink<Void>> waiting, boolean finalOne);
+	}
+
+	private final Projector projector;
+	private final ProjectionStore store;
+	private final Scheduler saver;
+	private final Fanout fanout;
+
+	// committer only
+	private final List<Conflict> pending = new ArrayList<>();
+	private long savedSinceSnapshot;
+
+	// any thread
+	private final ConcurrentLinkedQueue<List<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
+	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
+	private final ConcurrentLinkedQueue<MonoSink<Void>> waiters = new ConcurrentLinkedQueue<>();
+	private volatile boolean failedFull;
+	private volatile boolean requested;
+	private volatile boolean saving;
+
+	Checkpoints(Projector projector, ProjectionStore store, Scheduler saver, Fanout fanout) {
+		this.projector = projector;
+		this.store = store;
+		this.saver = saver;
+		this.fanout = fanout;
+	}
+
+	/** Asks for a checkpoint at the committer's next chance (the interval ticked). */
+	void request() {
+		requested = true;
+	}
+
+	/** Asks for a checkpoint and answers {@code sink} when it ends. */
+	void await(MonoSink<Void> sink) {
+		waiters.add(sink);
+		requested = true;
+	}
+
+	/** Takes the request, if any. Committer only. */
+	boolean takeRequest() {
+		if (requested) {
+			requested = false;
+			return true;
+		}
+		return false;
+	}
+
+	/** Whether a save is running. */
+	boolean saving() {
+		return saving;
+	}
+
+	/** A conflict to save with the next checkpoint. Committer only. */
+	void conflict(Conflict c) {
+		pending.add(c);
+	}
+
+	/** Forgets the unsaved conflicts involving a user (erase). Committer only. */
+	void erase(String userId) {
+		pending.removeIf(c -> Erasure.involves(userId, c));
+		failedConflicts.removeIf(c -> Erasure.involves(userId, c));
+	}
+
+	/**
+	 * The store discarded its saved projection (erase, fill): the next checkpoint, right away, saves all of it.
+	 * Until then a restart replays the whole log. Committer only.
+	 */
+	void snapshotDiscarded() {
+		savedSinceSnapshot = Long.MAX_VALUE / 2;
+		requested = true;
+	}
+
+	/** Takes back what failed saves left, for the next checkpoint. Committer only, no save running. */
+	void reclaimFailed() {
+		List<Projector.FoldSnapshot> failed;
+		while ((failed = failedSnapshots.poll()) != null) {
+			projector.markDirty(failed);
+		}
+		if (failedFull) {
+			failedFull = false;
+			snapshotDiscarded();
+		}
+		Conflict c;
+		while ((c = failedConflicts.poll()) != null) {
+			pending.add(c);
+		}
+	}
+
+	/**
+	 * Snapshots what changed since the last checkpoint and saves it up to {@code position}. Committer only, gate
+	 * free, no save running. Reports to {@code done} (at once when there is nothing to save).
+	 */
+	void start(long position, boolean finalOne, Done done) {
+		// the projection store appends what changed; once that outgrows twice the projection, one full
+		// snapshot replaces it all (compaction), which keeps both checkpoint cost and space proportional
+		boolean full = savedSinceSnapshot > 2 * Math.max(projector.size(), 1024);
+		List<Projector.FoldSnapshot> snapshots = full ? projector.snapshotAll() : projector.snapshotDirty();
+		List<Conflict> newConflicts = new ArrayList<>(pending);
+		pending.clear();
+		List<MonoSink<Void>> waiting = new ArrayList<>();
+		MonoSink<Void> w;
+		while ((w = waiters.poll()) != null) {
+			waiting.add(w);
+		}
+		if (snapshots.isEmpty() && newConflicts.isEmpty()) {
+			done.checkpointed(null, waiting, finalOne);
+			return;
+		}
+		savedSinceSnapshot = full ? snapshots.size() : savedSinceSnapshot + snapshots.size();
+		saving = true;
+		// encoding and saving run beside the commits: the snapshots are private copies. Each fold is encoded when
+		// the store takes it, so a store that writes in pieces never holds the whole checkpoint's encoding
+		List<EntityRecord> records = new AbstractList<>() {
+			@Override
+			public EntityRecord get(int index) {
+				return snapshots.get(index).encode();
+			}
+
+			@Override
+			public int size() {
+				return snapshots.size();
+			}
+		};
+		Mono.defer(() -> store.save(position, records, newConflicts, full))
+				.subscribeOn(saver)
+				.subscribe(null, error -> {
+					// keep what was not saved for the next checkpoint (the log still holds it); a full snapshot
+					// that failed is taken again in full, since the store may hold nothing else
+					failedFull |= full;
+					failedSnapshots.add(snapshots);
+					failedConflicts.addAll(newConflicts);
+					done.checkpointed(error, waiting, finalOne);
+				}, () -> {
+					fanout.signal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
+					done.checkpointed(null, waiting, finalOne);
+				});
+	}
+
+	/** The save ended and its callers were answered: the committer may start the next. */
+	void saved() {
+		saving = false;
+	}
+
+	/** Answers the callers of one checkpoint. */
+	static void answer(List<MonoSink<Void>> waiting, Throwable error) {
+		for (MonoSink<Void> s : waiting) {
+			if (error == null) {
+				s.success();
+			}
+			else {
+				s.error(error);
+			}
+		}
+	}
+
+	/** Answers the callers that came after the closing checkpoint: nothing more will be saved. */
+	void answerLate() {
+		MonoSink<Void> late;
+		while ((late = waiters.poll()) != null) {
+			late.success();
+		}
+	}
+}

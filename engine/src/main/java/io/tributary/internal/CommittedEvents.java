@@ -1,0 +1,130 @@
+package io.tributary.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.tributary.EntityChange;
+import io.tributary.Event;
+import io.tributary.HybridClock;
+import io.tributary.SyncSignal;
+import io.tributary.VersionVector;
+
+/**
+ * The one path by which committed events reach the engine's state: the committed vector and position, the
+ * projector, the live tail ({@link LiveTail}) and the entity changes. It is fed by this engine's group
+ * commits ({@link #published}) and by what the store reports other processes committed
+ * ({@link io.tributary.spi.EventStore#committedByOthers()}, through {@link #observed}); nothing else folds events
+ * into the projector or feeds the live tail after recovery. Called by the committer only, inside the gate; the
+ * vector and position are read from any thread.
+ */
+final class CommittedEvents {
+
+	private final Projector projector;
+	private final HybridClock hlc;
+	private final Fanout fanout;
+	private final EngineMetrics metrics;
+	private final Checkpoints checkpoints;
+	private final LiveTail liveTail;
+	private volatile VersionVector vector;
+	private volatile long lastPosition;
+
+	CommittedEvents(Projector projector, HybridClock hlc, Fanout fanout, EngineMetrics metrics, Checkpoints checkpoints,
+			LiveTail liveTail, VersionVector vector, long lastPosition) {
+		this.projector = projector;
+		this.hlc = hlc;
+		this.fanout = fanout;
+		this.metrics = metrics;
+		this.checkpoints = checkpoints;
+		this.liveTail = liveTail;
+		this.vector = vector;
+		this.lastPosition = lastPosition;
+	}
+
+	/** The vector of committed events. */
+	VersionVector vector() {
+		return vector;
+	}
+
+	/** The position of the newest committed event. */
+	long lastPosition() {
+		return lastPosition;
+	}
+
+	/**
+	 * Events this engine committed, in position order, with the vector that now covers them.
+	 *
+	 * @param stored the stored events (positions set), not empty
+	 * @param next the vector after the commit
+	 * @param local how many are this replica's own writes
+	 * @param nanos how long the store took
+	 */
+	void published(List<Event> stored, VersionVector next, int local, long nanos) {
+		vector = next;
+		lastPosition = stored.get(stored.size() - 1).position();
+		metrics.committed(stored.size(), local, nanos);
+		fold(stored);
+		fanout.signal(new SyncSignal.Committed(stored, local, nanos));
+	}
+
+	/**
+	 * Events another process committed to the shared store, in position order. Events the vector already covers
+	 * are skipped, so a store may report a batch twice.
+	 *
+	 * @param batch the events, positions set
+	 */
+	void observed(List<Event> batch) {
+		VersionVector v = vector;
+		List<Event> fresh = new ArrayList<>(batch.size());
+		Map<String, Long> next = null;
+		long position = lastPosition;
+		for (Event e : batch) {
+			if (v.covers(e.origin(), e.originSeq()) || e.position() <= position) {
+				continue;
+			}
+			if (next == null) {
+				next = new HashMap<>(v.entries());
+			}
+			next.merge(e.origin(), e.originSeq(), Math::max);
+			position = e.position();
+			hlc.update(e.hlc());
+			fresh.add(e);
+		}
+		if (fresh.isEmpty()) {
+			return;
+		}
+		vector = VersionVector.of(next);
+		lastPosition = position;
+		metrics.observed(fresh.size());
+		fold(fresh);
+		fanout.signal(new SyncSignal.Committed(fresh, 0, 0));
+	}
+
+	private void fold(List<Event> stored) {
+		List<EntityChange> changes = new ArrayList<>(stored.size());
+		projector.applyAll(stored, new Projector.Outcomes() {
+			@Override
+			public void folded(Event e, Projector.Outcome o) {
+				if (o.change() != null) {
+					changes.add(o.change());
+				}
+				if (o.conflict() != null) {
+					checkpoints.conflict(o.conflict());
+					metrics.conflict();
+					fanout.signal(new SyncSignal.ConflictDetected(o.conflict()));
+				}
+			}
+
+			@Override
+			public void failed(Event e, RuntimeException error) {
+				metrics.projectionFailed();
+				fanout.signal(new SyncSignal.ProjectionFailed(e, error));
+			}
+		});
+		liveTail.publish(stored);
+		if (!changes.isEmpty()) {
+			fanout.changed(changes);
+		}
+	}
+}

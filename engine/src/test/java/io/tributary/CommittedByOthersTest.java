@@ -1,0 +1,101 @@
+package io.tributary;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.memory.InMemoryStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+
+import static io.tributary.TestEvents.TIMEOUT;
+import static io.tributary.TestEvents.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A store that other processes write to as well reports their commits ({@code EventStore.committedByOthers()});
+ * the engine folds them in and serves them live exactly as its own.
+ */
+class CommittedByOthersTest {
+
+	private static final long T0 = 1_700_000_000_000L;
+
+	private final OpenEngines engines = new OpenEngines();
+
+	@AfterEach
+	void closeEngines() {
+		engines.closeAll();
+	}
+
+	/** A shared store: what the other process appends goes to the same events; its commits come through a sink. */
+	private static final class SharedStorage extends ForwardingStorage {
+		final Sinks.Many<List<Event>> others = Sinks.many().multicast().onBackpressureBuffer();
+
+		SharedStorage(InMemoryStorage shared) {
+			super(shared);
+		}
+
+		@Override
+		protected Flux<List<Event>> committedByOthers() {
+			return others.asFlux();
+		}
+
+		/** Another process commits an event to the shared store and the store reports it. */
+		List<Event> commitElsewhere(Event e) {
+			List<Event> stored = await(delegate.events().append(List.of(e)));
+			report(stored);
+			return stored;
+		}
+
+		void report(List<Event> stored) {
+			assertEquals(Sinks.EmitResult.OK, others.tryEmitNext(stored));
+		}
+	}
+
+	@Test
+	void eventsAnotherProcessCommittedAreProjectedCountedAndServedLive() {
+		SharedStorage storage = new SharedStorage(new InMemoryStorage());
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		SyncEngine engine = engines.open(SyncEngine.builder().storage(storage).origin("a")
+				.checkpointInterval(Duration.ofHours(1)).meterRegistry(registry));
+		await(engine.put("doc", "mine", "{\"v\":1}"));
+		Event theirs = TestEvents.put("b", 1, T0, "theirs", "{\"v\":2}");
+
+		engine.events(0).map(e -> e.origin() + "@" + e.position()).as(StepVerifier::create)
+				.expectNext("a@1")
+				.then(() -> storage.commitElsewhere(theirs))
+				.expectNext("b@2")
+				.thenCancel()
+				.verify(TIMEOUT);
+
+		assertEquals("{\"v\":2}", await(engine.get("doc", "theirs")).json(), "folded into the projection");
+		assertEquals(VersionVector.empty().with("a", 1).with("b", 1), engine.vector());
+		assertEquals(2, engine.lastPosition());
+		assertEquals(1.0, registry.get("tributary.events.committed").tag("source", "remote").counter().count());
+	}
+
+	@Test
+	void aReportedBatchIsFoldedOnceAndTheEngineKeepsCommittingAfterIt() {
+		SharedStorage storage = new SharedStorage(new InMemoryStorage());
+		SyncEngine engine = engines.open(SyncEngine.builder().storage(storage).origin("a")
+				.checkpointInterval(Duration.ofHours(1)));
+
+		engine.changes("doc").map(c -> c.event().origin() + ":" + c.state().entityId()).as(StepVerifier::create)
+				.then(() -> {
+					List<Event> stored = storage.commitElsewhere(TestEvents.put("b", 1, T0, "x", "{\"v\":1}"));
+					storage.report(stored); // reported twice: the vector covers it the second time
+					await(engine.put("doc", "y", "{\"v\":2}"));
+				})
+				.expectNext("b:x", "a:y")
+				.thenCancel()
+				.verify(TIMEOUT);
+
+		assertEquals(2, engine.lastPosition(), "the local write was stored after the other process's event");
+		assertEquals(List.of("b@1", "a@2"),
+				await(engine.read(0, 10).map(e -> e.origin() + "@" + e.position()).collectList()));
+		assertEquals(VersionVector.empty().with("a", 1).with("b", 1), engine.vector());
+	}
+}
