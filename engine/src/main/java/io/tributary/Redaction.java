@@ -128,7 +128,7 @@ public final class Redaction {
 
 	/**
 	 * Without a backslash, a key can only appear in the bytes as its quoted UTF-8 text; with one it may be
-	 * escaped ({@code "pass\u0077ord"}), so the payload is parsed.
+	 * escaped (<code>"pass&#92;u0077ord"</code>), so the payload is parsed.
 	 */
 	private boolean mayContainKey(byte[] payload) {
 		for (byte b : payload) {

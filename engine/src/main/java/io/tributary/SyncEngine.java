@@ -348,7 +348,8 @@ public interface SyncEngine {
 	 * covers those addresses and {@link #apply(List)} drops them as duplicates. A user who logs in again on a
 	 * device that erased their data pulls it from the upstream from an empty vector and fills with what comes
 	 * back; so does a client that starts syncing a type. Events at addresses that hold neither a blank nor a stub
-	 * of them here, stubs and blanks, events above the vector and events row-level security refuses are ignored; the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
+	 * of them here, stubs and blanks, events above the vector and events row-level security refuses are ignored;
+	 * the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
 	 * events keep their old positions, so they do not appear again on {@link #events(long)}; their entities
 	 * change on {@link #changes(String)}. Writes wait while a fill runs.
 	 *

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import io.tributary.memory.InMemoryStorage;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 import static io.tributary.TestEvents.TIMEOUT;

@@ -42,7 +42,7 @@ public class ProjectorBenchmark {
 		events = BenchEvents.generate(EVENTS, 3, 100, 11);
 	}
 
-	/** @return the projector after folding every event */
+	/** {@return the projector after folding every event} */
 	@Benchmark
 	@OperationsPerInvocation(EVENTS)
 	public Projector fold() {

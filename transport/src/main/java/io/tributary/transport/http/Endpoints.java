@@ -68,6 +68,11 @@ final class Endpoints {
 	/** Ends a stream's frames; compared by identity, so no frame can be mistaken for it. */
 	private static final String END_OF_STREAM = new String("end of stream");
 
+	@SuppressWarnings("ReferenceEquality")
+	private static boolean isEndOfStream(String frame) {
+		return frame == END_OF_STREAM;
+	}
+
 	private final SyncEngine engine;
 	private final PeerDirectory peers;
 	private final Upstreams upstreams;
@@ -399,7 +404,7 @@ final class Endpoints {
 								.map(Outcome::stored)
 								.onErrorResume(error -> Mono.just(Outcome.failed(error))), WRITE_CONCURRENCY)
 						.collectList())
-				.map(outcomes -> answerWrites(x, outcomes));
+				.map(outcomes -> answerWrites(outcomes));
 	}
 
 	private static List<WriteRequest> withDerivedIds(List<WriteRequest> requests,
@@ -484,7 +489,7 @@ final class Endpoints {
 		}
 	}
 
-	private IdempotencyKeys.Answer answerWrites(Exchange x, List<Outcome> outcomes) {
+	private IdempotencyKeys.Answer answerWrites(List<Outcome> outcomes) {
 		List<Event> stored = new ArrayList<>(outcomes.size());
 		Throwable firstError = null;
 		int firstFailed = -1;
@@ -566,7 +571,8 @@ final class Endpoints {
 				// the heartbeats never end by themselves: the marker ends the stream with the events
 				.concatWith(Mono.just(END_OF_STREAM))
 				.mergeWith(heartbeats)
-				.takeWhile(frame -> frame != END_OF_STREAM);
+				// the marker is one String instance: identity tells it from an event with the same text
+				.takeWhile(frame -> !isEndOfStream(frame));
 		return x.response()
 				.sse()
 				.header(HttpHeaderNames.CACHE_CONTROL, "no-cache")

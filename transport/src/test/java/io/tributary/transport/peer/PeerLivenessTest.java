@@ -21,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PeerLivenessTest extends PeerTestBase {
 
-	private final FrameCodec codec = new FrameCodec(PeerConfig.DEFAULT_MAX_FRAME);
 
 	@Test
 	void silentPeerIsDisconnectedWithIdleTimeoutAndAnsweredPingsKeepASessionUp() {
