@@ -12,6 +12,8 @@ import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A replica: it stamps local writes into events, commits them durably in groups, folds them into
  * entity states and streams them to subscribers and peers.
@@ -160,7 +162,7 @@ public interface SyncEngine {
 	 * @param type entity type, or {@code null} for every type
 	 * @return the changes
 	 */
-	Flux<EntityChange> changes(String type);
+	Flux<EntityChange> changes(@Nullable String type);
 
 	/**
 	 * Committed events after a position: the stored ones, then the live tail, with no gap and no
@@ -266,7 +268,7 @@ public interface SyncEngine {
 	 * @param limit most conflicts
 	 * @return the conflicts
 	 */
-	Flux<Conflict> conflicts(String type, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, int limit);
 
 	/**
 	 * A page of the stored conflicts after a cursor, as the projection store holds them
@@ -281,7 +283,7 @@ public interface SyncEngine {
 	 * @return the conflicts; cold; completes on a storage thread; errors with {@link EngineClosedException} once
 	 *         the engine is closed
 	 */
-	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, long afterPosition, int limit);
 
 	/**
 	 * The engine's signals. Hot: from subscription on; delivered on a {@code boundedElastic} thread, never
@@ -305,7 +307,7 @@ public interface SyncEngine {
 	 *
 	 * @return the user id, or {@code null} when every user's data is accepted
 	 */
-	String currentUser();
+	@Nullable String currentUser();
 
 	/**
 	 * Sets the user this replica works for (on login), or {@code null} to accept every user's data. With a user
@@ -317,7 +319,7 @@ public interface SyncEngine {
 	 *
 	 * @param userId the user, or {@code null}
 	 */
-	void switchUser(String userId);
+	void switchUser(@Nullable String userId);
 
 	/**
 	 * One user's view of this engine: reads filtered to the user's rows, writes stamped and checked, peer events
@@ -403,8 +405,8 @@ public interface SyncEngine {
 	 * Configures and opens a {@link SyncEngine}. Validated in {@link #open()}.
 	 */
 	final class Builder {
-		Storage storage;
-		String origin;
+		@Nullable Storage storage;
+		@Nullable String origin;
 		Clock clock = Clock.systemUTC();
 		ProjectionPolicy policy = ProjectionPolicy.defaults();
 		int maxPayloadBytes = Limits.DEFAULT_MAX_PAYLOAD_BYTES;
@@ -415,9 +417,9 @@ public interface SyncEngine {
 		int tapBuffer = 1024;
 		int maxHeldEvents = 100_000;
 		Duration checkpointInterval = Duration.ofSeconds(10);
-		MeterRegistry meterRegistry;
+		@Nullable MeterRegistry meterRegistry;
 		Redaction redaction = Redaction.none();
-		String currentUser;
+		@Nullable String currentUser;
 
 		Builder() {
 		}

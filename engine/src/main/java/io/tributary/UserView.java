@@ -5,6 +5,8 @@ import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One user's view of an engine, for row-level security on a replica that serves several users (a node hands
  * each authenticated request the view of its user). Get one with {@link SyncEngine#forUser(String)}; it is
@@ -117,7 +119,7 @@ public interface UserView {
 	 * @param type entity type, or {@code null} for every type
 	 * @return the changes
 	 */
-	Flux<EntityChange> changes(String type);
+	Flux<EntityChange> changes(@Nullable String type);
 
 	/**
 	 * Committed events after a position, other users' events as blanks; see {@link SyncEngine#events(long)}.
@@ -176,7 +178,7 @@ public interface UserView {
 	 * @param limit most conflicts, at least 1
 	 * @return the conflicts; cold
 	 */
-	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, long afterPosition, int limit);
 
 	/**
 	 * One event by its address, as a blank when it is not the user's.
