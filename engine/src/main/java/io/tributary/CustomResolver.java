@@ -2,6 +2,8 @@ package io.tributary;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A user fold for {@link ConflictStrategy#CUSTOM}: the entity's events are passed in canonical
  * {@code (hlc, origin)} order, starting from no document. It must be a pure function of its arguments
@@ -19,7 +21,7 @@ public interface CustomResolver {
 	 * @param payload the event's payload parsed, {@code null} for a delete
 	 * @return the new document, or {@code null} for a tombstone
 	 */
-	ObjectNode fold(ObjectNode current, Event event, ObjectNode payload);
+	@Nullable ObjectNode fold(@Nullable ObjectNode current, Event event, @Nullable ObjectNode payload);
 
 	/**
 	 * What names this fold in the policy fingerprint replicas compare when they connect

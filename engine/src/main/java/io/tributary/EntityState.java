@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The projected state of one entity: the fold of its events under the type's conflict strategy.
  * <p>
@@ -20,8 +22,8 @@ import java.util.UUID;
  * @param origin origin of the head event
  * @param userId owner of the head event
  */
-public record EntityState(String type, String entityId, byte[] document, boolean deleted, UUID version, long hlc,
-		String origin, String userId) {
+public record EntityState(String type, String entityId, byte @Nullable [] document, boolean deleted, UUID version,
+		long hlc, String origin, @Nullable String userId) {
 
 	/**
 	 * Checks the required fields.
@@ -37,7 +39,7 @@ public record EntityState(String type, String entityId, byte[] document, boolean
 	 *
 	 * @return the JSON, {@code null} for a tombstone
 	 */
-	public String json() {
+	public @Nullable String json() {
 		return document == null ? null : new String(document, StandardCharsets.UTF_8);
 	}
 

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable event: one write to one entity, as stored in every replica's log.
  * <p>
@@ -29,7 +31,7 @@ import java.util.UUID;
  * @param position the store's position, 0 when not yet stored
  */
 public record Event(UUID id, String origin, long originSeq, long hlc, String type, String entityId, Op op,
-		byte[] payload, UUID base, String userId, int schemaVersion, long position) {
+		byte @Nullable [] payload, @Nullable UUID base, @Nullable String userId, int schemaVersion, long position) {
 
 	/**
 	 * The entity type of a blank: reserved, local writes of it are refused. It is the type of the peer
@@ -114,7 +116,7 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	 *
 	 * @return the JSON, or {@code null} for a delete
 	 */
-	public String payloadJson() {
+	public @Nullable String payloadJson() {
 		return payload == null ? null : new String(payload, StandardCharsets.UTF_8);
 	}
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every input limit of Tributary, defined once. The engine's writes, the events it takes from peers, the HTTP
  * API, the peer protocol's frame codec and {@code SyncClient} all check input against these, so that what one
@@ -145,8 +147,8 @@ public final class Limits {
 	 * @return {@code null} when the payload is within the limits, else what is wrong, naming the limit
 	 * @throws IOException when the JSON is malformed (the document cannot be read on)
 	 */
-	public static String checkPayload(JsonParser p) throws IOException {
-		String violation = null;
+	public static @Nullable String checkPayload(JsonParser p) throws IOException {
+		@Nullable String violation = null;
 		// the field names of each open object, by depth (an array's slot is left as it is)
 		Names[] names = NAMES.get();
 		int depth = 1;
@@ -225,7 +227,7 @@ public final class Limits {
 		private static final int SCAN = 16;
 
 		private final String[] few = new String[SCAN];
-		private java.util.Set<String> many;
+		private java.util.@Nullable Set<String> many;
 		private int count;
 
 		void clear() {
@@ -234,7 +236,7 @@ public final class Limits {
 		}
 
 		/** Adds a name; returns what is wrong when it repeats one or is one too many. */
-		String add(String name) {
+		@Nullable String add(String name) {
 			if (count == MAX_KEYS) {
 				return "payload has an object with more than the limit of " + MAX_KEYS + " fields";
 			}
@@ -267,7 +269,7 @@ public final class Limits {
 	}
 
 	/** A string value or field name: its length, and Unicode that comes back as it was written. */
-	private static String checkText(JsonParser p, String what) throws IOException {
+	private static @Nullable String checkText(JsonParser p, String what) throws IOException {
 		int length = p.getTextLength();
 		if (length > MAX_STRING_LENGTH) {
 			return "payload has a " + what + " of " + length + " characters, over the limit of " + MAX_STRING_LENGTH;
@@ -325,7 +327,7 @@ public final class Limits {
 	 * @param userId the user id, {@code null} for none
 	 * @throws ValidationException when it is empty, too long or not valid Unicode
 	 */
-	public static void checkUserId(String userId) {
+	public static void checkUserId(@Nullable String userId) {
 		if (userId != null) {
 			if (userId.isEmpty()) {
 				throw new ValidationException("userId, when given, must not be empty");

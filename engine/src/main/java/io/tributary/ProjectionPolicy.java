@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How the projector folds each entity type: a strategy per type (with a default), the ranking of
  * origins for {@link ConflictStrategy#ORIGIN_PRIORITY} and the functions for
@@ -75,7 +77,7 @@ public final class ProjectionPolicy {
 	 * @param type entity type
 	 * @return the resolver, or {@code null}
 	 */
-	public CustomResolver resolver(String type) {
+	public @Nullable CustomResolver resolver(String type) {
 		return resolvers.get(type);
 	}
 
@@ -88,7 +90,7 @@ public final class ProjectionPolicy {
 	 * @param types the types exchanged, {@code null} for all: then the default strategy and every type named
 	 * @return the description, for example {@code default=LAST_WRITE_WINS; todo=FIELD_MERGE}
 	 */
-	public String describe(java.util.Set<String> types) {
+	public String describe(java.util.@Nullable Set<String> types) {
 		StringBuilder b = new StringBuilder();
 		java.util.SortedSet<String> named = new java.util.TreeSet<>(types == null ? strategies.keySet() : types);
 		boolean ranked = false;
@@ -103,14 +105,14 @@ public final class ProjectionPolicy {
 			}
 			b.append(b.length() == 0 ? "" : "; ").append(type).append('=').append(s);
 			if (s == ConflictStrategy.CUSTOM) {
-				String id = resolvers.get(type).id();
+				String id = java.util.Objects.requireNonNull(resolvers.get(type), type).id();
 				b.append(id.isEmpty() ? "" : ":" + id);
 			}
 			ranked |= s == ConflictStrategy.ORIGIN_PRIORITY;
 		}
 		if (ranked) {
 			java.util.List<String> ranking = new java.util.ArrayList<>(ranks.keySet());
-			ranking.sort((x, y) -> Integer.compare(ranks.get(y), ranks.get(x)));
+			ranking.sort((x, y) -> Integer.compare(rank(y), rank(x)));
 			b.append(b.length() == 0 ? "" : "; ").append("ranking=").append(String.join(",", ranking));
 		}
 		return b.toString();
@@ -123,7 +125,7 @@ public final class ProjectionPolicy {
 	 * @param types the types exchanged, {@code null} for all
 	 * @return 16 hexadecimal digits
 	 */
-	public String fingerprint(java.util.Set<String> types) {
+	public String fingerprint(java.util.@Nullable Set<String> types) {
 		try {
 			byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
 					.digest(describe(types).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.internal.Bytes;
 import io.tributary.internal.Json;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Which payload fields are sensitive: their values are replaced by the string {@value #REDACTED} before an
  * event is stored, so they never reach the store, a peer, a log line or an exception message.
@@ -99,7 +101,7 @@ public final class Redaction {
 	 * @throws ValidationException when the payload must be inspected and is not a JSON object; the message never
 	 *         quotes the payload
 	 */
-	public byte[] redact(String type, byte[] payload) {
+	public byte @Nullable [] redact(String type, byte @Nullable [] payload) {
 		if (payload == null || isEmpty() || !mayContainKey(payload)) {
 			return payload;
 		}
@@ -128,7 +130,7 @@ public final class Redaction {
 
 	/**
 	 * Without a backslash, a key can only appear in the bytes as its quoted UTF-8 text; with one it may be
-	 * escaped ({@code "pass\u0077ord"}), so the payload is parsed.
+	 * escaped (<code>"pass&#92;u0077ord"</code>), so the payload is parsed.
 	 */
 	private boolean mayContainKey(byte[] payload) {
 		for (byte b : payload) {
@@ -145,7 +147,7 @@ public final class Redaction {
 	}
 
 
-	private static Set<String> union(Set<String> a, Set<String> b) {
+	private static Set<String> union(Set<String> a, @Nullable Set<String> b) {
 		if (b == null || b.isEmpty()) {
 			return a;
 		}

@@ -5,6 +5,8 @@ import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a replica offers its readers and writers, declared once for the two faces that offer it: the whole
  * replica ({@link SyncEngine}) and one user's share of it ({@link UserView}, which filters reads to the user's
@@ -111,7 +113,7 @@ public interface ReplicaView {
 	 * @param type entity type, or {@code null} for every type
 	 * @return the changes
 	 */
-	Flux<EntityChange> changes(String type);
+	Flux<EntityChange> changes(@Nullable String type);
 
 	/**
 	 * Committed events after a position: the stored ones, then the live tail, with no gap and no
@@ -184,5 +186,5 @@ public interface ReplicaView {
 	 * @return the conflicts; cold; completes on a storage thread; errors with {@link EngineClosedException} once
 	 *         the engine is closed
 	 */
-	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, long afterPosition, int limit);
 }

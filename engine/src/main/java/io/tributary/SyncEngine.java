@@ -14,6 +14,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A replica: it stamps local writes into events, commits them durably in groups, folds them into
  * entity states and streams them to subscribers and peers.
@@ -81,7 +83,7 @@ public interface SyncEngine extends ReplicaView {
 	 * @param limit most conflicts
 	 * @return the conflicts
 	 */
-	Flux<Conflict> conflicts(String type, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, int limit);
 
 	/**
 	 * The engine's signals. Hot: from subscription on; delivered on a {@code boundedElastic} thread, never
@@ -105,7 +107,7 @@ public interface SyncEngine extends ReplicaView {
 	 *
 	 * @return the user id, or {@code null} when every user's data is accepted
 	 */
-	String currentUser();
+	@Nullable String currentUser();
 
 	/**
 	 * Sets the user this replica works for (on login), or {@code null} to accept every user's data. With a user
@@ -117,7 +119,7 @@ public interface SyncEngine extends ReplicaView {
 	 *
 	 * @param userId the user, or {@code null}
 	 */
-	void switchUser(String userId);
+	void switchUser(@Nullable String userId);
 
 	/**
 	 * One user's view of this engine: reads filtered to the user's rows, writes stamped and checked, peer events
@@ -148,7 +150,8 @@ public interface SyncEngine extends ReplicaView {
 	 * covers those addresses and {@link #apply(List)} drops them as duplicates. A user who logs in again on a
 	 * device that erased their data pulls it from the upstream from an empty vector and fills with what comes
 	 * back; so does a client that starts syncing a type. Events at addresses that hold neither a blank nor a stub
-	 * of them here, stubs and blanks, events above the vector and events row-level security refuses are ignored; the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
+	 * of them here, stubs and blanks, events above the vector and events row-level security refuses are ignored;
+	 * the others are checked, redacted and folded in as {@link #apply(List)} would. Filled
 	 * events keep their old positions, so they do not appear again on {@link #events(long)}; their entities
 	 * change on {@link #changes(String)}. Writes wait while a fill runs.
 	 *
@@ -202,8 +205,8 @@ public interface SyncEngine extends ReplicaView {
 	 * Configures and opens a {@link SyncEngine}. Validated in {@link #open()}.
 	 */
 	final class Builder {
-		Storage storage;
-		String origin;
+		@Nullable Storage storage;
+		@Nullable String origin;
 		Clock clock = Clock.systemUTC();
 		ProjectionPolicy policy = ProjectionPolicy.defaults();
 		int maxPayloadBytes = Limits.DEFAULT_MAX_PAYLOAD_BYTES;
@@ -214,11 +217,11 @@ public interface SyncEngine extends ReplicaView {
 		int tapBuffer = 1024;
 		int maxHeldEvents = 100_000;
 		Duration checkpointInterval = Duration.ofSeconds(10);
-		MeterRegistry meterRegistry;
+		@Nullable MeterRegistry meterRegistry;
 		Redaction redaction = Redaction.none();
-		String currentUser;
+		@Nullable String currentUser;
 		Scheduler timer = Schedulers.parallel();
-		Scheduler completions;
+		@Nullable Scheduler completions;
 		Scheduler delivery = Schedulers.boundedElastic();
 
 		Builder() {

@@ -3,6 +3,8 @@ package io.tributary;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A write to one entity, before the engine stamps it into an {@link Event}. Immutable; build with
  * {@link #put(String, String, Object)}, {@link #patch(String, String, Object)} or
@@ -22,8 +24,8 @@ import java.util.UUID;
  *        id the replica already stored is not stored again: it completes with the stored event, whatever this
  *        request holds (see {@link SyncEngine#write(WriteRequest)})
  */
-public record WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
-		int schemaVersion, UUID id) {
+public record WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
+		@Nullable String userId, int schemaVersion, @Nullable UUID id) {
 
 	/** Longest entity type accepted, in characters: {@link Limits#MAX_TYPE_LENGTH}. */
 	public static final int MAX_TYPE_LENGTH = Limits.MAX_TYPE_LENGTH;
@@ -52,8 +54,8 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 * @param userId owner for row-level security, may be {@code null}
 	 * @param schemaVersion version of the payload's schema
 	 */
-	public WriteRequest(String type, String entityId, Op op, Object payload, UUID base, String userId,
-			int schemaVersion) {
+	public WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
+			@Nullable String userId, int schemaVersion) {
 		this(type, entityId, op, payload, base, userId, schemaVersion, null);
 	}
 
@@ -129,7 +131,7 @@ public record WriteRequest(String type, String entityId, Op op, Object payload, 
 	 * @param newId the id, {@code null} to let the engine make one
 	 * @return a new request
 	 */
-	public WriteRequest withId(UUID newId) {
+	public WriteRequest withId(@Nullable UUID newId) {
 		return new WriteRequest(type, entityId, op, payload, base, userId, schemaVersion, newId);
 	}
 

@@ -1,7 +1,6 @@
 package io.tributary;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.tributary.memory.InMemoryStorage;
-import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 import static io.tributary.TestEvents.TIMEOUT;

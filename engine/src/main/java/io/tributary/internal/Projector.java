@@ -330,7 +330,7 @@ public final class Projector {
 	public List<EntityState> query(String type) {
 		Map<String, EntityFold> m = types.get(type);
 		if (m == null) {
-			return Collections.emptyList();
+			return new ArrayList<>(0);
 		}
 		List<EntityState> out = new ArrayList<>(m.size());
 		for (EntityFold f : m.values()) {

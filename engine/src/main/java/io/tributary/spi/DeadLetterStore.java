@@ -3,6 +3,8 @@ package io.tributary.spi;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Durable dead letters of one replica: its events an upstream refused permanently, addressed by the
  * event's {@code (origin, originSeq)}. Reached through {@link Storage#deadLetters()}.
@@ -42,7 +44,7 @@ public interface DeadLetterStore {
 	 * @param limit most to emit, at least 1
 	 * @return the dead letters; cold
 	 */
-	Flux<DeadLetter> list(String userId, String afterOrigin, long afterSeq, int limit);
+	Flux<DeadLetter> list(@Nullable String userId, @Nullable String afterOrigin, long afterSeq, int limit);
 
 	/**
 	 * One dead letter by its event's address.

@@ -1,5 +1,7 @@
 package io.tributary.spi;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One entity's projection as the projection store keeps it: an opaque fold the engine encodes and
  * decodes (the events it still needs to fold the entity again when an older one arrives late).
@@ -9,5 +11,5 @@ package io.tributary.spi;
  * @param userId owner of the entity's head event, may be {@code null}
  * @param fold the encoded fold
  */
-public record EntityRecord(String type, String entityId, String userId, byte[] fold) {
+public record EntityRecord(String type, String entityId, @Nullable String userId, byte[] fold) {
 }

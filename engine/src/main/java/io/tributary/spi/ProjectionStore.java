@@ -6,6 +6,8 @@ import io.tributary.Conflict;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Durable projection state: entity folds, stored conflicts and the checkpoint position they cover.
  * <p>
@@ -62,7 +64,7 @@ public interface ProjectionStore {
 	 * @param limit most conflicts to emit
 	 * @return the conflicts
 	 */
-	default Flux<Conflict> conflicts(String type, int limit) {
+	default Flux<Conflict> conflicts(@Nullable String type, int limit) {
 		return conflicts(type, 0, limit);
 	}
 
@@ -80,5 +82,5 @@ public interface ProjectionStore {
 	 * @param limit most conflicts to emit, at least 1
 	 * @return the conflicts; cold
 	 */
-	Flux<Conflict> conflicts(String type, long afterPosition, int limit);
+	Flux<Conflict> conflicts(@Nullable String type, long afterPosition, int limit);
 }

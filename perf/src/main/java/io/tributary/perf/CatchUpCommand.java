@@ -1,6 +1,5 @@
 package io.tributary.perf;
 
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 

@@ -24,7 +24,8 @@ import reactor.core.publisher.Flux;
  * <p>
  * In order: (1) node A, on a fresh H2 file store, is filled with the workload's events through its engine
  * (untimed) and its projection checkpointed; unless the warm-up is 0 events, two other fresh nodes then run a
- * catch-up of their own, untimed, so that the sync path is compiled as the write path is after the fill; (2) the same events are written into a third fresh store the
+ * catch-up of their own, untimed, so that the sync path is compiled as the write path is after the fill;
+ * (2) the same events are written into a third fresh store the
  * way {@code local-write} writes them, timed: the local rate; (3) an empty node B on its own store dials A
  * over loopback TCP for one sync session ({@link PeerConnector#syncOnce(Duration)}), timed from the connect
  * until B's vector covers A's, after the raw TCP baseline streamed the same events' frames without an engine

@@ -24,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * its live peers.
  * <p>
  * Node A and {@code peers} receiving nodes, each on its own H2 file store; each receiving node keeps a live
- * session to A ({@link PeerConnector#start()}) and its {@code changes()} are watched. A paced generator,
+ * session to A ({@link io.tributary.transport.peer.PeerConnector#start()}) and its {@code changes()} are watched. A paced generator,
  * on a thread of its own, submits writes to A at a steady rate: each millisecond it submits every event
  * whose scheduled time has come, so a late tick catches up rather than lowering the rate. First a warmup,
  * then the measured span, then a grace period for the last deliveries. Each event's latency runs from just

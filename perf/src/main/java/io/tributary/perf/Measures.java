@@ -61,7 +61,7 @@ record Measures(List<Progress.Sample> throughput, double seconds, Latency latenc
 	/** A result that carries {@link Measures}: {@link Results} draws its charts. */
 	interface Carrier {
 
-		/** @return the measured phase's measures */
+		/** {@return the measured phase's measures} */
 		Measures measures();
 	}
 }

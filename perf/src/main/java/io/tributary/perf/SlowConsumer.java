@@ -64,6 +64,8 @@ final class SlowConsumer {
 			}
 		}
 
+		// runs under the lock: one writer; consumed is volatile only so that consumed() reads it without the lock
+		@SuppressWarnings("NonAtomicVolatileUpdate")
 		private void take(Event e) {
 			long position = e.position();
 			if (position <= last) {

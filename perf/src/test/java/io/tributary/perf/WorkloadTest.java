@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +32,7 @@ class WorkloadTest {
 		Set<Integer> entities = new HashSet<>();
 		for (int i = 0; i < 10_000; i++) {
 			assertEquals(a.entityId(a.entityOf(i)), b.entityId(b.entityOf(i)));
-			assertEquals(new String(a.payload(a.payloadOf(i))), new String(b.payload(b.payloadOf(i))));
+			assertEquals(new String(a.payload(a.payloadOf(i)), UTF_8), new String(b.payload(b.payloadOf(i)), UTF_8));
 			entities.add(a.entityOf(i));
 		}
 		assertEquals(100, entities.size());

@@ -30,13 +30,13 @@ public class ClockBenchmark {
 	private final HybridClock clock = HybridClock.system();
 	private long remote = Hlc.pack(System.currentTimeMillis(), 0);
 
-	/** @return a local stamp */
+	/** {@return a local stamp} */
 	@Benchmark
 	public long now() {
 		return clock.now();
 	}
 
-	/** @return the clock's last stamp after observing a remote one slightly ahead */
+	/** {@return the clock's last stamp after observing a remote one slightly ahead} */
 	@Benchmark
 	public long update() {
 		remote += 1;

@@ -51,25 +51,25 @@ public class CodecBenchmark {
 		frameBytes = java.util.Arrays.copyOfRange(prefixed, 4, prefixed.length);
 	}
 
-	/** @return one event in the store's format */
+	/** {@return one event in the store's format} */
 	@Benchmark
 	public byte[] encodeEvent() {
 		return EventCodec.encode(event);
 	}
 
-	/** @return one event read back from the store's format */
+	/** {@return one event read back from the store's format} */
 	@Benchmark
 	public Event decodeEvent() {
 		return EventCodec.decode(encoded, 1);
 	}
 
-	/** @return an EVENTS frame of 1,000 events, with its length prefix */
+	/** {@return an EVENTS frame of 1,000 events, with its length prefix} */
 	@Benchmark
 	public byte[] encodeFrame() {
 		return frameCodec.encode(frame);
 	}
 
-	/** @return an EVENTS frame of 1,000 events read back */
+	/** {@return an EVENTS frame of 1,000 events read back} */
 	@Benchmark
 	public Frame decodeFrame() {
 		return frameCodec.decode(frameBytes);

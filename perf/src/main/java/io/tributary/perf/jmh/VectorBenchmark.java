@@ -52,25 +52,25 @@ public class VectorBenchmark {
 		seq = 2000;
 	}
 
-	/** @return the vector advanced on one origin */
+	/** {@return the vector advanced on one origin} */
 	@Benchmark
 	public VersionVector with() {
 		return mine.with("origin-0", ++seq);
 	}
 
-	/** @return the merge of both */
+	/** {@return the merge of both} */
 	@Benchmark
 	public VersionVector merge() {
 		return mine.merge(theirs);
 	}
 
-	/** @return whether one covers the other */
+	/** {@return whether one covers the other} */
 	@Benchmark
 	public boolean covers() {
 		return mine.covers(theirs);
 	}
 
-	/** @return what one lacks against the other */
+	/** {@return what one lacks against the other} */
 	@Benchmark
 	public Map<String, Long> lacking() {
 		return mine.lacking(theirs);

@@ -105,6 +105,7 @@ final class H2Executor {
 			return t;
 		});
 		// a plain Executor, not the ExecutorService: given one, fromExecutor builds an interrupting scheduler
+		@SuppressWarnings("UnnecessaryMethodReference")
 		Executor plain = executor::execute;
 		return new H2Thread(Schedulers.fromExecutor(plain), executor);
 	}

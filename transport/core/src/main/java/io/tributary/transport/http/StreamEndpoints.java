@@ -18,6 +18,11 @@ final class StreamEndpoints {
 	/** Ends a stream's frames; compared by identity, so no frame can be mistaken for it. */
 	private static final String END_OF_STREAM = new String("end of stream");
 
+	@SuppressWarnings("ReferenceEquality")
+	private static boolean isEndOfStream(String frame) {
+		return frame == END_OF_STREAM;
+	}
+
 	private final SyncEngine engine;
 	private final ApiJson json;
 	private final Duration heartbeat;
@@ -45,7 +50,8 @@ final class StreamEndpoints {
 				// the heartbeats never end by themselves: the marker ends the stream with the events
 				.concatWith(Mono.just(END_OF_STREAM))
 				.mergeWith(heartbeats)
-				.takeWhile(frame -> frame != END_OF_STREAM);
+				// the marker is one String instance: identity tells it from an event with the same text
+				.takeWhile(frame -> !isEndOfStream(frame));
 		return x.response()
 				.sse()
 				.header(HttpHeaderNames.CACHE_CONTROL, "no-cache")

@@ -213,6 +213,7 @@ public sealed interface Frame {
 	 * @param code the code
 	 * @param message a human-readable explanation
 	 */
+	@SuppressWarnings("JavaLangClash") // the protocol's ERROR frame, always named as Frame.Error
 	record Error(ErrorCode code, String message) implements Frame {
 		@Override
 		public FrameType type() {

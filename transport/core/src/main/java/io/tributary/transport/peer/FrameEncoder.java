@@ -163,7 +163,7 @@ final class FrameEncoder {
 	 * @return bytes it takes at most in an {@link Frame.Events} frame
 	 */
 	static long maxEncodedSize(Event e) {
-		long text = e.origin().length() + e.type().length() + e.entityId().length()
+		long text = (long) e.origin().length() + e.type().length() + e.entityId().length()
 				+ (e.userId() == null ? 0 : e.userId().length());
 		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
 	}

@@ -19,7 +19,7 @@ import java.util.Set;
  * @param users tokens that each authenticate one user (row-level security on push), {@code null} for none
  */
 public record PeerConfig(String token, Set<String> types, int maxFrameBytes, int batchEvents, Duration heartbeat,
-		 Duration idleTimeout, Duration handshakeTimeout, PeerTls tls, UserTokens users) {
+		Duration idleTimeout, Duration handshakeTimeout, PeerTls tls, UserTokens users) {
 
 	/** The default largest frame: 16 MiB. */
 	public static final int DEFAULT_MAX_FRAME = 16 * 1024 * 1024;

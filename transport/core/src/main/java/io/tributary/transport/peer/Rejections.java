@@ -3,7 +3,6 @@ package io.tributary.transport.peer;
 import java.util.List;
 
 import io.tributary.Event;
-import io.tributary.Op;
 import io.tributary.SyncEngine;
 import io.tributary.ValidationException;
 import reactor.core.publisher.Mono;

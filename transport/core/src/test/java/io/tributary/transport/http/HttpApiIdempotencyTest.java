@@ -23,7 +23,6 @@ import io.tributary.memory.InMemoryIdempotencyStore;
 import io.tributary.transport.peer.UserTokens;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

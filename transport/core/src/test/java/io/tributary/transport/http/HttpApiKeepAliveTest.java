@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ class HttpApiKeepAliveTest {
 	void pipelinedAndSequentialRequestsOnOneConnectionAreAllAnswered() throws IOException {
 		List<String> paths = List.of("/api/changes", "/no/such/route", "/health", "/api/stats", "/api/help",
 				"/api/changes/x:1", "/api/entities/t");
-		try (Socket socket = new Socket("127.0.0.1", server.port())) {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
 			socket.setSoTimeout(10_000);
 			OutputStream out = socket.getOutputStream();
 			InputStream in = socket.getInputStream();

@@ -55,7 +55,8 @@ class FrameCodecTest {
 		VersionVector v = VersionVector.of(Map.of("a", 3L, "b", 9L));
 		List<Frame> frames = List.of(new Frame.Hello(List.of(1), "node-1", "secret", v, Set.of("todo", "note")),
 				new Frame.Hello(List.of(1, 2), "node-2", null, VersionVector.empty(), null),
-				new Frame.Welcome(1, "node-3", v, null), new Frame.Welcome(1, "node-4", v, Set.of("a")), new Frame.Ack(v), new Frame.CaughtUp(v), new Frame.Ping(42),
+				new Frame.Welcome(1, "node-3", v, null), new Frame.Welcome(1, "node-4", v, Set.of("a")), new Frame.Ack(v),
+				new Frame.CaughtUp(v), new Frame.Ping(42),
 				new Frame.Pong(43), new Frame.Error(ErrorCode.UNAUTHORIZED, "wrong token"),
 				new Frame.Hello(List.of(2), "device", "t", v, Set.of("todo"), Frame.Hello.PUSH),
 				new Frame.Hello(List.of(1, 2), "device", null, v, null, Frame.Hello.PULL), new Frame.Welcome(2, "n", v, null),

@@ -1,6 +1,5 @@
 package io.tributary.transport.peer;
 
-import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;

@@ -1,21 +1,16 @@
 package io.tributary.transport.peer;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
-import io.tributary.memory.InMemoryStorage;
 import io.tributary.transport.SyncReport;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -2,15 +2,10 @@ package io.tributary.transport.peer;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
-import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
 import io.tributary.memory.InMemoryStorage;
@@ -19,7 +14,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.Connection;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -191,6 +191,8 @@ final class FaultProxy implements AutoCloseable {
 				.doFinally(s -> open.remove(downstream[0]));
 	}
 
+	// closing is fire and forget: the proxy only needs the peer to see the connection go
+	@SuppressWarnings("FutureReturnValueIgnored")
 	private static void reset(Connection c) {
 		Channel ch = c.channel();
 		if (!ch.isRegistered()) {

@@ -52,7 +52,6 @@ class CliNodeCommandTest {
 		final CompletableFuture<Integer> exit;
 		final String id;
 		final int httpPort;
-		final int peerPort;
 
 		Running(Map<String, String> env, String... args) throws Exception {
 			exit = CompletableFuture.supplyAsync(
@@ -63,7 +62,6 @@ class CliNodeCommandTest {
 			assertTrue(m.matches(), line);
 			id = m.group(1);
 			httpPort = Integer.parseInt(m.group(2));
-			peerPort = Integer.parseInt(m.group(3));
 		}
 
 		/** Runs the hook as the JVM would, on its own thread; answers the exit code of the command. */

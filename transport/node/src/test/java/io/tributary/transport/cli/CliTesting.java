@@ -77,6 +77,7 @@ final class CliTesting {
 
 	/** A writer that completes a future with the first line containing a text. */
 	static final class LineWatcher extends Writer {
+		@SuppressWarnings("JdkObsolete") // written by the command's thread, read by the test's: synchronized on purpose
 		private final StringBuffer text = new StringBuffer();
 		private final String marker;
 		final CompletableFuture<String> line = new CompletableFuture<>();

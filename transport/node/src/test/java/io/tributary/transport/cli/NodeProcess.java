@@ -25,6 +25,7 @@ public final class NodeProcess {
 
 	private final Process process;
 	private final Path log;
+	@SuppressWarnings("JdkObsolete") // written by the reader thread, read by the test's: synchronized on purpose
 	private final StringBuffer out = new StringBuffer();
 	private final CompletableFuture<String> ready = new CompletableFuture<>();
 	private final CompletableFuture<Void> outClosed = new CompletableFuture<>();
