@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import io.tributary.VersionVector;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -20,11 +21,11 @@ import reactor.core.publisher.Mono;
  * @param lastError the last failure, {@code null} after a success
  * @param authRequired whether the upstream refused the token, until a new one is given
  */
-record ClientState(Supplier<Mono<String>> tokens, Set<String> types, VersionVector upstreamVector, Instant lastOutsync,
-		Instant lastDownsync, String lastError, boolean authRequired) {
+record ClientState(Supplier<Mono<String>> tokens, @Nullable Set<String> types, VersionVector upstreamVector,
+		@Nullable Instant lastOutsync, @Nullable Instant lastDownsync, @Nullable String lastError, boolean authRequired) {
 
 	/** The state of a new client. */
-	static ClientState initial(Supplier<Mono<String>> tokens, Set<String> types) {
+	static ClientState initial(Supplier<Mono<String>> tokens, @Nullable Set<String> types) {
 		return new ClientState(tokens, types == null ? null : Set.copyOf(types), VersionVector.empty(), null, null, null,
 				false);
 	}

@@ -28,6 +28,7 @@ import io.tributary.transport.peer.PeerAddress;
 import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerProtocolException;
 import io.tributary.transport.peer.UpstreamCalls;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -134,7 +135,7 @@ public final class SyncClient {
 	 * @return the report; errors as {@link #outsync()}
 	 */
 	public Mono<PullReport> downsync() {
-		return pulled(withRetries("downsync", withToken(t -> calls.pull(engine, t, state.get().types(), this::heard))));
+		return pulled(withRetries("downsync", withToken(t -> calls.pull(engine, t, current().types(), this::heard))));
 	}
 
 	/**
@@ -147,8 +148,8 @@ public final class SyncClient {
 	 * @param fillTypes the types whose blanks and stubs to fill, {@code null} for all
 	 * @return the report: {@code byType} counts pulled and filled events, {@code applied} counts both
 	 */
-	private Mono<PullReport> downsyncAndFill(Set<String> fillTypes) {
-		Mono<UpstreamCalls.PullResult> both = withRetries("downsync", withToken(t -> calls.pull(engine, t, state.get().types(),
+	private Mono<PullReport> downsyncAndFill(@Nullable Set<String> fillTypes) {
+		Mono<UpstreamCalls.PullResult> both = withRetries("downsync", withToken(t -> calls.pull(engine, t, current().types(),
 				this::heard).flatMap(pull -> calls.refill(engine, t, fillTypes, this::heard).map(fill -> {
 					Map<String, Integer> byType = new TreeMap<>(pull.byType());
 					fill.byType().forEach((type, n) -> byType.merge(type, n, Integer::sum));
@@ -184,7 +185,7 @@ public final class SyncClient {
 					return Mono.just(java.util.Optional.empty());
 				})
 				.flatMap(out -> {
-					if (!errors.isEmpty() && (onError == OnError.STOP || state.get().authRequired())) {
+					if (!errors.isEmpty() && (onError == OnError.STOP || current().authRequired())) {
 						return Mono.just(new SyncOutcome(out.orElse(null), null, errors));
 					}
 					return downsync().map(java.util.Optional::of)
@@ -302,7 +303,7 @@ public final class SyncClient {
 	 */
 	public Mono<Void> removeType(String type) {
 		Objects.requireNonNull(type, "type");
-		Set<String> synced = state.get().types();
+		@Nullable Set<String> synced = current().types();
 		Mono<Set<String>> current = synced != null ? Mono.just(synced)
 				: engine.types().collect(java.util.stream.Collectors.toCollection(TreeSet::new)).map(Set::copyOf);
 		return current.doOnNext(base -> state.updateAndGet(s -> {
@@ -317,8 +318,8 @@ public final class SyncClient {
 	 *
 	 * @return the types, {@code null} for all
 	 */
-	public Set<String> syncedTypes() {
-		return state.get().types();
+	public @Nullable Set<String> syncedTypes() {
+		return current().types();
 	}
 
 	/**
@@ -364,7 +365,7 @@ public final class SyncClient {
 	 */
 	public Mono<SyncStatus> status() {
 		return EngineAdmin.of(engine).deadLetters().count().map(dead -> {
-			ClientState s = state.get();
+			ClientState s = current();
 			return new SyncStatus(calls.address().toString(), pending(s), s.lastOutsync(), s.lastDownsync(),
 					s.upstreamVector(), s.lastError(), s.authRequired(), s.types(), dead);
 		});
@@ -376,7 +377,7 @@ public final class SyncClient {
 	 * @return the count
 	 */
 	public long pending() {
-		return pending(state.get());
+		return pending(current());
 	}
 
 	private long pending(ClientState s) {
@@ -413,12 +414,12 @@ public final class SyncClient {
 				(attempt, delay, error) -> emit(new ClientSignal.RetryScheduled(operation, attempt, delay, describe(error))))
 				.onErrorMap(e -> e instanceof PeerProtocolException
 						&& ((PeerProtocolException) e).code() == ErrorCode.UNAUTHORIZED,
-						e -> new AuthRequiredException(e.getMessage()))
+						e -> new AuthRequiredException(describe(e)))
 				.doOnError(e -> {
 					boolean refused = e instanceof AuthRequiredException;
 					state.updateAndGet(s -> s.failed(operation + ": " + describe(e), refused));
 					if (refused) {
-						emit(new ClientSignal.AuthRequired(e.getMessage()));
+						emit(new ClientSignal.AuthRequired(describe(e)));
 					}
 					else {
 						emit(new ClientSignal.SyncError(operation, describe(e)));
@@ -427,11 +428,16 @@ public final class SyncClient {
 	}
 
 	/** A call with the supplier's current token, or none when it supplies none. */
-	private <T> Mono<T> withToken(java.util.function.Function<String, Mono<T>> call) {
-		return Mono.defer(() -> state.get().tokens().get())
+	private <T> Mono<T> withToken(java.util.function.Function<@Nullable String, Mono<T>> call) {
+		return Mono.defer(() -> current().tokens().get())
 				.map(java.util.Optional::of)
 				.defaultIfEmpty(java.util.Optional.empty())
 				.flatMap(t -> call.apply(t.orElse(null)));
+	}
+
+	/** The state now: set in the constructor and only ever replaced by another, so never null. */
+	private ClientState current() {
+		return Objects.requireNonNull(state.get(), "state");
 	}
 
 	private void heard(VersionVector v) {
@@ -465,7 +471,7 @@ public final class SyncClient {
 		private final PeerAddress upstream;
 		private PeerConfig peerConfig = PeerConfig.defaults();
 		private Supplier<Mono<String>> tokens = Mono::empty;
-		private Set<String> types;
+		private @Nullable Set<String> types;
 		private int batchEvents = 500;
 		private Backoff backoff = Backoff.defaults();
 		private int maxRetries = 5;
@@ -495,7 +501,7 @@ public final class SyncClient {
 		 * @param token the token, {@code null} for none
 		 * @return this builder
 		 */
-		public Builder token(String token) {
+		public Builder token(@Nullable String token) {
 			this.tokens = token == null ? Mono::empty : () -> Mono.just(token);
 			return this;
 		}
@@ -517,7 +523,7 @@ public final class SyncClient {
 		 * @param syncedTypes the types, {@code null} for all
 		 * @return this builder
 		 */
-		public Builder types(Set<String> syncedTypes) {
+		public Builder types(@Nullable Set<String> syncedTypes) {
 			this.types = syncedTypes;
 			return this;
 		}

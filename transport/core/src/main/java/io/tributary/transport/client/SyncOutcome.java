@@ -2,6 +2,8 @@ package io.tributary.transport.client;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The outcome of {@link SyncClient#sync()}: an outsync, then a downsync.
  *
@@ -9,7 +11,7 @@ import java.util.List;
  * @param downsync the pull's report, {@code null} when it failed or did not run
  * @param errors the failures, as text, in order; empty when both succeeded
  */
-public record SyncOutcome(DrainReport outsync, PullReport downsync, List<String> errors) {
+public record SyncOutcome(@Nullable DrainReport outsync, @Nullable PullReport downsync, List<String> errors) {
 
 	/**
 	 * Copies the errors.

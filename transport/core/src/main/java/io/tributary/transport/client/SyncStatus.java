@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Set;
 
 import io.tributary.VersionVector;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client's sync status at one moment.
@@ -19,7 +20,7 @@ import io.tributary.VersionVector;
  * @param syncedTypes the entity types pulled, {@code null} for all
  * @param deadLetters dead letters held
  */
-public record SyncStatus(String upstream, long pending, Instant lastOutsync, Instant lastDownsync,
-		VersionVector upstreamVector, String lastError, boolean authRequired, Set<String> syncedTypes,
+public record SyncStatus(String upstream, long pending, @Nullable Instant lastOutsync, @Nullable Instant lastDownsync,
+		VersionVector upstreamVector, @Nullable String lastError, boolean authRequired, @Nullable Set<String> syncedTypes,
 		long deadLetters) {
 }

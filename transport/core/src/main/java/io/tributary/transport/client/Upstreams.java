@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.tributary.SyncEngine;
 import io.tributary.transport.peer.PeerAddress;
 import io.tributary.transport.peer.PeerConfig;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node's upstreams: the configured one, and others named per request (the operator commands'
@@ -17,10 +18,11 @@ import io.tributary.transport.peer.PeerConfig;
  */
 public final class Upstreams {
 
-	private final SyncEngine engine;
-	private final PeerConfig config;
-	private final PeerAddress configured;
-	private final String token;
+	/** The node's engine; {@code null} only in {@link #none()}, and then so is {@link #config}. */
+	private final @Nullable SyncEngine engine;
+	private final @Nullable PeerConfig config;
+	private final @Nullable PeerAddress configured;
+	private final @Nullable String token;
 	private final Map<String, SyncClient> clients = new ConcurrentHashMap<>();
 	private final AtomicReference<SyncClient> lastUsed = new AtomicReference<>();
 
@@ -32,7 +34,7 @@ public final class Upstreams {
 	 * @param configured the configured upstream, {@code null} for none
 	 * @param token the token presented to upstreams, {@code null} for none
 	 */
-	public Upstreams(SyncEngine engine, PeerConfig config, PeerAddress configured, String token) {
+	public Upstreams(SyncEngine engine, PeerConfig config, @Nullable PeerAddress configured, @Nullable String token) {
 		this.engine = Objects.requireNonNull(engine, "engine");
 		this.config = Objects.requireNonNull(config, "config");
 		this.configured = configured;
@@ -71,13 +73,16 @@ public final class Upstreams {
 	 * @return the client, empty when {@code address} is {@code null} and none is configured, or this is
 	 *         {@link #none()}
 	 */
-	public Optional<SyncClient> client(PeerAddress address) {
+	public Optional<SyncClient> client(@Nullable PeerAddress address) {
 		PeerAddress target = address != null ? address : configured;
-		if (target == null || engine == null) {
+		SyncEngine e = engine;
+		PeerConfig c = config;
+		// engine and config are null together, only in none()
+		if (target == null || e == null || c == null) {
 			return Optional.empty();
 		}
 		return Optional.of(clients.computeIfAbsent(target.toString(),
-				k -> SyncClient.builder(engine, target).peerConfig(config).token(token).build()));
+				k -> SyncClient.builder(e, target).peerConfig(c).token(token).build()));
 	}
 
 	/**
@@ -86,7 +91,7 @@ public final class Upstreams {
 	 * @param address the upstream, {@code null} for the configured one
 	 * @return the client, empty as for {@link #client(PeerAddress)}
 	 */
-	public Optional<SyncClient> use(PeerAddress address) {
+	public Optional<SyncClient> use(@Nullable PeerAddress address) {
 		Optional<SyncClient> c = client(address);
 		c.ifPresent(lastUsed::set);
 		return c;
