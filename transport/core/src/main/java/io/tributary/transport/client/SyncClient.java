@@ -67,6 +67,7 @@ public final class SyncClient {
 	}
 
 	private final SyncEngine engine;
+	private final EngineAdmin admin;
 	private final UpstreamCalls calls;
 	private final int batchEvents;
 	private final Backoff backoff;
@@ -83,6 +84,7 @@ public final class SyncClient {
 
 	private SyncClient(Builder b) {
 		this.engine = b.engine;
+		this.admin = EngineAdmin.of(engine);
 		this.calls = new UpstreamCalls(b.peerConfig, b.upstream);
 		this.batchEvents = b.batchEvents;
 		this.backoff = b.backoff;
@@ -329,7 +331,7 @@ public final class SyncClient {
 	 * @return the dead letters
 	 */
 	public Flux<DeadLetter> deadLetters(int limit) {
-		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().list(limit);
+		return admin.deadLetters().list(limit);
 	}
 
 	/**
@@ -342,9 +344,9 @@ public final class SyncClient {
 	 * @return the new event; empty when no such dead letter is held
 	 */
 	public Mono<Event> replay(String origin, long originSeq, WriteRequest corrected) {
-		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().get(origin, originSeq)
+		return admin.deadLetters().get(origin, originSeq)
 				.flatMap(d -> engine.write(corrected)
-						.flatMap(e -> io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq).thenReturn(e)));
+						.flatMap(e -> admin.deadLetters().delete(origin, originSeq).thenReturn(e)));
 	}
 
 	/**
@@ -355,7 +357,7 @@ public final class SyncClient {
 	 * @return whether one was deleted
 	 */
 	public Mono<Boolean> deleteDeadLetter(String origin, long originSeq) {
-		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(origin, originSeq);
+		return admin.deadLetters().delete(origin, originSeq);
 	}
 
 	/**
@@ -364,7 +366,7 @@ public final class SyncClient {
 	 * @return the status
 	 */
 	public Mono<SyncStatus> status() {
-		return EngineAdmin.of(engine).deadLetters().count().map(dead -> {
+		return admin.deadLetters().count().map(dead -> {
 			ClientState s = current();
 			return new SyncStatus(calls.address().toString(), pending(s), s.lastOutsync(), s.lastDownsync(),
 					s.upstreamVector(), s.lastError(), s.authRequired(), s.types(), dead);
@@ -449,7 +451,7 @@ public final class SyncClient {
 		return Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.map(e -> new DeadLetter(e, r.code(), r.reason(), now))
-						.flatMap(d -> io.tributary.spi.EngineAdmin.of(engine).deadLetter(d).thenReturn(d)))
+						.flatMap(d -> admin.deadLetter(d).thenReturn(d)))
 				.doOnNext(d -> emit(new ClientSignal.PoisonPill(d)))
 				.then();
 	}

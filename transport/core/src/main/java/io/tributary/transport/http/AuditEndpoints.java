@@ -15,6 +15,7 @@ import io.tributary.SyncEngine;
 import io.tributary.ValidationException;
 import io.tributary.WriteRequest;
 import io.tributary.spi.DeadLetter;
+import io.tributary.spi.EngineAdmin;
 import io.tributary.spi.Erasure;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,11 +28,13 @@ import reactor.core.publisher.Mono;
 final class AuditEndpoints {
 
 	private final SyncEngine engine;
+	private final EngineAdmin admin;
 	private final WriteEndpoints writes;
 	private final int maxBodyBytes;
 
 	AuditEndpoints(SyncEngine engine, WriteEndpoints writes, int maxBodyBytes) {
 		this.engine = engine;
+		this.admin = EngineAdmin.of(engine);
 		this.writes = writes;
 		this.maxBodyBytes = maxBodyBytes;
 	}
@@ -65,7 +68,7 @@ final class AuditEndpoints {
 					+ "(origin:originSeq), was '" + Exchange.abbreviate(given) + "'");
 		}
 		int limit = (int) x.longQuery("limit", Endpoints.DEFAULT_LIMIT, 1, Endpoints.MAX_LIMIT);
-		return page(x, io.tributary.spi.EngineAdmin.of(engine).deadLetters()
+		return page(x, admin.deadLetters()
 				.list(x.user(), cursor == null ? null : cursor.origin(), cursor == null ? 0 : cursor.seq(), limit + 1),
 				limit, "deadLetters", ApiJson::writeDeadLetter, ApiAnswers.NOTHING,
 				last -> ApiAnswers.cursor(ApiJson.cid(last.event())));
@@ -101,7 +104,7 @@ final class AuditEndpoints {
 						.map(letter -> corrected.orElseGet(() -> rewrite(letter.event())))
 						.flatMap(r -> x.user() == null ? engine.write(r) : engine.forUser(x.user()).write(r))
 						.onErrorMap(e -> refused(e, corrected.isPresent()))
-						.flatMap(written -> io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(id.origin(), id.seq()).thenReturn(written)))
+						.flatMap(written -> admin.deadLetters().delete(id.origin(), id.seq()).thenReturn(written)))
 				.flatMap(written -> {
 					x.response().header(HttpHeaderNames.LOCATION, "/api/changes/" + Paths.encode(ApiJson.cid(written)));
 					return x.send(HttpResponseStatus.CREATED, ApiAnswers.replayed(id.toString(), written));
@@ -125,7 +128,7 @@ final class AuditEndpoints {
 	Mono<Void> delete(Exchange x) {
 		ApiJson.Cid id = address(x);
 		return letter(x, id)
-				.flatMap(letter -> io.tributary.spi.EngineAdmin.of(engine).deadLetters().delete(id.origin(), id.seq()))
+				.flatMap(letter -> admin.deadLetters().delete(id.origin(), id.seq()))
 				// deleted meanwhile by another request: gone all the same, as the client asked
 				.flatMap(deleted -> x.send(HttpResponseStatus.OK, ApiAnswers.deleted(id.toString())));
 	}
@@ -141,7 +144,7 @@ final class AuditEndpoints {
 
 	/** The dead letter, if the caller may see it: another user's is as unknown as a missing one. */
 	private Mono<DeadLetter> letter(Exchange x, ApiJson.Cid id) {
-		return io.tributary.spi.EngineAdmin.of(engine).deadLetters().get(id.origin(), id.seq())
+		return admin.deadLetters().get(id.origin(), id.seq())
 				.filter(d -> x.user() == null || Erasure.owns(x.user(), d.event()))
 				.switchIfEmpty(Mono.error(() -> unknown(id.toString())));
 	}

@@ -16,6 +16,7 @@ import io.tributary.Event;
 import io.tributary.SyncEngine;
 import io.tributary.ValidationException;
 import io.tributary.VersionVector;
+import io.tributary.spi.EngineAdmin;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -41,6 +42,7 @@ final class PeerSession {
 	private static final int APPLY_CONCURRENCY = 8;
 
 	private final SyncEngine engine;
+	private final EngineAdmin admin;
 	private final PeerConfig config;
 	private final FrameCodec codec;
 	private final boolean initiator;
@@ -77,6 +79,7 @@ final class PeerSession {
 	PeerSession(SyncEngine engine, PeerConfig config, FrameCodec codec, boolean initiator, PeerLink link,
 			Scheduler timer) {
 		this.engine = engine;
+		this.admin = EngineAdmin.of(engine);
 		this.config = config;
 		this.codec = codec;
 		this.initiator = initiator;
@@ -230,7 +233,7 @@ final class PeerSession {
 				Mono<SyncEngine.ApplyResult> applied = peer.version() >= 2
 						? Rejections.applyScreened(engine, new Frame.Events(events, received.refused()), peer.user(),
 								rejections)
-						: io.tributary.spi.EngineAdmin.of(engine).applyChecked(events);
+						: admin.applyChecked(events);
 				return applied.doOnNext(r -> {
 					link.received(r.applied());
 					if (!rejections.isEmpty()) {

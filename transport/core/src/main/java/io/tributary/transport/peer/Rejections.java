@@ -5,6 +5,8 @@ import java.util.List;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
 import io.tributary.ValidationException;
+import io.tributary.spi.DeadLetter;
+import io.tributary.spi.EngineAdmin;
 import reactor.core.publisher.Mono;
 
 /**
@@ -63,7 +65,7 @@ final class Rejections {
 		return reactor.core.publisher.Flux.fromIterable(rejections)
 				.concatMap(r -> engine.event(r.origin(), r.seq())
 						.filter(e -> !e.isStub())
-						.flatMap(e -> io.tributary.spi.EngineAdmin.of(engine).deadLetter(new io.tributary.spi.DeadLetter(e, r.code(), r.reason(), now))))
+						.flatMap(e -> EngineAdmin.of(engine).deadLetter(new DeadLetter(e, r.code(), r.reason(), now))))
 				.then();
 	}
 
@@ -109,12 +111,12 @@ final class Rejections {
 	private static Mono<SyncEngine.ApplyResult> applyValid(SyncEngine engine, List<Event> events,
 			List<Frame.Rejection> rejections) {
 		// the frame decoder checked every payload (FrameCodec): the engine does not parse them again
-		return io.tributary.spi.EngineAdmin.of(engine).applyChecked(events).onErrorResume(ValidationException.class, ex -> {
+		return EngineAdmin.of(engine).applyChecked(events).onErrorResume(ValidationException.class, ex -> {
 			if (events.size() == 1) {
 				Event e = events.get(0);
 				rejections.add(new Frame.Rejection(e.origin(), e.originSeq(), ErrorCode.INVALID_EVENT.name(),
 						ex.getMessage()));
-				return io.tributary.spi.EngineAdmin.of(engine).applyChecked(List.of(e.blank()));
+				return EngineAdmin.of(engine).applyChecked(List.of(e.blank()));
 			}
 			int mid = events.size() / 2;
 			return applyValid(engine, events.subList(0, mid), rejections)
