@@ -31,7 +31,7 @@ class CommittedByOthersTest {
 	}
 
 	/** A shared store: what the other process appends goes to the same events; its commits come through a sink. */
-	private static final class SharedStorage extends ForwardingStorage {
+	private static class SharedStorage extends ForwardingStorage {
 		final Sinks.Many<List<Event>> others = Sinks.many().multicast().onBackpressureBuffer();
 
 		SharedStorage(InMemoryStorage shared) {
@@ -97,5 +97,60 @@ class CommittedByOthersTest {
 		assertEquals(List.of("b@1", "a@2"),
 				await(engine.read(0, 10).map(e -> e.origin() + "@" + e.position()).collectList()));
 		assertEquals(VersionVector.empty().with("a", 1).with("b", 1), engine.vector());
+	}
+
+	/**
+	 * A shared store whose positions are not in commit order: reads show only what lies below the horizon the test
+	 * moves, and the feed reports every commit, the engine's own too, once the horizon passes it.
+	 */
+	private static final class HorizonStorage extends SharedStorage {
+		volatile long horizon;
+
+		HorizonStorage(InMemoryStorage shared) {
+			super(shared);
+		}
+
+		@Override
+		protected boolean shared() {
+			return true;
+		}
+
+		@Override
+		protected Flux<Event> read(long afterPosition, int limit) {
+			return super.read(afterPosition, limit).takeWhile(e -> e.position() <= horizon);
+		}
+
+		/** The horizon passes {@code position}: the feed reports everything up to it. */
+		void passTo(long position) {
+			List<Event> stored = await(delegate.events().read(horizon, 1000)
+					.takeWhile(e -> e.position() <= position).collectList());
+			horizon = position;
+			report(stored);
+		}
+	}
+
+	@Test
+	void onASharedStoreTheLiveTailFollowsTheHorizonAndOwnCommitsAreFoldedAtOnceAndOnce() {
+		HorizonStorage storage = new HorizonStorage(new InMemoryStorage());
+		SyncEngine engine = engines.open(SyncEngine.builder().storage(storage).origin("a")
+				.checkpointInterval(Duration.ofHours(1)));
+		// another process took position 1 and has not committed yet; this engine's write takes position 2
+		await(storage.delegate.events().append(List.of(TestEvents.put("b", 1, T0, "theirs", "{\"v\":1}"))));
+		await(engine.put("doc", "mine", "{\"v\":2}"));
+		assertEquals("{\"v\":2}", await(engine.get("doc", "mine")).json(), "read-your-writes on the writing node");
+
+		engine.changes("doc").map(c -> c.event().origin() + ":" + c.state().entityId()).as(StepVerifier::create)
+				.then(() -> engine.events(0).map(e -> e.origin() + "@" + e.position()).as(StepVerifier::create)
+						.then(() -> storage.passTo(2))
+						.expectNext("b@1", "a@2")
+						.thenCancel()
+						.verify(TIMEOUT))
+				.expectNext("b:theirs") // the engine's own event is not folded a second time
+				.thenCancel()
+				.verify(TIMEOUT);
+
+		assertEquals(2, engine.lastPosition());
+		assertEquals(VersionVector.empty().with("a", 1).with("b", 1), engine.vector());
+		assertEquals("{\"v\":1}", await(engine.get("doc", "theirs")).json());
 	}
 }

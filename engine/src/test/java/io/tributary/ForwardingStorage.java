@@ -60,6 +60,11 @@ public class ForwardingStorage implements Storage {
 		public Flux<List<Event>> committedByOthers() {
 			return ForwardingStorage.this.committedByOthers();
 		}
+
+		@Override
+		public boolean shared() {
+			return ForwardingStorage.this.shared();
+		}
 	};
 
 	private final ProjectionStore projections = new ProjectionStore() {
@@ -122,6 +127,15 @@ public class ForwardingStorage implements Storage {
 	 */
 	protected Flux<List<Event>> committedByOthers() {
 		return delegate.events().committedByOthers();
+	}
+
+	/**
+	 * Forwards {@link EventStore#shared()}.
+	 *
+	 * @return whether several processes share the store
+	 */
+	protected boolean shared() {
+		return delegate.events().shared();
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package io.tributary.internal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +19,11 @@ import io.tributary.VersionVector;
  * ({@link io.tributary.spi.EventStore#committedByOthers()}, through {@link #observed}); nothing else folds events
  * into the projector or feeds the live tail after recovery. Called by the committer only, inside the gate; the
  * vector and position are read from any thread.
+ * <p>
+ * On a {@linkplain io.tributary.spi.EventStore#shared() shared} store positions are not given in commit order, so
+ * the live tail and the position follow the store's feed alone, which reports every commit, this engine's own
+ * too, below the store's visibility horizon. This engine's own commits are folded when they commit (read-your-writes
+ * on this node) and only served when the feed reports them; everything else the feed reports is folded then.
  */
 final class CommittedEvents {
 
@@ -27,11 +33,14 @@ final class CommittedEvents {
 	private final EngineMetrics metrics;
 	private final Checkpoints checkpoints;
 	private final LiveTail liveTail;
+	private final boolean shared;
+	/** Shared store: positions of this engine's commits, folded already, that the feed has not reported yet. */
+	private final ArrayDeque<Long> ownUnreported = new ArrayDeque<>();
 	private volatile VersionVector vector;
 	private volatile long lastPosition;
 
 	CommittedEvents(Projector projector, HybridClock hlc, Fanout fanout, EngineMetrics metrics, Checkpoints checkpoints,
-			LiveTail liveTail, VersionVector vector, long lastPosition) {
+			LiveTail liveTail, VersionVector vector, long lastPosition, boolean shared) {
 		this.projector = projector;
 		this.hlc = hlc;
 		this.fanout = fanout;
@@ -40,6 +49,7 @@ final class CommittedEvents {
 		this.liveTail = liveTail;
 		this.vector = vector;
 		this.lastPosition = lastPosition;
+		this.shared = shared;
 	}
 
 	/** The vector of committed events. */
@@ -47,7 +57,7 @@ final class CommittedEvents {
 		return vector;
 	}
 
-	/** The position of the newest committed event. */
+	/** The position of the newest committed event (on a shared store: the newest the feed reported). */
 	long lastPosition() {
 		return lastPosition;
 	}
@@ -62,9 +72,18 @@ final class CommittedEvents {
 	 */
 	void published(List<Event> stored, VersionVector next, int local, long nanos) {
 		vector = next;
-		lastPosition = stored.get(stored.size() - 1).position();
 		metrics.committed(stored.size(), local, nanos);
-		fold(stored);
+		if (shared) {
+			for (Event e : stored) {
+				ownUnreported.add(e.position());
+			}
+			fold(stored);
+		}
+		else {
+			lastPosition = stored.get(stored.size() - 1).position();
+			fold(stored);
+			liveTail.publish(stored);
+		}
 		fanout.signal(new SyncSignal.Committed(stored, local, nanos));
 	}
 
@@ -75,6 +94,10 @@ final class CommittedEvents {
 	 * @param batch the events, positions set
 	 */
 	void observed(List<Event> batch) {
+		if (shared) {
+			observedShared(batch);
+			return;
+		}
 		VersionVector v = vector;
 		List<Event> fresh = new ArrayList<>(batch.size());
 		Map<String, Long> next = null;
@@ -98,7 +121,49 @@ final class CommittedEvents {
 		lastPosition = position;
 		metrics.observed(fresh.size());
 		fold(fresh);
+		liveTail.publish(fresh);
 		fanout.signal(new SyncSignal.Committed(fresh, 0, 0));
+	}
+
+	/** A shared store's feed: every commit, in the order readers see them; this engine's own are folded already. */
+	private void observedShared(List<Event> batch) {
+		long position = lastPosition;
+		List<Event> served = new ArrayList<>(batch.size());
+		List<Event> fresh = new ArrayList<>(batch.size());
+		Map<String, Long> next = null;
+		for (Event e : batch) {
+			if (e.position() <= position) {
+				continue; // reported before
+			}
+			position = e.position();
+			served.add(e);
+			while (!ownUnreported.isEmpty() && ownUnreported.peekFirst() < e.position()) {
+				ownUnreported.pollFirst(); // the feed passed it: it cannot come any more
+			}
+			if (!ownUnreported.isEmpty() && ownUnreported.peekFirst() == e.position()) {
+				ownUnreported.pollFirst();
+				continue; // this engine's commit: folded when it committed
+			}
+			if (next == null) {
+				next = new HashMap<>(vector.entries());
+			}
+			next.merge(e.origin(), e.originSeq(), Math::max);
+			hlc.update(e.hlc());
+			fresh.add(e);
+		}
+		if (served.isEmpty()) {
+			return;
+		}
+		if (next != null) {
+			vector = VersionVector.of(next);
+		}
+		lastPosition = position;
+		if (!fresh.isEmpty()) {
+			metrics.observed(fresh.size());
+			fold(fresh);
+			fanout.signal(new SyncSignal.Committed(fresh, 0, 0));
+		}
+		liveTail.publish(served);
 	}
 
 	private void fold(List<Event> stored) {
@@ -122,7 +187,6 @@ final class CommittedEvents {
 				fanout.signal(new SyncSignal.ProjectionFailed(e, error));
 			}
 		});
-		liveTail.publish(stored);
 		if (!changes.isEmpty()) {
 			fanout.changed(changes);
 		}

@@ -111,7 +111,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		this.checkpoints = new Checkpoints(projector, storage.projections(), config.timer(), fanout);
 		this.liveTail = new LiveTail(storage.events(), config.liveBuffer(), config.delivery(), metrics);
 		this.committed = new CommittedEvents(projector, hlc, fanout, metrics, checkpoints, liveTail, vector,
-				lastPosition);
+				lastPosition, storage.events().shared());
 		Ingress ingress = new Ingress(config.ingressCapacity(), config.overloadTimeout(), config.timer(), fanout,
 				metrics);
 		HeldEvents held = new HeldEvents(config.maxHeldEvents());

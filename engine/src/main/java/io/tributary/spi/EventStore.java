@@ -111,6 +111,22 @@ public interface EventStore {
 	Mono<Long> lastPosition();
 
 	/**
+	 * Whether several processes share this store (several nodes on one database). A shared store's positions are
+	 * not given in commit order: a transaction that took lower positions may commit after one that took higher
+	 * ones. Its position-ordered reads ({@link #read}, {@link #readLacking}, {@link #lastPosition()}) therefore
+	 * show only events below a visibility horizon, under which nothing can commit any more, and its
+	 * {@link #committedByOthers()} reports every commit, this engine's own included, in that order: the engine
+	 * then serves its position-ordered outputs (the live tail, {@code events(after)}) from that feed alone, and
+	 * folds its own commits at once (read-your-writes on the node that took them). The default, for a store one
+	 * process writes to: {@code false}.
+	 *
+	 * @return whether the store is shared
+	 */
+	default boolean shared() {
+		return false;
+	}
+
+	/**
 	 * Events that other processes committed to this store (several nodes sharing one database), for the engine
 	 * that opened it: it folds them into its projection and serves them on its live tail as if it had committed
 	 * them, through the same path as its own commits. Subscribed once when the engine opens; disposed when it
@@ -118,10 +134,11 @@ public interface EventStore {
 	 * <p>
 	 * Each batch is in position order, positions set, and starts after what the store held when the engine opened
 	 * (or after the previous batch); events the engine's vector already covers are skipped, so a batch may repeat.
-	 * An error ends the feed and is counted in {@code tributary.store.feed.failed}. Hot. The default, for a store
-	 * only one engine writes to, emits nothing and never completes.
+	 * An error ends the feed and is counted in {@code tributary.store.feed.failed}. Hot. A {@linkplain #shared()
+	 * shared} store reports this engine's own commits too, in the one order every reader sees (below its visibility
+	 * horizon). The default, for a store only one engine writes to, emits nothing and never completes.
 	 *
-	 * @return batches of events committed by others; never this engine's own commits
+	 * @return batches of events committed by others (and, for a shared store, by this engine)
 	 */
 	default Flux<List<Event>> committedByOthers() {
 		return Flux.never();

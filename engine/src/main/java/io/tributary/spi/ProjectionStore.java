@@ -1,6 +1,10 @@
 package io.tributary.spi;
 
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.function.BinaryOperator;
 
 import io.tributary.Conflict;
 import reactor.core.publisher.Flux;
@@ -11,9 +15,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Durable projection state: entity folds, stored conflicts and the checkpoint position they cover.
  * <p>
- * The engine folds events in memory and writes changed entities behind the log, in one transaction
- * with the checkpoint. After a restart it loads the folds and replays the log after the checkpoint,
- * so the projection always equals the fold of the log.
+ * The engine folds events in a bounded cache and writes changed entities behind the log, in one transaction
+ * with the checkpoint; an entity not in its cache is looked up here ({@link #entities(String, Collection)},
+ * batched per commit), so the engine's heap does not grow with the number of entities. After a restart it replays
+ * the log after the checkpoint, so the projection always equals the fold of the log.
  */
 public interface ProjectionStore {
 
@@ -30,6 +35,67 @@ public interface ProjectionStore {
 	 * @return the records, in no particular order
 	 */
 	Flux<EntityRecord> entities();
+
+	/**
+	 * The saved folds of some entities of one type: the engine's lookup of what its cache does not hold, one call
+	 * for every entity a commit touches. Sees every save that completed before it was subscribed. The default
+	 * scans {@link #entities()}; stores look the keys up.
+	 *
+	 * @param type entity type
+	 * @param entityIds entity ids; those without a saved fold are left out of the answer
+	 * @return the saved records, in no particular order
+	 */
+	default Flux<EntityRecord> entities(String type, Collection<String> entityIds) {
+		Set<String> wanted = Set.copyOf(entityIds);
+		return entities().filter(r -> r.type().equals(type) && wanted.contains(r.entityId()));
+	}
+
+	/**
+	 * A page of one type's saved folds, in entity id order ({@link String#compareTo}), after an id: the engine
+	 * pages through a type this way to answer queries, with its unsaved changes laid over. The default sorts
+	 * {@link #entities()}.
+	 *
+	 * @param type entity type
+	 * @param afterEntityId exclusive lower bound, {@code ""} for the first page
+	 * @param limit most records to emit, at least 1
+	 * @return the records, in entity id order
+	 */
+	default Flux<EntityRecord> entities(String type, String afterEntityId, int limit) {
+		return entities().filter(r -> r.type().equals(type) && r.entityId().compareTo(afterEntityId) > 0)
+				.sort(Comparator.comparing(EntityRecord::entityId)).take(limit);
+	}
+
+	/**
+	 * The types that have saved folds.
+	 *
+	 * @return the type names, each once, in no particular order
+	 */
+	default Flux<String> types() {
+		return entities().map(EntityRecord::type).distinct();
+	}
+
+	/**
+	 * How many entities have saved folds.
+	 *
+	 * @return the count
+	 */
+	default Mono<Long> count() {
+		return entities().count();
+	}
+
+	/**
+	 * For a store several engines share ({@link EventStore#shared()}): how to combine the fold an engine saves with
+	 * the one already saved for the entity, which another engine may have written with events this one has not
+	 * folded yet. Folds are functions of sets of events, so the engine's merge folds the union of both. The
+	 * engine sets it once, when it opens, before any save; a shared store applies it to every save of an entity
+	 * that already has a row, under that row's lock. The default ignores it: a store one engine writes to replaces
+	 * folds.
+	 *
+	 * @param merge combines (saved, incoming) into the record to keep
+	 */
+	default void merger(BinaryOperator<EntityRecord> merge) {
+		// one writer: nothing to merge
+	}
 
 	/**
 	 * Saves changed entities and new conflicts with the checkpoint they reach, in one transaction.
