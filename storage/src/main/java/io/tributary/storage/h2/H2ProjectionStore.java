@@ -66,10 +66,12 @@ final class H2ProjectionStore implements ProjectionStore {
 				.concatMap(i -> {
 					String[] piece = ids.subList(i * H2EventStore.H2_ARRAY_LIMIT,
 							Math.min(ids.size(), (i + 1) * H2EventStore.H2_ARRAY_LIMIT)).toArray(new String[0]);
-					// one query for the whole piece: each id is a lookup in the primary key
-					return executor.read(c -> Sql.query(c, "SELECT " + COLUMNS + " FROM tributary_entity "
-							+ "WHERE entity_type = $1 AND entity_id IN (SELECT * FROM UNNEST(CAST($2 AS VARCHAR(512) ARRAY)))",
-							H2ProjectionStore::record, type, piece));
+					// one query for the whole piece, driven by the ids: each is a lookup in the primary key. H2 runs
+					// "entity_id IN (SELECT * FROM UNNEST(...))" and "= ANY(array)" as a scan of the type's rows, measured
+					// 135 s and 2 s for 2,000 ids among 30,000 rows, against 8 ms for this join
+					return executor.read(c -> Sql.query(c, "SELECT e.entity_type, e.entity_id, e.user_id, e.fold, e.document "
+							+ "FROM UNNEST(CAST($1 AS VARCHAR(512) ARRAY)) AS k(id) JOIN tributary_entity e "
+							+ "ON e.entity_type = $2 AND e.entity_id = k.id", H2ProjectionStore::record, piece, type));
 				});
 	}
 
