@@ -77,9 +77,11 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	@Override
 	public Flux<EntityRecord> entities(String type, String afterEntityId, int limit) {
+		// ordered by both key columns, so H2 reads the page off the primary key: ordered by entity_id alone (equal
+		// within the type) it sorts every row after the cursor for each page
 		return executor.read(c -> Sql.query(c, "SELECT " + COLUMNS + " FROM tributary_entity "
-				+ "WHERE entity_type = $1 AND entity_id > $2 ORDER BY entity_id LIMIT $3", H2ProjectionStore::record,
-				type, afterEntityId, limit));
+				+ "WHERE entity_type = $1 AND entity_id > $2 ORDER BY entity_type, entity_id LIMIT $3",
+				H2ProjectionStore::record, type, afterEntityId, limit));
 	}
 
 	@Override
