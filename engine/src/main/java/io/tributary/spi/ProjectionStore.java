@@ -106,7 +106,7 @@ public interface ProjectionStore {
 	 *        read, so a store should read each element once, when it writes it
 	 * @param conflicts conflicts to record
 	 * @param replaceAll whether {@code entities} is the whole projection, so that everything saved
-	 *        before may be discarded (compaction)
+	 *        before may be discarded; the engine passes false (it upserts what changed), stores must still honour it
 	 * @return completes when durable
 	 */
 	Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll);

@@ -56,8 +56,8 @@ public interface Storage {
 	 * {@linkplain Event#blank() blank}; the vector and the last position do not change;</li>
 	 * <li>the saved projection is discarded (every fold, and the checkpoint goes back to 0): entities that held
 	 * one of the user's events must be folded again from what remains of the log, which an engine opened after a
-	 * crash does by replaying the whole log; a running engine rebuilds them in memory and saves a full snapshot
-	 * right after;</li>
+	 * crash does by replaying the whole log; a running engine, which holds only a cache of folds, folds the whole
+	 * log again through its cache and saves the folds as it goes;</li>
 	 * <li>every stored conflict whose incoming or head event is the user's is removed;</li>
 	 * <li>every dead letter ({@link #deadLetters()}) of the user's events is removed;</li>
 	 * <li>no byte of what was removed remains in the storage's files (stores that keep old versions of pages

@@ -46,8 +46,8 @@ import reactor.netty.ChannelBindException;
 				+ "TOKEN=USER items), policy (comma-separated TYPE=STRATEGY items), default-policy, origin-ranking "
 				+ "(comma-separated), redact-field (comma-separated), redact-path (comma-separated), peer-tls-cert, "
 				+ "peer-tls-key, peer-tls-ca, peer-mtls (true or false), https-cert, https-key, idempotency-retention, "
-				+ "max-payload-bytes. Flags override the file; a list given as flags replaces the file's; a relative "
-				+ "data or certificate file is resolved against the file's directory.",
+				+ "max-payload-bytes, projection-cache. Flags override the file; a list given as flags replaces the "
+				+ "file's; a relative data or certificate file is resolved against the file's directory.",
 				"",
 				"Policies: LAST_WRITE_WINS (the default), FIELD_MERGE (concurrent patches of different fields both "
 						+ "survive), ORIGIN_PRIORITY (a write from an origin higher in --origin-ranking wins), "
@@ -128,6 +128,12 @@ final class NodeCommand implements Callable<Integer> {
 			description = "Largest payload of one event (its JSON as stored); nodes that sync with each other should "
 					+ "share it: a peer with a smaller one refuses larger events one by one. Default: 262144.")
 	Integer maxPayloadBytes;
+
+	@Option(names = "--projection-cache", paramLabel = "ENTITIES",
+			description = "Entity folds the node keeps in memory besides those waiting for a projection checkpoint; "
+					+ "the rest stays in the store and is looked up when needed, so memory does not grow with the "
+					+ "number of entities (about 2 KB per fold). Default: 50000.")
+	Integer projectionCache;
 
 	@Option(names = "--upstream", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
 			description = "An upstream node's peer port: this node syncs with it as a client when asked (POST "
@@ -250,7 +256,7 @@ final class NodeCommand implements Callable<Integer> {
 					durability, grace, maxBodyBytes, upstream, upstreamToken,
 					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), policies, defaultPolicy,
 					originRanking, redactFields, redactPaths, peerTlsCert, peerTlsKey, peerTlsCa, peerMtls, httpsCert,
-					httpsKey, idempotencyRetention, maxPayloadBytes);
+					httpsKey, idempotencyRetention, maxPayloadBytes, projectionCache);
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

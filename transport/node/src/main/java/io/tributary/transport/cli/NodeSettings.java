@@ -19,6 +19,7 @@ import java.util.function.UnaryOperator;
 import io.tributary.ConflictStrategy;
 import io.tributary.ProjectionPolicy;
 import io.tributary.Redaction;
+import io.tributary.SyncEngine;
 import io.tributary.storage.h2.Durability;
 import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.http.HttpApi;
@@ -55,12 +56,14 @@ import picocli.CommandLine.TypeConversionException;
  * @param httpsKey its PEM private key
  * @param idempotencyRetention how long the HTTP API keeps idempotency keys
  * @param maxPayloadBytes the largest payload of one event
+ * @param projectionCache entity folds the engine keeps in memory
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
 		String upstreamToken, Map<String, String> userTokens, ProjectionPolicy projection, List<String> policies,
 		ConflictStrategy defaultPolicy, List<String> originRanking, Redaction redaction, PeerTls peerTls,
-		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes) {
+		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes,
+		int projectionCache) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -73,7 +76,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "policy",
 			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
 			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention",
-			"max-payload-bytes");
+			"max-payload-bytes", "projection-cache");
 
 	/**
 	 * The builder of a node with these settings.
@@ -83,7 +86,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 	SyncNode.Builder builder() {
 		SyncNode.Builder b = SyncNode.builder().dataDir(dataDir).host(host).httpPort(httpPort).peerPort(peerPort)
 				.token(token).durability(durability).maxBodyBytes(maxBodyBytes)
-				.idempotencyRetention(idempotencyRetention).maxPayloadBytes(maxPayloadBytes);
+				.idempotencyRetention(idempotencyRetention).maxPayloadBytes(maxPayloadBytes)
+				.projectionCache(projectionCache);
 		if (nodeId != null) {
 			b.nodeId(nodeId);
 		}
@@ -107,7 +111,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ ", origin-ranking=" + originRanking + ", redaction=" + redaction + ", peer-tls="
 				+ (peerTls == null ? "none" : peerTls) + ", https=" + (httpsCertificate == null ? "none"
 						: httpsCertificate + " and " + httpsKey) + ", idempotency-retention="
-				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes;
+				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes
+				+ ", projection-cache=" + projectionCache;
 	}
 
 	/**
@@ -118,10 +123,10 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, List<String> policies,
 			String defaultPolicy, List<String> originRanking, List<String> redactFields, List<String> redactPaths,
 			Path peerTlsCert, Path peerTlsKey, Path peerTlsCa, Boolean peerMtls, Path httpsCert, Path httpsKey,
-			Duration idempotencyRetention, Integer maxPayloadBytes) {
+			Duration idempotencyRetention, Integer maxPayloadBytes, Integer projectionCache) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+				null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -180,6 +185,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			String retention = value(values, "idempotency-retention");
 			String payload = value(values, "max-payload-bytes");
 			String mtls = value(values, "peer-mtls");
+			String cache = value(values, "projection-cache");
 			return new Partial(data == null ? null : base.resolve(data), value(values, "host"),
 					port(values, "http-port"), port(values, "peer-port"), value(values, "token"),
 					peer == null ? null : peers(peer), value(values, "node-id"),
@@ -192,7 +198,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					file(values, "peer-tls-ca", base), mtls == null ? null : bool("peer-mtls", mtls),
 					file(values, "https-cert", base), file(values, "https-key", base),
 					retention == null ? null : duration("idempotency-retention", retention),
-					payload == null ? null : positive("max-payload-bytes", payload));
+					payload == null ? null : positive("max-payload-bytes", payload),
+					cache == null ? null : positive("projection-cache", cache));
 		}
 
 		/**
@@ -215,7 +222,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(peerTlsKey, fallback.peerTlsKey), first(peerTlsCa, fallback.peerTlsCa),
 					first(peerMtls, fallback.peerMtls), first(httpsCert, fallback.httpsCert),
 					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention),
-					first(maxPayloadBytes, fallback.maxPayloadBytes));
+					first(maxPayloadBytes, fallback.maxPayloadBytes), first(projectionCache, fallback.projectionCache));
 		}
 
 		/**
@@ -265,6 +272,9 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 						+ " (an event must fit a peer frame of " + io.tributary.Limits.DEFAULT_MAX_FRAME_BYTES
 						+ " bytes), was " + maxPayloadBytes);
 			}
+			if (projectionCache != null && projectionCache < 1) {
+				throw new IllegalArgumentException("--projection-cache must be at least 1, was " + projectionCache);
+			}
 			if (idempotencyRetention != null && (idempotencyRetention.isZero() || idempotencyRetention.isNegative())) {
 				throw new IllegalArgumentException("--idempotency-retention must be positive, was "
 						+ DurationConverter.format(idempotencyRetention));
@@ -286,7 +296,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					PolicySettings.redaction(items(redactFields), items(redactPaths)), peerTls(), httpsCert == null ? null
 							: readable("--https-cert", httpsCert), httpsKey == null ? null : readable("--https-key", httpsKey),
 					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention,
-					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes);
+					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes,
+					projectionCache == null ? SyncEngine.DEFAULT_PROJECTION_CACHE : projectionCache);
 		}
 
 		private PeerTls peerTls() {
@@ -323,7 +334,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ redactFields + ", redact-paths=" + redactPaths + ", peer-tls-cert=" + peerTlsCert + ", peer-tls-key="
 					+ peerTlsKey + ", peer-tls-ca=" + peerTlsCa + ", peer-mtls=" + peerMtls + ", https-cert=" + httpsCert
 					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + ", max-payload-bytes="
-					+ maxPayloadBytes + "]";
+					+ maxPayloadBytes + ", projection-cache=" + projectionCache + "]";
 		}
 
 		private static List<String> list(Map<String, String> values, String key) {

@@ -198,6 +198,7 @@ public final class SyncNode {
 		private PrometheusMeterRegistry registry;
 		private int maxBodyBytes = HttpApi.DEFAULT_MAX_BODY_BYTES;
 		private int maxPayloadBytes = io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES;
+		private int projectionCache = SyncEngine.DEFAULT_PROJECTION_CACHE;
 		private Duration idempotencyRetention = HttpApi.DEFAULT_IDEMPOTENCY_RETENTION;
 		private java.time.Clock clock = java.time.Clock.systemUTC();
 		private Duration syncTimeout = Duration.ofMinutes(5);
@@ -468,6 +469,18 @@ public final class SyncNode {
 		}
 
 		/**
+		 * How many entity folds the engine keeps in memory, as {@link SyncEngine.Builder#projectionCache(int)} sets
+		 * it. Default {@value SyncEngine#DEFAULT_PROJECTION_CACHE}.
+		 *
+		 * @param entities the cache's capacity, at least 1
+		 * @return this builder
+		 */
+		public Builder projectionCache(int entities) {
+			this.projectionCache = entities;
+			return this;
+		}
+
+		/**
 		 * How long the HTTP API keeps an idempotency key ({@link HttpApi.Builder#idempotencyRetention(Duration)}).
 		 * The keys are kept in the node's storage ({@link Storage#idempotencyKeys()}; in memory when it keeps
 		 * none), so they survive a restart. Default 24 hours.
@@ -519,7 +532,7 @@ public final class SyncNode {
 				return store.flatMap(s -> {
 					keys[0] = idempotencyKeys(s);
 					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics).projection(projection)
-							.redaction(redaction).maxPayloadBytes(maxPayloadBytes);
+							.redaction(redaction).maxPayloadBytes(maxPayloadBytes).projectionCache(projectionCache);
 					if (nodeId != null) {
 						eb.origin(nodeId);
 					}

@@ -148,6 +148,8 @@ class CliParseTest {
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-payload-bytes", "0");
 		assertUsageError("--max-payload-bytes must be 1 to",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--max-payload-bytes", "16777216");
+		assertUsageError("--projection-cache must be at least 1, was 0",
+				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--projection-cache", "0");
 		assertUsageError("--idempotency-retention must be positive, was 0ms",
 				"node", "--data", data, "--http-port", "0", "--peer-port", "0", "--idempotency-retention", "0s");
 		assertUsageError("give --peer or --upstream, not both", "sync", "--peer", "a:1", "--upstream", "b:2");
@@ -187,11 +189,12 @@ class CliParseTest {
 		assertEquals(HttpApi.DEFAULT_MAX_BODY_BYTES, s.maxBodyBytes());
 		assertEquals(Duration.ofHours(24), s.idempotencyRetention());
 		assertEquals(io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES, s.maxPayloadBytes());
+		assertEquals(io.tributary.SyncEngine.DEFAULT_PROJECTION_CACHE, s.projectionCache());
 
 		NodeSettings all = settings(NO_ENV, "--data", "d", "--http-port", "1", "--peer-port", "2", "--host", "0.0.0.0",
 				"--token", "tok", "--peer", "a:7070,b:7071", "--peer", "[::1]:7072", "--node-id", "n1", "--durability",
 				"power_loss", "--grace", "1500ms", "--max-body-bytes", "2048", "--idempotency-retention", "90m",
-				"--max-payload-bytes", "1024");
+				"--max-payload-bytes", "1024", "--projection-cache", "500");
 		assertEquals("0.0.0.0", all.host());
 		assertEquals("tok", all.token());
 		assertEquals(List.of(new PeerAddress("a", 7070), new PeerAddress("b", 7071), new PeerAddress("::1", 7072)),
@@ -202,6 +205,7 @@ class CliParseTest {
 		assertEquals(2048, all.maxBodyBytes());
 		assertEquals(Duration.ofMinutes(90), all.idempotencyRetention());
 		assertEquals(1024, all.maxPayloadBytes());
+		assertEquals(500, all.projectionCache());
 	}
 
 	@Test
@@ -218,7 +222,8 @@ class CliParseTest {
 				+ "grace=30s\n"
 				+ "max-body-bytes=4096\n"
 				+ "idempotency-retention=2h\n"
-				+ "max-payload-bytes=65536\n");
+				+ "max-payload-bytes=65536\n"
+				+ "projection-cache=1234\n");
 		NodeSettings s = settings(NO_ENV, "--config", file.toString());
 		assertEquals(dir.toAbsolutePath().resolve("store"), s.dataDir());
 		assertEquals(8081, s.httpPort());
@@ -232,6 +237,7 @@ class CliParseTest {
 		assertEquals(4096, s.maxBodyBytes());
 		assertEquals(Duration.ofHours(2), s.idempotencyRetention());
 		assertEquals(65536, s.maxPayloadBytes());
+		assertEquals(1234, s.projectionCache());
 	}
 
 	@Test
