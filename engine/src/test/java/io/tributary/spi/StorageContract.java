@@ -434,10 +434,18 @@ public abstract class StorageContract {
 				entities(), "changes after a snapshot apply on top of it");
 	}
 
+	/** The record with its document as JSON: stores may keep it in another form (PostgreSQL's jsonb drops spacing). */
 	private static String describeWithDocument(EntityRecord r) {
-		return describe(r) + " document="
-				+ (r.document() == null ? "null" : new String(r.document(), StandardCharsets.UTF_8));
+		try {
+			return describe(r) + " document="
+					+ (r.document() == null ? "null" : JSON.readTree(r.document()).toString());
+		}
+		catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
 	}
+
+	private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
 	private static EntityRecord withDocument(String type, String entityId, String fold, byte[] document) {
 		return new EntityRecord(type, entityId, null, fold.getBytes(StandardCharsets.UTF_8), document);
