@@ -41,9 +41,10 @@ import reactor.util.retry.RetryBackoffSpec;
  * notifications queue behind each other, at most one per node per throttle interval.
  * <p>
  * Backpressure: the feed reads at most one page ahead of what was taken downstream (the next page's read starts
- * when the previous one was emitted); wake-ups that come while a round runs are folded into one more round. Errors of a read, of the {@code LISTEN} connection or of a
- * notification are logged and retried with exponential backoff (a few milliseconds up to five seconds): the feed
- * reconnects by itself and never spins, and it never ends with an error.
+ * when the previous one was emitted); wake-ups that come while a round runs are folded into one more round. Errors
+ * of a read, of the {@code LISTEN} connection or of a notification are logged and retried with exponential backoff
+ * (50 milliseconds up to five seconds): the feed reconnects by itself and never spins, and it never ends with an
+ * error.
  */
 final class PgCommitFeed {
 

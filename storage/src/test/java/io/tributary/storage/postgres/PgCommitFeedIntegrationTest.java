@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,6 @@ import io.tributary.TestEvents;
 import io.tributary.VersionVector;
 import io.tributary.memory.InMemoryStorage;
 import io.tributary.spi.EventStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -35,23 +33,16 @@ class PgCommitFeedIntegrationTest {
 
 	private static final Duration LONG = Duration.ofHours(1);
 
-	private static EmbeddedPostgres postgres;
 	private static ConnectionFactory connections;
 
 	private final List<PgCommitFeed> feeds = new ArrayList<>();
 	private final InMemoryStorage storage = new InMemoryStorage();
 
 	@BeforeAll
-	static void start() throws Exception {
-		postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
-				.start();
+	static void start() {
 		connections = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder().host("localhost")
-				.port(postgres.getPort()).username("postgres").database("postgres").build());
-	}
-
-	@AfterAll
-	static void stop() throws Exception {
-		postgres.close();
+				.port(EmbeddedPostgresFixture.server().getPort()).username(EmbeddedPostgresFixture.USER)
+				.database(EmbeddedPostgresFixture.freshDatabase()).build());
 	}
 
 	@AfterEach

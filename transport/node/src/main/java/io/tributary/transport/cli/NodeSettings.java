@@ -97,7 +97,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		}
 		b.projection(projection).redaction(redaction).tls(peerTls).https(httpsCertificate, httpsKey);
 		if (postgres != null) {
-			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notify(), postgres.poll());
+			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notifications(), postgres.poll());
 		}
 		return b;
 	}

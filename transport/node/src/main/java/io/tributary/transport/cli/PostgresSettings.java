@@ -14,10 +14,10 @@ import java.util.function.UnaryOperator;
  *        directory
  * @param password the database password (config file key {@code postgres-password}, else {@value #PASSWORD_VARIABLE})
  * @param poolSize the most connections the node holds
- * @param notify whether the nodes wake each other with {@code LISTEN}/{@code NOTIFY}
+ * @param notifications whether the nodes wake each other with {@code LISTEN}/{@code NOTIFY}
  * @param poll how often a node looks for other nodes' commits when no notification wakes it
  */
-record PostgresSettings(String uri, String password, Integer poolSize, Boolean notify, Duration poll) {
+record PostgresSettings(String uri, String password, Integer poolSize, Boolean notifications, Duration poll) {
 
 	/** The environment variable the password is read from when the config file has none (as libpq does). */
 	static final String PASSWORD_VARIABLE = "PGPASSWORD";
@@ -39,10 +39,10 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	 */
 	static PostgresSettings of(Map<String, String> values) {
 		String pool = value(values, "postgres-pool-size");
-		String notify = value(values, "postgres-notify");
+		String notifyValue = value(values, "postgres-notify");
 		String poll = value(values, "postgres-poll");
 		return new PostgresSettings(value(values, "postgres"), values.get("postgres-password"),
-				pool == null ? null : poolSize(pool), notify == null ? null : bool("postgres-notify", notify),
+				pool == null ? null : poolSize(pool), notifyValue == null ? null : bool("postgres-notify", notifyValue),
 				poll == null ? null : duration("postgres-poll", poll));
 	}
 
@@ -54,7 +54,8 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	 */
 	PostgresSettings or(PostgresSettings fallback) {
 		return new PostgresSettings(uri != null ? uri : fallback.uri, password != null ? password : fallback.password,
-				poolSize != null ? poolSize : fallback.poolSize, notify != null ? notify : fallback.notify,
+				poolSize != null ? poolSize : fallback.poolSize,
+				notifications != null ? notifications : fallback.notifications,
 				poll != null ? poll : fallback.poll);
 	}
 
@@ -69,7 +70,7 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	 */
 	PostgresSettings complete(UnaryOperator<String> env) {
 		if (uri == null) {
-			if (poolSize != null || notify != null || poll != null) {
+			if (poolSize != null || notifications != null || poll != null) {
 				throw new IllegalArgumentException("--postgres-pool-size, --postgres-notify and --postgres-poll need "
 						+ "--postgres");
 			}
@@ -86,7 +87,7 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 		String pw = password != null && !password.isEmpty() ? password
 				: envPassword == null || envPassword.isEmpty() ? null : envPassword;
 		return new PostgresSettings(uri.strip(), pw, poolSize == null ? DEFAULT_POOL_SIZE : poolSize,
-				notify == null ? Boolean.TRUE : notify, poll == null ? DEFAULT_POLL : poll);
+				notifications == null ? Boolean.TRUE : notifications, poll == null ? DEFAULT_POLL : poll);
 	}
 
 	/**
@@ -123,7 +124,7 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	@Override
 	public String toString() {
 		return uri == null ? "none" : uri + " (password " + (password == null ? "none" : "****") + ", pool-size="
-				+ poolSize + ", notify=" + notify + ", poll=" + (poll == null ? null : DurationConverter.format(poll))
+				+ poolSize + ", notify=" + notifications + ", poll=" + (poll == null ? null : DurationConverter.format(poll))
 				+ ")";
 	}
 
