@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -51,7 +52,14 @@ final class NodeDirectory implements AutoCloseable {
 		try {
 			Files.createDirectories(dir);
 			channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-			FileLock lock = channel.tryLock();
+			FileLock lock;
+			try {
+				lock = channel.tryLock();
+			}
+			catch (OverlappingFileLockException e) {
+				// this JVM holds it already
+				lock = null;
+			}
 			if (lock == null) {
 				throw new IllegalStateException("the data directory " + dir.toAbsolutePath()
 						+ " is in use by another process (one node per directory)");
