@@ -1,10 +1,10 @@
 package io.tributary.transport.cli;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+
+import io.tributary.storage.postgres.PostgresUri;
 
 /**
  * The {@code node} command's PostgreSQL settings ({@code --postgres} and its companions), from one source or merged;
@@ -65,7 +65,7 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	 *
 	 * @param env the environment
 	 * @return the complete settings, or {@code null} when no {@code --postgres} is given (the H2 store)
-	 * @throws IllegalArgumentException when the URI is not a {@code postgresql://} URI, holds a password, or a
+	 * @throws IllegalArgumentException when the URI is not a PostgreSQL URI, holds a password, or a
 	 *         companion setting is given without it or is out of range
 	 */
 	PostgresSettings complete(UnaryOperator<String> env) {
@@ -91,33 +91,22 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	}
 
 	/**
-	 * Checks the shape of a {@code --postgres} URI: {@code postgresql://} or {@code postgres://}, a host, no
-	 * password.
+	 * Checks a {@code --postgres} URI: a libpq URI ({@link PostgresUri#parse(String)}) without a password.
 	 *
 	 * @param uri the URI
 	 * @throws IllegalArgumentException naming what is wrong
 	 */
 	static void checkUri(String uri) {
-		URI parsed;
+		PostgresUri parsed;
 		try {
-			parsed = new URI(uri.strip());
+			parsed = PostgresUri.parse(uri.strip());
 		}
-		catch (URISyntaxException e) {
-			throw new IllegalArgumentException("--postgres must be a URI like postgresql://USER@HOST:PORT/DB: "
-					+ e.getReason());
+		catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException("--postgres: " + e.getMessage());
 		}
-		String scheme = parsed.getScheme();
-		if (scheme == null || !(scheme.equals("postgresql") || scheme.equals("postgres"))) {
-			throw new IllegalArgumentException("--postgres must be a URI like postgresql://USER@HOST:PORT/DB, was "
-					+ "scheme '" + scheme + "'");
-		}
-		String userInfo = parsed.getRawUserInfo();
-		if (userInfo != null && userInfo.indexOf(':') >= 0) {
+		if (parsed.password() != null) {
 			throw new IllegalArgumentException("--postgres must not hold the password (anyone on the machine can read "
 					+ "a command line): give it in " + PASSWORD_VARIABLE + " or the config file's postgres-password");
-		}
-		if (parsed.getHost() == null || parsed.getHost().isEmpty()) {
-			throw new IllegalArgumentException("--postgres must name a host: postgresql://USER@HOST:PORT/DB");
 		}
 	}
 

@@ -486,10 +486,12 @@ class CliParseTest {
 		String data = dir.toString();
 		assertUsageError("--postgres must not hold the password", "node", "--data", data, "--http-port", "0",
 				"--peer-port", "0", "--postgres", "postgresql://app:pw@db:5432/t");
-		assertUsageError("--postgres must be a URI like postgresql://USER@HOST:PORT/DB, was scheme 'mysql'", "node",
+		assertUsageError("--postgres: not a PostgreSQL URI (postgresql://USER@HOST:PORT/DB): mysql://app@db/t", "node",
 				"--data", data, "--http-port", "0", "--peer-port", "0", "--postgres", "mysql://app@db/t");
-		assertUsageError("--postgres must name a host", "node", "--data", data, "--http-port", "0", "--peer-port", "0",
-				"--postgres", "postgresql:///t");
+		assertUsageError("--postgres: PostgreSQL URI names no host", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@/t");
+		assertUsageError("--postgres: PostgreSQL URI port must be 1 to 65535: 99999", "node", "--data", data,
+				"--http-port", "0", "--peer-port", "0", "--postgres", "postgresql://app@db:99999/t");
 		assertUsageError("--postgres-pool-size must be at least 1, was 0", "node", "--data", data, "--http-port", "0",
 				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-pool-size", "0");
 		assertUsageError("--postgres-poll must be positive", "node", "--data", data, "--http-port", "0",
