@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reconnect (they converge on each other's writes), and every write acknowledged before, during or after the outage
  * is in both logs exactly once.
  */
-class PostgresRestartIntegrationTest {
+class PostgresRestartUnderLoadIntegrationTest {
 
 	private static final String TOKEN = "restart-token";
 	/** A write must be answered within this, success or error: the pool gives up on an unreachable database sooner. */
