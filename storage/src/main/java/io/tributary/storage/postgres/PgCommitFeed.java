@@ -1,8 +1,12 @@
 package io.tributary.storage.postgres;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.r2dbc.postgresql.api.PostgresqlConnection;
@@ -74,6 +78,10 @@ final class PgCommitFeed {
 	private final Scheduler timer;
 	private final Sinks.Many<Object> commits = Sinks.many().multicast().directBestEffort();
 	private final Disposable notifier;
+	/** Reads and notifications holding a pooled connection now; {@link #close()} waits for them. */
+	private final Map<Long, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
+	private final AtomicLong ids = new AtomicLong();
+	private boolean closed;
 
 	/**
 	 * A feed; starts its notifier (when notifications are on) but reads nothing until {@link #feed(Mono)} is
@@ -145,11 +153,56 @@ final class PgCommitFeed {
 		}
 	}
 
-	/** Stops the notifier; the feeds end when their subscribers cancel them. */
-	void close() {
-		if (notifier != null) {
-			notifier.dispose();
-		}
+	/**
+	 * Stops the notifier and the rounds, and completes once no read or notification of the feed holds a pooled
+	 * connection any more (at most a few seconds): the pool may then be disposed. A read or notification is never
+	 * cut off midway by a cancelled subscriber, which would give its connection back to the pool while the pool is
+	 * being disposed (a race of reactor-pool); it runs to its end, and what it read is dropped.
+	 *
+	 * @return completes when the feed lets go of the pool
+	 */
+	Mono<Void> close() {
+		return Mono.defer(() -> {
+			List<CompletableFuture<?>> pending;
+			synchronized (inFlight) {
+				closed = true;
+				pending = new ArrayList<>(inFlight.values());
+			}
+			if (notifier != null) {
+				notifier.dispose();
+			}
+			return Mono.fromFuture(CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]))
+					.handle((v, e) -> Boolean.TRUE), true)
+					.timeout(MAX_BACKOFF, timer)
+					.onErrorResume(java.util.concurrent.TimeoutException.class, e -> {
+						log.warn("commit feed: {} database calls still running at close", pending.size());
+						return Mono.empty();
+					})
+					.then();
+		});
+	}
+
+	/**
+	 * Runs work that holds a pooled connection to its end whatever its subscriber does, and keeps it in
+	 * {@link #inFlight} until its connection is given back; once closed, answers {@code whenClosed} instead.
+	 */
+	private <T> Mono<T> detached(Mono<T> work, T whenClosed) {
+		return Mono.defer(() -> {
+			CompletableFuture<T> f;
+			synchronized (inFlight) {
+				if (closed) {
+					return Mono.justOrEmpty(whenClosed);
+				}
+				long id = ids.incrementAndGet();
+				f = work.toFuture().whenComplete((v, e) -> inFlight.remove(id));
+				inFlight.put(id, f);
+				if (f.isDone()) {
+					// it ended before it was put
+					inFlight.remove(id);
+				}
+			}
+			return Mono.fromFuture(f, true);
+		});
 	}
 
 	/** One round: the pages after the cursor up to the horizon, each read once the previous one was taken. */
@@ -162,7 +215,8 @@ final class PgCommitFeed {
 	}
 
 	private Mono<List<Event>> read(long from) {
-		return store.read(from, page).collectList();
+		// closed: an empty page ends the round
+		return detached(store.read(from, page).collectList(), List.of());
 	}
 
 	/** The first round at once, then one per poll and per notification heard. */
@@ -187,10 +241,10 @@ final class PgCommitFeed {
 	}
 
 	private Mono<Void> sendNotification() {
-		return Mono.usingWhen(connections.create(),
+		return detached(Mono.usingWhen(connections.create(),
 				c -> Flux.from(c.createStatement("SELECT pg_notify('" + CHANNEL + "', '')").execute())
 						.flatMap(r -> r.map((row, meta) -> 1)).then(),
-				Connection::close)
+				Connection::close), null)
 				.onErrorResume(e -> {
 					// the others still poll; the next commit notifies again
 					log.warn("commit notification not sent: {}", e.toString());

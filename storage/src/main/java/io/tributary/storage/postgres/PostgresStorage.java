@@ -184,11 +184,10 @@ public final class PostgresStorage implements Storage {
 
 	@Override
 	public Mono<Void> close() {
-		return Mono.fromRunnable(() -> {
+		// the feed first: it lets go of its pooled connections before the pool is disposed
+		return Mono.defer(() -> {
 			PgCommitFeed f = feed;
-			if (f != null) {
-				f.close();
-			}
+			return f == null ? Mono.<Void>empty() : f.close();
 		}).then(executor.close());
 	}
 

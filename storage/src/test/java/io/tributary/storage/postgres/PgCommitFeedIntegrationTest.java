@@ -47,7 +47,7 @@ class PgCommitFeedIntegrationTest {
 
 	@AfterEach
 	void closeFeeds() {
-		feeds.forEach(PgCommitFeed::close);
+		feeds.forEach(f -> f.close().block(TestEvents.TIMEOUT));
 	}
 
 	private PgCommitFeed feed(EventStore store, boolean notify, Duration poll, int page) {
