@@ -57,13 +57,14 @@ import picocli.CommandLine.TypeConversionException;
  * @param idempotencyRetention how long the HTTP API keeps idempotency keys
  * @param maxPayloadBytes the largest payload of one event
  * @param projectionCache entity folds the engine keeps in memory
+ * @param postgres the PostgreSQL database the node keeps its data in, {@code null} for H2 files in {@code dataDir}
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
 		String upstreamToken, Map<String, String> userTokens, ProjectionPolicy projection, List<String> policies,
 		ConflictStrategy defaultPolicy, List<String> originRanking, Redaction redaction, PeerTls peerTls,
 		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes,
-		int projectionCache) {
+		int projectionCache, PostgresSettings postgres) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -76,7 +77,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "policy",
 			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
 			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention",
-			"max-payload-bytes", "projection-cache");
+			"max-payload-bytes", "projection-cache", "postgres", "postgres-password", "postgres-pool-size",
+			"postgres-notify", "postgres-poll");
 
 	/**
 	 * The builder of a node with these settings.
@@ -97,6 +99,9 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			b.users(UserTokens.of(userTokens));
 		}
 		b.projection(projection).redaction(redaction).tls(peerTls).https(httpsCertificate, httpsKey);
+		if (postgres != null) {
+			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notifications(), postgres.poll());
+		}
 		return b;
 	}
 
@@ -112,7 +117,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ (peerTls == null ? "none" : peerTls) + ", https=" + (httpsCertificate == null ? "none"
 						: httpsCertificate + " and " + httpsKey) + ", idempotency-retention="
 				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes
-				+ ", projection-cache=" + projectionCache;
+				+ ", projection-cache=" + projectionCache + ", postgres=" + (postgres == null ? "none" : postgres);
 	}
 
 	/**
@@ -123,10 +128,11 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, List<String> policies,
 			String defaultPolicy, List<String> originRanking, List<String> redactFields, List<String> redactPaths,
 			Path peerTlsCert, Path peerTlsKey, Path peerTlsCa, Boolean peerMtls, Path httpsCert, Path httpsKey,
-			Duration idempotencyRetention, Integer maxPayloadBytes, Integer projectionCache) {
+			Duration idempotencyRetention, Integer maxPayloadBytes, Integer projectionCache, PostgresSettings postgres) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+				null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+				PostgresSettings.NONE);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -199,7 +205,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					file(values, "https-cert", base), file(values, "https-key", base),
 					retention == null ? null : duration("idempotency-retention", retention),
 					payload == null ? null : positive("max-payload-bytes", payload),
-					cache == null ? null : positive("projection-cache", cache));
+					cache == null ? null : positive("projection-cache", cache), PostgresSettings.of(values));
 		}
 
 		/**
@@ -222,7 +228,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(peerTlsKey, fallback.peerTlsKey), first(peerTlsCa, fallback.peerTlsCa),
 					first(peerMtls, fallback.peerMtls), first(httpsCert, fallback.httpsCert),
 					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention),
-					first(maxPayloadBytes, fallback.maxPayloadBytes), first(projectionCache, fallback.projectionCache));
+					first(maxPayloadBytes, fallback.maxPayloadBytes), first(projectionCache, fallback.projectionCache),
+					postgres.or(fallback.postgres));
 		}
 
 		/**
@@ -297,7 +304,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 							: readable("--https-cert", httpsCert), httpsKey == null ? null : readable("--https-key", httpsKey),
 					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention,
 					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes,
-					projectionCache == null ? SyncEngine.DEFAULT_PROJECTION_CACHE : projectionCache);
+					projectionCache == null ? SyncEngine.DEFAULT_PROJECTION_CACHE : projectionCache,
+					postgres.complete(env));
 		}
 
 		private PeerTls peerTls() {
@@ -334,7 +342,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ redactFields + ", redact-paths=" + redactPaths + ", peer-tls-cert=" + peerTlsCert + ", peer-tls-key="
 					+ peerTlsKey + ", peer-tls-ca=" + peerTlsCa + ", peer-mtls=" + peerMtls + ", https-cert=" + httpsCert
 					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + ", max-payload-bytes="
-					+ maxPayloadBytes + ", projection-cache=" + projectionCache + "]";
+					+ maxPayloadBytes + ", projection-cache=" + projectionCache + ", postgres=" + postgres + "]";
 		}
 
 		private static List<String> list(Map<String, String> values, String key) {
