@@ -280,6 +280,17 @@ class SignalsApiTest {
 		}
 		String metrics = as(TOKEN).get("/metrics").body();
 		assertTrue(metrics.contains("tributary_http_signals_dropped_signals_total"), "counted in the metrics");
+		// a reader resuming from long before what the node still keeps is told how many it missed at most
+		List<SseFrame> resumed = signals(TOKEN, "/api/signals?kinds=committed", Map.of("Last-Event-ID", "1"))
+				.filter(f -> f.event() != null)
+				.take(2)
+				.collectList()
+				.block(T);
+		assertEquals("dropped", resumed.get(0).event(), resumed.toString());
+		assertEquals("expired", resumed.get(0).json().get("reason").asText());
+		assertTrue(resumed.get(0).json().get("dropped").asLong() >= commits - SignalHub.RING - 1, resumed.toString());
+		assertEquals("committed", resumed.get(1).event());
+		assertTrue(Long.parseLong(resumed.get(1).id()) > commits - SignalHub.RING, "the oldest still kept");
 	}
 
 	private static boolean lastOf(List<SseFrame> frames, long lastSeq) {
