@@ -122,12 +122,11 @@ final class NodeMetrics implements Disposable {
 		peer(registry, INBOUND, this, m -> m.inbound(true), m -> m.inbound(false), m -> m.server.links().size(),
 				List.of(m -> m.server.inboundTotals()[0], m -> m.server.inboundTotals()[1],
 						m -> m.server.inboundTotals()[2], m -> m.server.inboundTotals()[3]));
-		if (upstreams.configured().isPresent()) {
-			Gauge.builder("tributary.upstream.lag.events", upstreams,
-					u -> u.client(null).map(SyncClient::pending).orElse(0L))
-					.description("This node's own events its configured upstream is not known to hold")
-					.baseUnit("events").register(registry);
-		}
+		// the client is made here, not while a scrape reads the gauge
+		upstreams.client(null).ifPresent(client -> Gauge.builder("tributary.upstream.lag.events", client,
+				SyncClient::pending)
+				.description("This node's own events its configured upstream is not known to hold")
+				.baseUnit("events").register(registry));
 		Gauge.builder("tributary.dead.letters.held", deadLetters, NodeMetrics::known)
 				.description("Dead letters kept now").baseUnit("events").register(registry);
 		Gauge.builder("tributary.store.events", engine, e -> e.vector().total())
