@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,9 @@ final class SignalHub implements Disposable {
 
 	private final Object lock = new Object();
 	private final ArrayDeque<Numbered> ring = new ArrayDeque<>();
-	private final List<FluxSink<Numbered>> readers = new ArrayList<>();
+	// a reader may leave while a signal is handed to it (a downstream take cancels in onNext): the loop over the
+	// readers must not see the removal
+	private final List<FluxSink<Numbered>> readers = new CopyOnWriteArrayList<>();
 	private final Disposable subscription;
 	private int ringEvents;
 	private boolean done;
