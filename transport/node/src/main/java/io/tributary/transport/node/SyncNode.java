@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.ProjectionPolicy;
 import io.tributary.Redaction;
 import io.tributary.SyncEngine;
+import io.tributary.VersionVector;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
@@ -58,9 +59,11 @@ public final class SyncNode {
 	private final Directory directory;
 	private final Upstreams upstreams;
 	private final NodeDirectory claimed;
+	private final NodeMetrics metrics;
 
 	private SyncNode(SyncEngine engine, PeerServer peerServer, DisposableServer http, List<PeerConnector> connectors,
-			Directory directory, Upstreams upstreams, NodeDirectory claimed) {
+			Directory directory, Upstreams upstreams, NodeDirectory claimed, NodeMetrics metrics) {
+		this.metrics = metrics;
 		this.upstreams = upstreams;
 		this.claimed = claimed;
 		this.engine = engine;
@@ -134,7 +137,10 @@ public final class SyncNode {
 	 */
 	public Mono<Void> close(Duration grace) {
 		// disposeNow waits for requests in flight; it blocks, so it runs off any event loop
-		return Mono.fromRunnable(() -> connectors.forEach(PeerConnector::stop))
+		return Mono.fromRunnable(() -> {
+			metrics.dispose();
+			connectors.forEach(PeerConnector::stop);
+		})
 				.then(Mono.fromRunnable(() -> {
 					try {
 						http.disposeNow(grace);
@@ -172,12 +178,20 @@ public final class SyncNode {
 		@Override
 		public List<PeerStatus> peers() {
 			List<PeerStatus> out = new ArrayList<>();
-			connectors.values().forEach(c -> out.add(c.link().status()));
+			VersionVector local = engine.vector();
+			for (PeerLink l : links()) {
+				out.add(l.status(local));
+			}
+			return out;
+		}
+
+		/** The configured links, then the inbound ones with a session now. */
+		List<PeerLink> links() {
+			List<PeerLink> out = new ArrayList<>();
+			connectors.values().forEach(c -> out.add(c.link()));
 			PeerServer s = server;
 			if (s != null) {
-				for (PeerLink l : s.links()) {
-					out.add(l.status());
-				}
+				out.addAll(s.links());
 			}
 			return out;
 		}
@@ -556,6 +570,7 @@ public final class SyncNode {
 				}
 				PrometheusMeterRegistry metrics = registry != null ? registry
 						: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+				metrics.config().meterFilter(NodeMetrics.PROMETHEUS_NAMES);
 				if (maxPayloadBytes < 1) {
 					return Mono.error(new IllegalArgumentException("maxPayloadBytes must be positive: " + maxPayloadBytes));
 				}
@@ -617,7 +632,11 @@ public final class SyncNode {
 											}
 											log.info("node {} serving HTTP on {}:{} and peers on {}:{}", engine.origin(),
 													host, http.port(), host, peerServer.port());
-											return new SyncNode(engine, peerServer, http, connectors, directory, ups, claimed);
+											NodeMetrics nodeMetrics = new NodeMetrics(metrics, engine, s,
+													storage == null && claimed == null ? dataDir : null, connectors,
+													peerServer, ups);
+											return new SyncNode(engine, peerServer, http, connectors, directory, ups,
+													claimed, nodeMetrics);
 										});
 							})
 							.onErrorResume(e -> engine.close().then(Mono.error(e)));
