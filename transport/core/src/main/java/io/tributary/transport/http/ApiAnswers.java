@@ -200,7 +200,7 @@ final class ApiAnswers {
 	 * @param peers the peers, {@code null} to leave them out
 	 */
 	static ApiJson.Body stats(Map<String, long[]> byType, long countedPosition, VersionVector vector, long lastPosition,
-			Object peers) {
+			List<io.tributary.transport.PeerStatus> peers) {
 		return g -> {
 			g.writeStartObject();
 			g.writeObjectFieldStart("types");
@@ -220,8 +220,12 @@ final class ApiAnswers {
 			ApiJson.writeVector(g, vector);
 			g.writeNumberField("lastPosition", lastPosition);
 			if (peers != null) {
-				g.writeFieldName("peers");
-				g.writeObject(peers);
+				Instant now = Instant.now();
+				g.writeArrayFieldStart("peers");
+				for (io.tributary.transport.PeerStatus p : peers) {
+					PeerEndpoints.writePeer(g, p, now);
+				}
+				g.writeEndArray();
 			}
 			g.writeEndObject();
 		};

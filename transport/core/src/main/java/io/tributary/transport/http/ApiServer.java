@@ -34,13 +34,15 @@ final class ApiServer implements Disposable {
 	private final List<Route> routes;
 	private final HttpMetrics metrics;
 	private final Disposable purging;
+	private final SignalHub signals;
 
 	ApiServer(HttpApi config) {
 		this.token = config.token();
 		this.users = config.users();
 		this.json = new ApiJson(config.maxBodyBytes());
 		this.counts = new OperationCounts(config.engine());
-		this.routes = new Endpoints(config, json, counts).routes();
+		this.signals = new SignalHub(config.engine());
+		this.routes = new Endpoints(config, json, counts, signals).routes();
 		this.metrics = new HttpMetrics(config.meterRegistry());
 		this.purging = config.idempotencyKeys().startPurging();
 	}
@@ -149,6 +151,7 @@ final class ApiServer implements Disposable {
 	@Override
 	public void dispose() {
 		purging.dispose();
+		signals.dispose();
 		counts.dispose();
 	}
 

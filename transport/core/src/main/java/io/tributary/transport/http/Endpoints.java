@@ -11,7 +11,8 @@ import reactor.core.publisher.Mono;
  * The route table: every endpoint's method, path, documentation (what {@code GET /api/help} lists) and handler,
  * in the order requests are matched. The handlers are in one class per resource: {@link AdminEndpoints},
  * {@link ChangeEndpoints}, {@link WriteEndpoints}, {@link StreamEndpoints}, {@link EntityEndpoints},
- * {@link StatsEndpoints}, {@link AuditEndpoints}, {@link SyncEndpoints} and {@link DashboardEndpoints}; the answers' JSON is
+ * {@link StatsEndpoints}, {@link AuditEndpoints}, {@link SyncEndpoints}, {@link SignalEndpoints},
+ * {@link PeerEndpoints} and {@link DashboardEndpoints}; the answers' JSON is
  * {@link ApiAnswers}'. Every handler returns a cold {@code Mono} that the server subscribes on a Netty event loop;
  * engine calls complete on the storage's threads.
  */
@@ -26,16 +27,16 @@ final class Endpoints {
 	private final Duration idempotencyRetention;
 	private final List<Route> routes;
 
-	Endpoints(HttpApi config, ApiJson json, OperationCounts counts) {
+	Endpoints(HttpApi config, ApiJson json, OperationCounts counts, SignalHub hub) {
 		this.idempotencyRetention = config.idempotencyRetention();
-		this.routes = table(config, json, counts);
+		this.routes = table(config, json, counts, hub);
 	}
 
 	List<Route> routes() {
 		return routes;
 	}
 
-	private List<Route> table(HttpApi config, ApiJson json, OperationCounts counts) {
+	private List<Route> table(HttpApi config, ApiJson json, OperationCounts counts, SignalHub hub) {
 		Duration heartbeat = config.heartbeat();
 		AdminEndpoints admin = new AdminEndpoints(config.engine(), config.meterRegistry(), config.shutdown());
 		ChangeEndpoints changes = new ChangeEndpoints(config.engine());
@@ -45,6 +46,8 @@ final class Endpoints {
 		StatsEndpoints stats = new StatsEndpoints(config.engine(), config.peers(), counts);
 		AuditEndpoints audit = new AuditEndpoints(config.engine(), writes, config.maxBodyBytes());
 		SyncEndpoints sync = new SyncEndpoints(config.peers(), config.upstreams(), json);
+		SignalEndpoints signals = new SignalEndpoints(hub, json, heartbeat, config.meterRegistry());
+		PeerEndpoints peers = new PeerEndpoints(config.engine(), config.peers(), config.upstreams());
 		DashboardEndpoints dashboard = new DashboardEndpoints();
 		return List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
@@ -101,6 +104,31 @@ final class Endpoints {
 						List.of(new Route.Param("cursor", "query", "exclusive position to stream after; default 0"),
 								new Route.Param("Last-Event-ID", "header", "when present, the cursor")),
 						stream::stream),
+				Route.of(HttpMethod.GET, "/api/signals", "Server-sent events of the engine's signals, from the request "
+						+ "on: one event type per kind (" + String.join(", ", SignalEndpoints.KINDS.values()) + "), each "
+						+ "'id: <n>', 'event: <kind>', 'data: {kind, id, time, ...}' (ids count from 1 since the server "
+						+ "started; docs/NODE.md gives each kind's fields). A reader that falls more than buffer frames "
+						+ "behind loses the oldest and gets 'event: dropped' with {dropped, reason}; 'event: heartbeat' "
+						+ "every heartbeat seconds. A reconnecting reader resumes with Last-Event-ID from the newest "
+						+ SignalHub.RING + " signals the server keeps (a dropped event with reason expired counts what "
+						+ "was no longer kept). A user's token sees " + String.join(", ", new java.util.TreeSet<>(
+								SignalEndpoints.USER_KINDS)) + " about the user's own events only.",
+						List.of(new Route.Param("kinds", "query", "comma-separated kinds; default: every kind; an "
+								+ "unknown kind is a 400"),
+								new Route.Param("buffer", "query", "frames this reader may fall behind, 1 to "
+										+ SignalEndpoints.MAX_BUFFER + "; default " + SignalEndpoints.DEFAULT_BUFFER),
+								new Route.Param("heartbeat", "query", "seconds between heartbeats, 1 to "
+										+ SignalEndpoints.MAX_HEARTBEAT_SECONDS + "; default " + heartbeat.toSeconds()),
+								new Route.Param("Last-Event-ID", "header", "the id of the last signal received")),
+						signals::signals),
+				Route.of(HttpMethod.GET, "/api/peers", "Every peer link, outbound (configured) and inbound (connected "
+						+ "now), and the upstream: {nodeId, vector, time, peers, upstream}. A peer is {address, nodeId, "
+						+ "direction, connected, since, vector, lagEvents, behindEvents, lagSeconds, laggingSince, "
+						+ "eventsSent, eventsReceived, bytesSent, bytesReceived, lastError, lastErrorAt}: lagEvents are "
+						+ "events this node holds that the peer is not known to hold, behindEvents the reverse, "
+						+ "lagSeconds how long the peer has lacked some without a break. The upstream (null when none) is "
+						+ "{address, lagEvents, lagSeconds, lastOutsync, lastDownsync, vector, lastError, authRequired, "
+						+ "deadLetters}.", List.of(), nodeOnly(peers::peers)),
 				Route.of(HttpMethod.GET, "/api/entities/{type}", "Live entities of a type sorted by id: {entities, "
 						+ "next}; next (the page's last id) is present only when more follow: pass it as after.",
 						List.of(new Route.Param("type", "path", "entity type"),

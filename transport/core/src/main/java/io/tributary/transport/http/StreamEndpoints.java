@@ -39,24 +39,29 @@ final class StreamEndpoints {
 		long cursor = lastEventId != null
 				? Exchange.parseLong("header Last-Event-ID", lastEventId, 0, Long.MAX_VALUE)
 				: x.longQuery("cursor", 0, 0, Long.MAX_VALUE);
-		Flux<String> heartbeats = Flux.interval(heartbeat, heartbeat)
-				// a heartbeat is only useful when the connection can take it
-				.onBackpressureDrop()
-				.map(tick -> ": keep-alive\n\n");
 		// engine.events() serves a slow client from the store at its own pace: Netty's writability
 		// is the only demand, nothing is buffered here beyond the operators' small prefetch
 		Flux<Event> events = x.user() == null ? engine.events(cursor) : engine.forUser(x.user()).events(cursor);
-		Flux<String> frames = events.map(this::sseFrame)
-				// the heartbeats never end by themselves: the marker ends the stream with the events
-				.concatWith(Mono.just(END_OF_STREAM))
-				.mergeWith(heartbeats)
-				// the marker is one String instance: identity tells it from an event with the same text
-				.takeWhile(frame -> !isEndOfStream(frame));
+		Flux<String> frames = withHeartbeats(events.map(this::sseFrame),
+				Flux.interval(heartbeat, heartbeat).map(tick -> ": keep-alive\n\n"));
 		return x.response()
 				.sse()
 				.header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
 				.sendString(Flux.concat(Mono.just(": changes after " + cursor + "\n\n"), frames), StandardCharsets.UTF_8)
 				.then();
+	}
+
+	/**
+	 * Frames with heartbeats merged in, ending when the frames end (heartbeats never end by themselves). A
+	 * heartbeat the connection cannot take at once is dropped: it is only useful when it can be sent.
+	 */
+	static Flux<String> withHeartbeats(Flux<String> frames, Flux<String> heartbeats) {
+		return frames
+				// the marker ends the stream with the frames
+				.concatWith(Mono.just(END_OF_STREAM))
+				.mergeWith(heartbeats.onBackpressureDrop())
+				// the marker is one String instance: identity tells it from a frame with the same text
+				.takeWhile(frame -> !isEndOfStream(frame));
 	}
 
 	private String sseFrame(Event e) {

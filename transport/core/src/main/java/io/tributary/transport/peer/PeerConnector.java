@@ -163,8 +163,8 @@ public final class PeerConnector {
 	public Mono<SyncReport> syncOnce(Duration timeout) {
 		return Mono.defer(() -> {
 			long start = System.nanoTime();
-			long sentBefore = link.status().eventsSent();
-			long receivedBefore = link.status().eventsReceived();
+			long sentBefore = link.eventsSent();
+			long receivedBefore = link.eventsReceived();
 			return connect().flatMap(connection -> {
 				PeerSession session = new PeerSession(engine, config, codec, true, link, timer);
 				Mono<VersionVector> done = Mono.zip(session.caughtUpSent(), session.peerCaughtUp())
@@ -174,11 +174,11 @@ public final class PeerConnector {
 						.then(Mono.<VersionVector>error(new IllegalStateException("peer closed the session early"))));
 			})
 					.timeout(timeout)
-					.map(remote -> new SyncReport(link.address(), true, link.status().eventsSent() - sentBefore,
-							link.status().eventsReceived() - receivedBefore, engine.vector(), remote,
+					.map(remote -> new SyncReport(link.address(), true, link.eventsSent() - sentBefore,
+							link.eventsReceived() - receivedBefore, engine.vector(), remote,
 							(System.nanoTime() - start) / 1_000_000, null))
 					.onErrorResume(e -> Mono.just(new SyncReport(link.address(), false,
-							link.status().eventsSent() - sentBefore, link.status().eventsReceived() - receivedBefore,
+							link.eventsSent() - sentBefore, link.eventsReceived() - receivedBefore,
 							engine.vector(), link.vector(), (System.nanoTime() - start) / 1_000_000,
 							e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
 		});

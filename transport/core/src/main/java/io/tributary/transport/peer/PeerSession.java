@@ -135,7 +135,8 @@ final class PeerSession {
 				.flatMapMany(e -> Flux.interval(config.heartbeat(), config.heartbeat(), timer))
 				.map(i -> (Frame) new Frame.Ping(System.nanoTime()))
 				.takeUntilOther(stop.asMono());
-		Flux<byte[]> frames = Flux.merge(control.asFlux(), events, heartbeats).map(codec::encode);
+		Flux<byte[]> frames = Flux.merge(control.asFlux(), events, heartbeats).map(codec::encode)
+				.doOnNext(bytes -> link.bytesSent(bytes.length));
 		Mono<Void> outbound = out.sendByteArray(frames).then();
 
 		Mono<Void> handshakeTimer = Mono.delay(config.handshakeTimeout(), timer)
@@ -144,6 +145,7 @@ final class PeerSession {
 						"no handshake within " + config.handshakeTimeout().toMillis() + " ms", false)));
 		Mono<Void> inbound = Mono.when(
 				in.receive().asByteArray()
+						.doOnNext(bytes -> link.bytesReceived(bytes.length + 4))
 						.timeout(config.idleTimeout(), timer)
 						// frames are applied in order (inner Monos are subscribed, so submitted, in arrival order), a
 						// few at a time so that the group committer can take them in one commit; at most that many

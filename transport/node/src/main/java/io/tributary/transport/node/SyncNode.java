@@ -16,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tributary.ProjectionPolicy;
 import io.tributary.Redaction;
 import io.tributary.SyncEngine;
+import io.tributary.VersionVector;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
@@ -161,12 +162,20 @@ public final class SyncNode {
 		@Override
 		public List<PeerStatus> peers() {
 			List<PeerStatus> out = new ArrayList<>();
-			connectors.values().forEach(c -> out.add(c.link().status()));
+			VersionVector local = engine.vector();
+			for (PeerLink l : links()) {
+				out.add(l.status(local));
+			}
+			return out;
+		}
+
+		/** The configured links, then the inbound ones with a session now. */
+		List<PeerLink> links() {
+			List<PeerLink> out = new ArrayList<>();
+			connectors.values().forEach(c -> out.add(c.link()));
 			PeerServer s = server;
 			if (s != null) {
-				for (PeerLink l : s.links()) {
-					out.add(l.status());
-				}
+				out.addAll(s.links());
 			}
 			return out;
 		}

@@ -179,24 +179,43 @@
     return lag;
   }
 
-  function showPeers(peers, vector) {
+  function showPeers(peers, vector, upstream) {
     var body = $('peers');
     clear(body);
-    $('no-peers').hidden = peers.length > 0;
+    $('no-peers').hidden = peers.length > 0 || !!upstream;
     peers.forEach(function (p) {
-      var lag = typeof p.lagEvents === 'number' ? p.lagEvents
-        : p.lag && typeof p.lag.events === 'number' ? p.lag.events : lagOf(vector, p.vector);
+      var lag = typeof p.lagEvents === 'number' ? p.lagEvents : lagOf(vector, p.vector);
       var row = document.createElement('tr');
       row.dataset.peer = p.address;
       cell(row, p.address + (p.direction ? ' (' + p.direction + ')' : ''), 'mono');
       cell(row, p.nodeId || '?', 'mono');
-      cell(row, p.connected ? 'connected' : 'disconnected', p.connected ? 'up' : 'down');
+      cell(row, (p.connected ? 'connected' : 'disconnected') + (p.since ? ' since ' + time(p.since) : ''),
+        p.connected ? 'up' : 'down');
       cell(row, lag, 'lag' + (lag > 0 ? ' lagging' : ''));
+      cell(row, typeof p.lagSeconds === 'number' ? p.lagSeconds.toFixed(1) : '', 'lag-seconds');
       cell(row, p.eventsSent);
       cell(row, p.eventsReceived);
       cell(row, p.lastError || '', 'reason');
       body.appendChild(row);
     });
+    if (upstream) {
+      var row = document.createElement('tr');
+      row.dataset.peer = 'upstream';
+      cell(row, upstream.address + ' (upstream)', 'mono');
+      cell(row, '');
+      cell(row, upstream.lastOutsync ? 'last outsync ' + time(upstream.lastOutsync) : 'no outsync yet');
+      cell(row, upstream.lagEvents, 'lag' + (upstream.lagEvents > 0 ? ' lagging' : ''));
+      cell(row, typeof upstream.lagSeconds === 'number' ? upstream.lagSeconds.toFixed(1) : '', 'lag-seconds');
+      cell(row, '');
+      cell(row, '');
+      cell(row, upstream.lastError || '', 'reason');
+      body.appendChild(row);
+    }
+  }
+
+  function time(iso) {
+    var d = new Date(iso);
+    return isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
   }
 
   async function refreshStats() {
@@ -206,12 +225,18 @@
     seqs = seqs.filter(function (p) { return p > base.position; });
     showCounts();
     showVector(base.vector);
-    if (endpoints['/api/peers']) {
+    if (!endpoints['/api/peers']) {
+      showPeers(stats.peers || [], base.vector, null);
+      return;
+    }
+    try {
       var answer = await api('/api/peers');
-      var links = Array.isArray(answer) ? answer : answer.peers || answer.links || [];
-      showPeers(links, base.vector);
-    } else {
-      showPeers(stats.peers || [], base.vector);
+      showPeers(answer.peers || [], answer.vector || base.vector, answer.upstream);
+    } catch (e) {
+      if (e.status !== 403) { throw e; }
+      // a user's token: the links are the node's business
+      $('no-peers').textContent = 'The peers need the node\'s token.';
+      $('no-peers').hidden = false;
     }
   }
 
@@ -302,17 +327,40 @@
     if (!endpoints['/api/signals']) { addSignal('change', describe(change)); }
   }
 
+  function entity(signal) { return signal.entityType + '/' + signal.entityId; }
+
+  function counts(map) {
+    return Object.keys(map || {}).map(function (k) { return k + ' ' + map[k]; }).join(', ');
+  }
+
+  /** One line for a signal of /api/signals (docs/NODE.md lists the kinds and their fields). */
+  function summary(signal) {
+    switch (signal.kind) {
+      case 'committed':
+        return signal.events + ' events (' + signal.local + ' local) at ' + signal.firstSeq + '..' + signal.lastSeq
+          + ': ' + counts(signal.types);
+      case 'conflict-detected':
+        return entity(signal) + ' ' + signal.strategy + ': incoming ' + signal.incoming + ', head ' + signal.head;
+      case 'dead-lettered':
+        return signal.id + ' ' + signal.code + ' ' + entity(signal) + ': ' + signal.reason;
+      case 'remote-applied':
+        return signal.applied + ' applied, ' + signal.duplicates + ' duplicates, ' + signal.held + ' held';
+      case 'dropped':
+        return signal.dropped + ' signals not shown (' + signal.reason + ')';
+      default:
+        return Object.keys(signal).filter(function (k) { return k !== 'kind' && k !== 'id' && k !== 'time'; })
+          .map(function (k) {
+            var v = signal[k];
+            return k + '=' + (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+          }).join(' ');
+    }
+  }
+
   function onSignal(kind, data) {
     if (kind === 'heartbeat') { return; }
-    var text = data;
-    try {
-      var signal = JSON.parse(data);
-      text = Object.keys(signal).filter(function (k) { return k !== 'kind' && k !== 'type'; })
-        .map(function (k) { var v = signal[k]; return k + '=' + (typeof v === 'object' ? JSON.stringify(v) : v); })
-        .join(' ');
-      kind = signal.kind || signal.type || kind;
-    } catch (e) { text = data; }
-    addSignal(kind, text);
+    var signal;
+    try { signal = JSON.parse(data); } catch (e) { addSignal(kind, data); return; }
+    addSignal(signal.kind || kind, summary(signal));
   }
 
   // ---- conflicts and dead letters
