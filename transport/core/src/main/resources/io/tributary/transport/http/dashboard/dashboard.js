@@ -337,7 +337,8 @@
   function summary(signal) {
     switch (signal.kind) {
       case 'committed':
-        return signal.events + ' events (' + signal.local + ' local) at ' + signal.firstSeq + '..' + signal.lastSeq
+        return signal.events + (signal.events === 1 ? ' event (' : ' events (') + signal.local + ' local) at '
+          + signal.firstSeq + '..' + signal.lastSeq
           + ': ' + counts(signal.types);
       case 'conflict-detected':
         return entity(signal) + ' ' + signal.strategy + ': incoming ' + signal.incoming + ', head ' + signal.head;
