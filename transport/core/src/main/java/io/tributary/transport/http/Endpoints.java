@@ -109,9 +109,9 @@ final class Endpoints {
 						+ "'id: <n>', 'event: <kind>', 'data: {kind, id, time, ...}' (ids count from 1 since the server "
 						+ "started; docs/NODE.md gives each kind's fields). A reader that falls more than buffer frames "
 						+ "behind loses the oldest and gets 'event: dropped' with {dropped, reason}; 'event: heartbeat' "
-						+ "every heartbeat seconds. A reconnecting reader resumes with Last-Event-ID from the newest "
-						+ SignalHub.RING + " signals the server keeps (a dropped event with reason expired counts what "
-						+ "was no longer kept). A user's token sees " + String.join(", ", new java.util.TreeSet<>(
+						+ "every heartbeat seconds. A reconnecting reader resumes with Last-Event-ID from the newest signals "
+						+ "the server keeps (up to " + SignalHub.RING + "; a dropped event with reason expired counts "
+						+ "what was no longer kept). A user's token sees " + String.join(", ", new java.util.TreeSet<>(
 								SignalEndpoints.USER_KINDS)) + " about the user's own events only.",
 						List.of(new Route.Param("kinds", "query", "comma-separated kinds; default: every kind; an "
 								+ "unknown kind is a 400"),

@@ -143,6 +143,24 @@ public final class PeerLink {
 	}
 
 	/**
+	 * Peer-protocol bytes sent on the link, frames with their length prefix.
+	 *
+	 * @return the count
+	 */
+	public long bytesSent() {
+		return bytesSent.get();
+	}
+
+	/**
+	 * Peer-protocol bytes received on the link, frames with their length prefix.
+	 *
+	 * @return the count
+	 */
+	public long bytesReceived() {
+		return bytesReceived.get();
+	}
+
+	/**
 	 * Compares the peer's vector with this node's and keeps since when the peer has lacked events: call it often
 	 * (the node does every second, and every {@link #status(VersionVector)} does), as the lag in seconds is as
 	 * fine as these observations.

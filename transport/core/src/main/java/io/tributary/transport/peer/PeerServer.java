@@ -26,10 +26,41 @@ public final class PeerServer {
 
 	private final DisposableServer server;
 	private final Map<PeerLink, PeerSession> sessions;
+	private final Totals totals;
 
-	private PeerServer(DisposableServer server, Map<PeerLink, PeerSession> sessions) {
+	private PeerServer(DisposableServer server, Map<PeerLink, PeerSession> sessions, Totals totals) {
 		this.server = server;
 		this.sessions = sessions;
+		this.totals = totals;
+	}
+
+	/**
+	 * What the inbound links of a server carried, ended sessions included: counts that only grow. The links of
+	 * ended sessions are added in and removed from the open ones under one lock, so that a sum never counts a
+	 * link twice or not at all.
+	 */
+	private static final class Totals {
+		private final long[] ended = new long[4];
+
+		synchronized void end(Map<PeerLink, PeerSession> sessions, PeerLink link) {
+			if (sessions.remove(link) != null) {
+				ended[0] += link.eventsSent();
+				ended[1] += link.eventsReceived();
+				ended[2] += link.bytesSent();
+				ended[3] += link.bytesReceived();
+			}
+		}
+
+		synchronized long[] sum(Map<PeerLink, PeerSession> sessions) {
+			long[] out = ended.clone();
+			for (PeerLink l : sessions.keySet()) {
+				out[0] += l.eventsSent();
+				out[1] += l.eventsReceived();
+				out[2] += l.bytesSent();
+				out[3] += l.bytesReceived();
+			}
+			return out;
+		}
 	}
 
 	/**
@@ -49,6 +80,7 @@ public final class PeerServer {
 	static Mono<PeerServer> bind(SyncEngine engine, PeerConfig config, String host, int port, Scheduler timer) {
 		FrameCodec codec = new FrameCodec(config.maxFrameBytes());
 		Map<PeerLink, PeerSession> sessions = new ConcurrentHashMap<>();
+		Totals totals = new Totals();
 		TcpServer tcp = TcpServer.create()
 				.host(host)
 				.port(port)
@@ -62,17 +94,17 @@ public final class PeerServer {
 					return session.run(in, out)
 							.doOnError(e -> log.info("inbound peer session from {} ended: {}", link.address(), e.getMessage()))
 							.onErrorResume(e -> Mono.empty())
-							.doFinally(s -> sessions.remove(link));
+							.doFinally(s -> totals.end(sessions, link));
 				});
 		if (config.tls() == null) {
-			return tcp.bind().map(server -> new PeerServer(server, sessions));
+			return tcp.bind().map(server -> new PeerServer(server, sessions, totals));
 		}
 		TcpServer plain = tcp;
 		// reading the TLS files blocks: off the event loops, and an unreadable file is this Mono's error
 		return Mono.fromCallable(() -> config.tls().serverContext())
 				.subscribeOn(Schedulers.boundedElastic())
 				.flatMap(context -> plain.secure(spec -> spec.sslContext(context)).bind())
-				.map(server -> new PeerServer(server, sessions));
+				.map(server -> new PeerServer(server, sessions, totals));
 	}
 
 	/**
@@ -100,6 +132,16 @@ public final class PeerServer {
 	 */
 	public List<PeerLink> links() {
 		return sessions.keySet().stream().collect(Collectors.toList());
+	}
+
+	/**
+	 * What every inbound link carried since the server started, ended sessions included: events sent, events
+	 * received, bytes sent, bytes received. Each only grows.
+	 *
+	 * @return the four totals, in that order
+	 */
+	public long[] inboundTotals() {
+		return totals.sum(sessions);
 	}
 
 	/**

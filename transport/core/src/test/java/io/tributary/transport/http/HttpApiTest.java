@@ -74,7 +74,8 @@ class HttpApiTest {
 			assertTrue(e.get("parameters").isArray(), e.toString());
 		}
 		assertEquals(Set.of("GET /health", "GET /api/help", "GET /api/changes", "POST /api/changes",
-				"GET /api/changes/{cid}", "GET /api/stats", "GET /api/stream", "GET /api/entities/{type}",
+				"GET /api/changes/{cid}", "GET /api/stats", "GET /api/stream", "GET /api/signals", "GET /api/peers",
+				"GET /api/entities/{type}",
 				"GET /api/entities/{type}/{id}", "GET /api/conflicts", "GET /api/dead-letters",
 				"POST /api/dead-letters/{id}/replay", "DELETE /api/dead-letters/{id}", "GET /api/convergence",
 				"POST /api/sync", "POST /api/sync/outsync",

@@ -56,9 +56,11 @@ public final class SyncNode {
 	private final List<PeerConnector> connectors;
 	private final Directory directory;
 	private final Upstreams upstreams;
+	private final NodeMetrics metrics;
 
 	private SyncNode(SyncEngine engine, PeerServer peerServer, DisposableServer http, List<PeerConnector> connectors,
-			Directory directory, Upstreams upstreams) {
+			Directory directory, Upstreams upstreams, NodeMetrics metrics) {
+		this.metrics = metrics;
 		this.upstreams = upstreams;
 		this.engine = engine;
 		this.peerServer = peerServer;
@@ -131,7 +133,10 @@ public final class SyncNode {
 	 */
 	public Mono<Void> close(Duration grace) {
 		// disposeNow waits for requests in flight; it blocks, so it runs off any event loop
-		return Mono.fromRunnable(() -> connectors.forEach(PeerConnector::stop))
+		return Mono.fromRunnable(() -> {
+			metrics.dispose();
+			connectors.forEach(PeerConnector::stop);
+		})
 				.then(Mono.fromRunnable(() -> {
 					try {
 						http.disposeNow(grace);
@@ -512,6 +517,7 @@ public final class SyncNode {
 				}
 				PrometheusMeterRegistry metrics = registry != null ? registry
 						: new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+				metrics.config().meterFilter(NodeMetrics.PROMETHEUS_NAMES);
 				if (maxPayloadBytes < 1) {
 					return Mono.error(new IllegalArgumentException("maxPayloadBytes must be positive: " + maxPayloadBytes));
 				}
@@ -525,8 +531,10 @@ public final class SyncNode {
 				Mono<Storage> store = storage != null ? Mono.just(storage)
 						: H2Storage.builder().directory(dataDir).durability(durability).open().cast(Storage.class);
 				io.tributary.spi.IdempotencyStore[] keys = new io.tributary.spi.IdempotencyStore[1];
+				Storage[] storages = new Storage[1];
 				return store.flatMap(s -> {
 					keys[0] = idempotencyKeys(s);
+					storages[0] = s;
 					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics).projection(projection)
 							.redaction(redaction).maxPayloadBytes(maxPayloadBytes);
 					if (nodeId != null) {
@@ -557,7 +565,10 @@ public final class SyncNode {
 											}
 											log.info("node {} serving HTTP on {}:{} and peers on {}:{}", engine.origin(),
 													host, http.port(), host, peerServer.port());
-											return new SyncNode(engine, peerServer, http, connectors, directory, ups);
+											NodeMetrics nodeMetrics = new NodeMetrics(metrics, engine, storages[0],
+													storage == null ? dataDir : null, connectors, peerServer, ups);
+											return new SyncNode(engine, peerServer, http, connectors, directory, ups,
+													nodeMetrics);
 										});
 							})
 							.onErrorResume(e -> engine.close().then(Mono.error(e)));
