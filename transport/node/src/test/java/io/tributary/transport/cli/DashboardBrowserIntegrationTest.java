@@ -131,6 +131,27 @@ class DashboardBrowserIntegrationTest {
 	}
 
 	@Test
+	void aStoppedNodeIsSaidToBeUnreachableAndThePageGoesOnWhenItIsBack() throws Exception {
+		int port = edge(List.of());
+		open(port);
+		signIn(TOKEN);
+		waitFor(d -> "edge".equals(text("node-id")) && "live".equals(text("status")));
+		assertEquals(3, postChanges(port, TOKEN, "before", 3));
+		waitFor(d -> "3".equals(text("total-events")));
+
+		assertEquals(0, children.get(0).terminate());
+		waitFor(d -> "node unreachable: retrying".equals(text("status")));
+		assertEquals("3", text("total-events"), "what the page showed stays");
+		assertFalse(browser.findElement(By.id("login")).isDisplayed(), "no token asked for: the node is away");
+
+		assertEquals(port, edge(port, List.of()));
+		waitFor(d -> "live".equals(text("status")));
+		assertEquals(2, postChanges(port, TOKEN, "after", 2));
+		waitFor(d -> "5".equals(text("total-events")));
+		waitFor(d -> d.findElement(By.id("vector")).getText().matches("(?s).*edge\\s+5.*"));
+	}
+
+	@Test
 	void peersLagRisesWhileItIsStoppedAndFallsAfterItReturns() throws Exception {
 		SyncNode peer = inJvm("peer", 0, null);
 		int peerPort = peer.peerPort();
@@ -193,7 +214,13 @@ class DashboardBrowserIntegrationTest {
 
 	/** Starts the node under test as its own process, {@code edge}, with users alice and bob; its HTTP port. */
 	private int edge(List<String> more) throws Exception {
-		List<String> args = new ArrayList<>(List.of("--data", dir.resolve("edge").toString(), "--http-port", "0",
+		return edge(0, more);
+	}
+
+	/** Starts the node under test on an HTTP port, 0 for any free one; its HTTP port. */
+	private int edge(int httpPort, List<String> more) throws Exception {
+		List<String> args = new ArrayList<>(List.of("--data", dir.resolve("edge").toString(), "--http-port",
+				Integer.toString(httpPort),
 				"--peer-port", "0", "--token", TOKEN, "--node-id", "edge", "--user-token",
 				"alice-token=alice,bob-token=bob"));
 		args.addAll(more);
