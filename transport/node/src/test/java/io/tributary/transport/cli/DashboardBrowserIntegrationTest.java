@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -265,7 +266,9 @@ class DashboardBrowserIntegrationTest {
 		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
 				.usingAnyFreePort().build();
 		browser = new ChromeDriver(service, options);
+		// the page rebuilds its tables as new figures arrive: an element read between two rebuilds is read again
 		wait = new WebDriverWait(browser, T);
+		wait.ignoring(StaleElementReferenceException.class);
 		browser.get("http://127.0.0.1:" + port + "/dashboard");
 		waitFor(d -> d.findElement(By.id("token")).isDisplayed());
 	}
@@ -313,7 +316,8 @@ class DashboardBrowserIntegrationTest {
 			total += postChanges(port, TOKEN, "load" + second + "-", n);
 			String expected = Integer.toString(total);
 			// one batch a second, paced by the page showing the last one
-			new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> expected.equals(text("total-events")));
+			new WebDriverWait(browser, Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class)
+					.until(d -> expected.equals(text("total-events")));
 			// the next batch in the page's next second
 			Object shownIn = script("return Math.floor(Date.now() / 1000)");
 			new WebDriverWait(browser, Duration.ofSeconds(3)).pollingEvery(Duration.ofMillis(50))
