@@ -80,7 +80,7 @@ final class ApiAnswers {
 		return g -> {
 			g.writeStartObject();
 			g.writeStringField("name", "Tributary HTTP API");
-			g.writeStringField("auth", "when the node has a token, every endpoint but GET /health needs "
+			g.writeStringField("auth", "when the node has a token, every endpoint but GET /health and the dashboard's files needs "
 					+ "'Authorization: Bearer <token>'; a user's token reads other users' changes as blanks, their "
 					+ "entities not at all, and writes as that user only; the node's own endpoints (syncs, "
 					+ "convergence, metrics) need the node's token");

@@ -11,8 +11,8 @@ import reactor.core.publisher.Mono;
  * The route table: every endpoint's method, path, documentation (what {@code GET /api/help} lists) and handler,
  * in the order requests are matched. The handlers are in one class per resource: {@link AdminEndpoints},
  * {@link ChangeEndpoints}, {@link WriteEndpoints}, {@link StreamEndpoints}, {@link EntityEndpoints},
- * {@link StatsEndpoints}, {@link AuditEndpoints}, {@link SyncEndpoints}, {@link SignalEndpoints} and
- * {@link PeerEndpoints}; the answers' JSON is
+ * {@link StatsEndpoints}, {@link AuditEndpoints}, {@link SyncEndpoints}, {@link SignalEndpoints},
+ * {@link PeerEndpoints} and {@link DashboardEndpoints}; the answers' JSON is
  * {@link ApiAnswers}'. Every handler returns a cold {@code Mono} that the server subscribes on a Netty event loop;
  * engine calls complete on the storage's threads.
  */
@@ -48,9 +48,21 @@ final class Endpoints {
 		SyncEndpoints sync = new SyncEndpoints(config.peers(), config.upstreams(), json);
 		SignalEndpoints signals = new SignalEndpoints(hub, json, heartbeat, config.meterRegistry());
 		PeerEndpoints peers = new PeerEndpoints(config.engine(), config.peers(), config.upstreams());
+		DashboardEndpoints dashboard = new DashboardEndpoints();
 		return List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
 						+ "newest event. Open without a token.", List.of(), admin::health),
+				Route.open(HttpMethod.GET, "/dashboard", "The live dashboard, a page for a browser: the node id and "
+						+ "vector, events per second, the peers and their lag, recent signals, conflicts, dead letters "
+						+ "with replay and the convergence hash, updated over server-sent events. The page is open; it "
+						+ "asks for the token once, keeps it for the browser session (sessionStorage) and sends it in the "
+						+ "Authorization header, never in a URL.", List.of(), dashboard::page),
+				Route.open(HttpMethod.GET, "/dashboard/{file}", "The dashboard's script, style and icon.",
+						List.of(new Route.Param("file", "path", "dashboard.js, dashboard.css or favicon.svg")),
+						dashboard::file),
+				Route.open(HttpMethod.GET, "/dashboard/lib/{file}", "The dashboard's chart library (uPlot), served "
+						+ "from the jar.", List.of(new Route.Param("file", "path", "uPlot.iife.min.js or uPlot.min.css")),
+						dashboard::lib),
 				Route.of(HttpMethod.GET, "/api/help", "This list of endpoints.", List.of(), this::help),
 				Route.of(HttpMethod.GET, "/api/changes", "A page of the change log after a cursor, oldest first: "
 						+ "{changes, count, timestamp, cursor}; cursor (the seq of the page's last change) is present only "

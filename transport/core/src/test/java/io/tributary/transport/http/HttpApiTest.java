@@ -73,7 +73,8 @@ class HttpApiTest {
 			assertFalse(e.get("description").asText().isBlank(), e.toString());
 			assertTrue(e.get("parameters").isArray(), e.toString());
 		}
-		assertEquals(Set.of("GET /health", "GET /api/help", "GET /api/changes", "POST /api/changes",
+		assertEquals(Set.of("GET /health", "GET /dashboard", "GET /dashboard/{file}", "GET /dashboard/lib/{file}",
+				"GET /api/help", "GET /api/changes", "POST /api/changes",
 				"GET /api/changes/{cid}", "GET /api/stats", "GET /api/stream", "GET /api/signals", "GET /api/peers",
 				"GET /api/entities/{type}",
 				"GET /api/entities/{type}/{id}", "GET /api/conflicts", "GET /api/dead-letters",
