@@ -13,13 +13,15 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
+import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
 import reactor.core.publisher.Mono;
 
 /**
- * One engine on its own H2 file store, with a meter registry the harness reads. Blocking: open, read and
- * close it from a {@code main} method or a test, never on a Reactor thread.
+ * One engine on its storage (its own H2 file store, or a PostgreSQL store it may share with other nodes), with a
+ * meter registry the harness reads. Blocking: open, read and close it from a {@code main} method or a test,
+ * never on a Reactor thread.
  */
 final class Node implements AutoCloseable {
 
@@ -28,11 +30,11 @@ final class Node implements AutoCloseable {
 
 	private static final int READ_PAGE = 4096;
 
-	private final H2Storage storage;
+	private final Storage storage;
 	private final SyncEngine engine;
 	private final SimpleMeterRegistry registry;
 
-	private Node(H2Storage storage, SyncEngine engine, SimpleMeterRegistry registry) {
+	private Node(Storage storage, SyncEngine engine, SimpleMeterRegistry registry) {
 		this.storage = storage;
 		this.engine = engine;
 		this.registry = registry;
@@ -49,6 +51,18 @@ final class Node implements AutoCloseable {
 	static Node open(Path dir, Durability durability, String origin) {
 		H2Storage storage = Objects.requireNonNull(
 				H2Storage.builder().directory(dir).durability(durability).open().block(TIMEOUT), "storage");
+		return open(storage, origin);
+	}
+
+	/**
+	 * Opens an engine on an open storage; the engine closes the storage when it closes, and so does a failure
+	 * to open it.
+	 *
+	 * @param storage the open storage
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @return the open node
+	 */
+	static Node open(Storage storage, String origin) {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
 		SyncEngine.Builder builder = SyncEngine.builder().storage(storage).meterRegistry(registry);
 		if (origin != null) {
@@ -67,7 +81,7 @@ final class Node implements AutoCloseable {
 		return engine;
 	}
 
-	H2Storage storage() {
+	Storage storage() {
 		return storage;
 	}
 
