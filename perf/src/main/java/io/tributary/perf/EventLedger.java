@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.tributary.Event;
+import io.tributary.Op;
 
 /**
  * The events one engine acknowledged, by origin sequence, in columns (about 45 bytes an event instead of a
@@ -25,6 +26,12 @@ final class EventLedger {
 	private final int[] entity;
 	private final int[] payload;
 	private final byte[] op;
+	// the head the engine wrote each event on (0, 0 for none) and its schema version: with these the ledger
+	// rebuilds the very event, and so its encoded bytes
+	private final long[] baseMsb;
+	private final long[] baseLsb;
+	private final BitSet hasBase;
+	private final int[] schemaVersion;
 	private final LongAdder acknowledged = new LongAdder();
 
 	EventLedger(String origin, int capacity) {
@@ -36,6 +43,10 @@ final class EventLedger {
 		this.entity = new int[capacity];
 		this.payload = new int[capacity];
 		this.op = new byte[capacity];
+		this.baseMsb = new long[capacity];
+		this.baseLsb = new long[capacity];
+		this.hasBase = new BitSet(capacity);
+		this.schemaVersion = new int[capacity];
 	}
 
 	/**
@@ -61,6 +72,14 @@ final class EventLedger {
 		entity[i] = entityIndex;
 		payload[i] = payloadIndex;
 		op[i] = (byte) e.op().code();
+		if (e.base() != null) {
+			baseMsb[i] = e.base().getMostSignificantBits();
+			baseLsb[i] = e.base().getLeastSignificantBits();
+			synchronized (hasBase) {
+				hasBase.set(i);
+			}
+		}
+		schemaVersion[i] = e.schemaVersion();
 		acknowledged.increment();
 	}
 
@@ -98,6 +117,24 @@ final class EventLedger {
 
 	byte op(int index) {
 		return op[index];
+	}
+
+	/**
+	 * The event acknowledged at an index as the engine stored it, its position aside (0): what the PostgreSQL
+	 * baseline encodes. The workload writes no user id.
+	 *
+	 * @param i the ledger index (the acknowledged origin sequence minus one)
+	 * @param workload the workload the entity and payload indexes refer to
+	 * @return the event
+	 */
+	Event event(int i, Workload workload) {
+		boolean based;
+		synchronized (hasBase) {
+			based = hasBase.get(i);
+		}
+		return new Event(id(i), origin, originSeq[i], hlc[i], Workload.TYPE, workload.entityId(entity[i]),
+				Op.ofCode(op[i]), workload.payload(payload[i]), based ? new UUID(baseMsb[i], baseLsb[i]) : null, null,
+				schemaVersion[i], 0);
 	}
 
 	/**

@@ -8,40 +8,39 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.tributary.Event;
+import io.tributary.spi.EventCodec;
+
 /**
- * The baseline Tributary on PostgreSQL is compared with: the same events (same ids, origins, sequences, clocks,
- * entity ids and payload bytes) inserted straight into a plain one-row-per-event table of the same database, one
- * batch per transaction as one {@code INSERT ... SELECT FROM unnest(...)} of arrays, positions made by the
- * server the way the store makes them ({@code (pg_current_xact_id() << 20) + ordinal}). Durable as the store is:
- * each commit waits for its WAL flush under the server's {@code synchronous_commit}. One connection per lane, the
- * lanes in parallel (one lane per node of the scenario). Blocking: run it from the scenario's thread only.
+ * The baseline Tributary on PostgreSQL is compared with: the same events, encoded to the same bytes
+ * ({@link EventCodec}, from the events as the engine stored them), inserted straight into a plain table of the
+ * same database shaped as the store's event table (position as primary key, origin and sequence unique, the
+ * user id, the encoded body), one batch per transaction as one {@code INSERT ... SELECT FROM unnest(...)} of
+ * arrays, positions made by the server the way the store makes them ({@code (pg_current_xact_id() << 20) +
+ * ordinal}). What the store does besides (its vector row, the projection, the commit feed) is what the ratio
+ * measures. Durable as the store is: each commit waits for its WAL flush under the server's
+ * {@code synchronous_commit}. One connection per lane, the lanes in parallel (one lane per node of the scenario).
+ * Blocking: run it from the scenario's thread only.
  */
 final class PostgresBaseline implements AutoCloseable {
 
 	private static final String CREATE = "CREATE TABLE baseline_event ("
-			+ "position BIGINT PRIMARY KEY, "
-			+ "id UUID NOT NULL, "
+			+ "position BIGINT NOT NULL PRIMARY KEY, "
 			+ "origin TEXT NOT NULL, "
 			+ "origin_seq BIGINT NOT NULL, "
-			+ "hlc BIGINT NOT NULL, "
-			+ "type TEXT NOT NULL, "
-			+ "entity_id TEXT NOT NULL, "
-			+ "op SMALLINT NOT NULL, "
-			+ "payload BYTEA, "
+			+ "user_id TEXT, "
+			+ "body BYTEA NOT NULL, "
 			+ "UNIQUE (origin, origin_seq))";
-	private static final String INSERT = "INSERT INTO baseline_event "
-			+ "(position, id, origin, origin_seq, hlc, type, entity_id, op, payload) "
-			+ "SELECT (pg_current_xact_id()::text::bigint << 20) + e.ord, e.id, e.origin, e.origin_seq, e.hlc, e.type, "
-			+ "e.entity_id, e.op, e.payload "
-			+ "FROM unnest(?::uuid[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::smallint[], "
-			+ "?::bytea[]) WITH ORDINALITY AS e(id, origin, origin_seq, hlc, type, entity_id, op, payload, ord)";
+	private static final String INSERT = "INSERT INTO baseline_event (position, origin, origin_seq, user_id, body) "
+			+ "SELECT (pg_current_xact_id()::text::bigint << 20) + e.ord, e.origin, e.origin_seq, e.user_id, e.body "
+			+ "FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bytea[]) WITH ORDINALITY "
+			+ "AS e(origin, origin_seq, user_id, body, ord)";
 
 	private final PostgresServer.Target target;
 	private final List<Connection> connections;
@@ -159,29 +158,19 @@ final class PostgresBaseline implements AutoCloseable {
 		try (PreparedStatement insert = c.prepareStatement(INSERT)) {
 			for (int first = from; first < to; first += batch) {
 				int n = Math.min(batch, to - first);
-				UUID[] ids = new UUID[n];
 				String[] origins = new String[n];
 				Long[] seqs = new Long[n];
-				Long[] hlcs = new Long[n];
-				String[] types = new String[n];
-				String[] entityIds = new String[n];
-				Short[] ops = new Short[n];
-				byte[][] payloads = new byte[n][];
+				String[] users = new String[n];
+				byte[][] bodies = new byte[n][];
 				for (int j = 0; j < n; j++) {
-					int i = first + j;
-					ids[j] = ledger.id(i);
+					Event e = ledger.event(first + j, workload);
 					origins[j] = origin;
-					seqs[j] = ledger.originSeq(i);
-					hlcs[j] = ledger.hlc(i);
-					types[j] = Workload.TYPE;
-					entityIds[j] = workload.entityId(ledger.entity(i));
-					ops[j] = (short) ledger.op(i);
-					payloads[j] = workload.payload(ledger.payload(i));
+					seqs[j] = e.originSeq();
+					users[j] = e.userId();
+					bodies[j] = EventCodec.encode(e);
 				}
-				List<Array> arrays = List.of(c.createArrayOf("uuid", ids), c.createArrayOf("text", origins),
-						c.createArrayOf("bigint", seqs), c.createArrayOf("bigint", hlcs), c.createArrayOf("text", types),
-						c.createArrayOf("text", entityIds), c.createArrayOf("smallint", ops),
-						c.createArrayOf("bytea", payloads));
+				List<Array> arrays = List.of(c.createArrayOf("text", origins), c.createArrayOf("bigint", seqs),
+						c.createArrayOf("text", users), c.createArrayOf("bytea", bodies));
 				for (int p = 0; p < arrays.size(); p++) {
 					insert.setArray(p + 1, arrays.get(p));
 				}
