@@ -258,7 +258,7 @@ final class LocalWriteScenario {
 		// the engine's own batches: what one of its group commits inserted on average
 		int batch = (int) Math.max(1, Math.round(commitBatchMean));
 		try (PostgresBaseline baseline = PostgresBaseline.open(database, 1)) {
-			Baseline b = baselinePhases((from, to) -> baseline.insert(List.of(ledger), workload, from, to, batch),
+			Baseline b = baselinePhases((from, to) -> baseline.insert(List.of(ledger), List.of(workload), from, to, batch),
 					baseline::done, batch);
 			long rows = baseline.count();
 			if (rows != total) {

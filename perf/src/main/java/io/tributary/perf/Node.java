@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
+import io.tributary.spi.EventStore;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
@@ -127,9 +128,19 @@ final class Node implements AutoCloseable {
 	 * @param each called with each event, on the storage's reader thread
 	 */
 	void forEachEvent(Consumer<Event> each) {
-		storage.events().read(0, READ_PAGE).collectList()
+		forEachEvent(storage.events(), each);
+	}
+
+	/**
+	 * Reads every event of a store in position order, a page at a time, and blocks until done.
+	 *
+	 * @param events the store
+	 * @param each called with each event, on the storage's reader thread
+	 */
+	static void forEachEvent(EventStore events, Consumer<Event> each) {
+		events.read(0, READ_PAGE).collectList()
 				.expand(page -> page.size() < READ_PAGE ? Mono.empty()
-						: storage.events().read(page.get(page.size() - 1).position(), READ_PAGE).collectList())
+						: events.read(page.get(page.size() - 1).position(), READ_PAGE).collectList())
 				.doOnNext(page -> page.forEach(each))
 				.then()
 				.block();

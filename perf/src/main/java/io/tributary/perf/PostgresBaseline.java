@@ -99,15 +99,16 @@ final class PostgresBaseline implements AutoCloseable {
 	 * order, {@code batch} to a transaction; the lanes run at once.
 	 *
 	 * @param ledgers one per lane
-	 * @param workload the events' entity ids and payloads
+	 * @param workloads each ledger's entity ids and payloads
 	 * @param from first index
 	 * @param to index after the last, per ledger (each ledger holds at least this many)
 	 * @param batch events per transaction
 	 * @return nanoseconds from the first insert to the last lane's last commit
 	 * @throws SQLException when an insert fails
 	 */
-	long insert(List<EventLedger> ledgers, Workload workload, int from, int to, int batch) throws SQLException {
-		if (ledgers.size() != connections.size()) {
+	long insert(List<EventLedger> ledgers, List<Workload> workloads, int from, int to, int batch)
+			throws SQLException {
+		if (ledgers.size() != connections.size() || workloads.size() != connections.size()) {
 			throw new IllegalArgumentException(ledgers.size() + " ledgers for " + connections.size() + " lanes");
 		}
 		if (batch < 1) {
@@ -127,6 +128,7 @@ final class PostgresBaseline implements AutoCloseable {
 			for (int k = 0; k < connections.size(); k++) {
 				Connection c = connections.get(k);
 				EventLedger ledger = ledgers.get(k);
+				Workload workload = workloads.get(k);
 				running.add(lanes.submit(() -> {
 					insert(c, ledger, workload, from, to, batch);
 					return null;
