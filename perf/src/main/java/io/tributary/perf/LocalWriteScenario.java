@@ -113,7 +113,7 @@ final class LocalWriteScenario {
 
 		Node open(Durability durability, int poolSize) {
 			return database == null ? Node.open(engineDir, durability, null)
-					: Node.open(PostgresStores.open(database, poolSize), null);
+					: Node.open(PostgresStores.open(database, poolSize, "node"), null);
 		}
 	}
 

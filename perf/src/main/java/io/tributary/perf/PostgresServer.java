@@ -2,8 +2,6 @@ package io.tributary.perf;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,10 +10,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
 
+import io.tributary.storage.postgres.PostgresUri;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -140,40 +138,18 @@ final class PostgresServer implements AutoCloseable {
 	}
 
 	/**
-	 * Parses {@code postgresql://USER@HOST:PORT/DB} (also {@code postgres://}); the port defaults to 5432, the
-	 * user to {@code postgres}, the database to the user's name. A password in the URI is refused: it belongs in
-	 * {@code PGPASSWORD}.
+	 * Reads a libpq-style URI ({@link PostgresUri}: the port defaults to 5432, the database to the user's name),
+	 * the password from the URI or else from {@code password}.
 	 *
 	 * @param uri the URI
-	 * @param password the password, {@code null} for none
+	 * @param password the password when the URI holds none, {@code null} for none
 	 * @return the target
 	 * @throws IllegalArgumentException naming what is wrong
 	 */
 	static Target parse(String uri, String password) {
-		URI u;
-		try {
-			u = new URI(uri.strip());
-		}
-		catch (URISyntaxException e) {
-			throw new IllegalArgumentException("--postgres is not a URI: " + e.getMessage(), e);
-		}
-		String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-		if (!scheme.equals("postgresql") && !scheme.equals("postgres")) {
-			throw new IllegalArgumentException("--postgres must look like postgresql://USER@HOST:PORT/DB, was "
-					+ "scheme '" + scheme + "'");
-		}
-		if (u.getHost() == null) {
-			throw new IllegalArgumentException("--postgres names no host: postgresql://USER@HOST:PORT/DB");
-		}
-		String userInfo = u.getUserInfo();
-		if (userInfo != null && userInfo.contains(":")) {
-			throw new IllegalArgumentException("--postgres must not carry a password: set " + PASSWORD_VARIABLE);
-		}
-		String user = userInfo == null || userInfo.isEmpty() ? "postgres" : userInfo;
-		String path = u.getPath() == null ? "" : u.getPath().replaceFirst("^/", "");
-		String database = path.isEmpty() ? user : path;
-		return new Target(u.getHost(), u.getPort() < 0 ? 5432 : u.getPort(), user,
-				password == null || password.isEmpty() ? null : password, database);
+		PostgresUri u = PostgresUri.parse(uri.strip());
+		String secret = u.password() != null ? u.password() : password == null || password.isEmpty() ? null : password;
+		return new Target(u.host(), u.port(), u.user(), secret, u.database());
 	}
 
 	/** Whether the harness started this server. */

@@ -92,7 +92,7 @@ final class ProjectionHeapScenario {
 			try (PostgresServer server = PostgresServer.open(options.postgres(), data.resolve("postgres"),
 					options.keepData(), err)) {
 				PostgresServer.Target database = server.createDatabase();
-				return run(() -> Node.open(PostgresStores.open(database, options.poolSize()), null), server,
+				return run(() -> Node.open(PostgresStores.open(database, options.poolSize(), "node"), null), server,
 						() -> PostgresServer.databaseSize(database));
 			}
 		}

@@ -162,8 +162,8 @@ final class SharedDbScenario {
 		long databaseBytes;
 		try (Nodes nodes = new Nodes()) {
 			for (int k = 0; k < n; k++) {
-				Storage storage = PostgresStores.open(database, options.poolSize());
-				Node node = nodes.open(storage, "node-" + (k + 1));
+				String name = "node-" + (k + 1);
+				Node node = nodes.open(PostgresStores.open(database, options.poolSize(), name), name);
 				// each node its own entities: a write that loses a conflict emits no change, and this times changes
 				Workload workload = new Workload(options.entities(), options.payloadBytes(), options.seed() + k,
 						"n" + (k + 1) + "-t-");
@@ -430,7 +430,7 @@ final class SharedDbScenario {
 			seen.put(m.origin(), new BitSet(m.ledger().capacity()));
 		}
 		LongAdder duplicates = new LongAdder();
-		Storage storage = PostgresStores.open(database, 2);
+		Storage storage = PostgresStores.open(database, 2, "verifier");
 		try {
 			Node.forEachEvent(storage.events(), e -> {
 				Member m = byOrigin.get(e.origin());
