@@ -18,7 +18,9 @@ import reactor.core.scheduler.Scheduler;
  * Projection checkpoints: the conflicts not yet saved, what a failed save must save again, the callers waiting
  * for the next checkpoint, and the save itself. The committer starts one (with the gate free, so the projector
  * holds still while it is snapshotted); the save then runs beside the commits, on the saver scheduler, and
- * reports to {@link Done} on the thread the store completes on.
+ * reports to {@link Done} on the thread the store completes on. The folds it took stay pinned in the cache until
+ * the committer settles the save ({@link #reclaimFailed()}): then they are clean, or dirty again when it failed.
+ * Every save upserts the folds changed since the previous one; none replaces the whole projection.
  */
 final class Checkpoints {
 
@@ -41,13 +43,12 @@ final class Checkpoints {
 
 	// committer only
 	private final List<Conflict> pending = new ArrayList<>();
-	private long savedSinceSnapshot;
 
 	// any thread
-	private final ConcurrentLinkedQueue<List<Projector.FoldSnapshot>> failedSnapshots = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<Conflict> failedConflicts = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<MonoSink<Void>> waiters = new ConcurrentLinkedQueue<>();
-	private volatile boolean failedFull;
+	/** How the last save ended, until the committer settles it: 0 settled, 1 saved, 2 failed. */
+	private volatile int unsettled;
 	private volatile boolean requested;
 	private volatile boolean saving;
 
@@ -95,23 +96,14 @@ final class Checkpoints {
 	}
 
 	/**
-	 * The store discarded its saved projection (erase, fill): the next checkpoint, right away, saves all of it.
-	 * Until then a restart replays the whole log. Committer only.
+	 * Settles the last save (its folds become clean, or dirty again when it failed) and takes back the conflicts
+	 * a failed save left, for the next checkpoint. Committer only, no save running.
 	 */
-	void snapshotDiscarded() {
-		savedSinceSnapshot = Long.MAX_VALUE / 2;
-		requested = true;
-	}
-
-	/** Takes back what failed saves left, for the next checkpoint. Committer only, no save running. */
 	void reclaimFailed() {
-		List<Projector.FoldSnapshot> failed;
-		while ((failed = failedSnapshots.poll()) != null) {
-			projector.markDirty(failed);
-		}
-		if (failedFull) {
-			failedFull = false;
-			snapshotDiscarded();
+		int outcome = unsettled;
+		if (outcome != 0) {
+			unsettled = 0;
+			projector.saved(outcome == 1);
 		}
 		Conflict c;
 		while ((c = failedConflicts.poll()) != null) {
@@ -124,10 +116,7 @@ final class Checkpoints {
 	 * free, no save running. Reports to {@code done} (at once when there is nothing to save).
 	 */
 	void start(long position, boolean finalOne, Done done) {
-		// the projection store appends what changed; once that outgrows twice the projection, one full
-		// snapshot replaces it all (compaction), which keeps both checkpoint cost and space proportional
-		boolean full = savedSinceSnapshot > 2 * Math.max(projector.size(), 1024);
-		List<Projector.FoldSnapshot> snapshots = full ? projector.snapshotAll() : projector.snapshotDirty();
+		List<Projector.FoldSnapshot> snapshots = projector.snapshotDirty();
 		List<Conflict> newConflicts = new ArrayList<>(pending);
 		pending.clear();
 		List<MonoSink<Void>> waiting = new ArrayList<>();
@@ -139,8 +128,45 @@ final class Checkpoints {
 			done.checkpointed(null, waiting, finalOne);
 			return;
 		}
-		savedSinceSnapshot = full ? snapshots.size() : savedSinceSnapshot + snapshots.size();
 		saving = true;
+		save(position, snapshots, newConflicts)
+				.subscribeOn(saver)
+				.subscribe(null, error -> {
+					// keep what was not saved for the next checkpoint (the log still holds it)
+					unsettled = 2;
+					failedConflicts.addAll(newConflicts);
+					done.checkpointed(error, waiting, finalOne);
+				}, () -> {
+					unsettled = 1;
+					fanout.signal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
+					done.checkpointed(null, waiting, finalOne);
+				});
+	}
+
+	/**
+	 * Saves what changed up to {@code position} now, outside the committer's schedule: replays (recovery, erase,
+	 * fill) flush the cache this way when too many folds are pinned. Only while nothing else folds or saves.
+	 *
+	 * @param position the position every folded event is at or below
+	 * @return completes when saved; the folds are clean then (dirty again when it failed)
+	 */
+	Mono<Void> flush(long position) {
+		return Mono.defer(() -> {
+			reclaimFailed();
+			List<Projector.FoldSnapshot> snapshots = projector.snapshotDirty();
+			List<Conflict> newConflicts = new ArrayList<>(pending);
+			pending.clear();
+			return save(position, snapshots, newConflicts)
+					.doOnError(error -> {
+						projector.saved(false);
+						pending.addAll(newConflicts);
+					})
+					.doOnSuccess(v -> projector.saved(true));
+		});
+	}
+
+	/** Encodes and saves snapshots; each fold is encoded when the store takes it. */
+	private Mono<Void> save(long position, List<Projector.FoldSnapshot> snapshots, List<Conflict> newConflicts) {
 		// encoding and saving run beside the commits: the snapshots are private copies. Each fold is encoded when
 		// the store takes it, so a store that writes in pieces never holds the whole checkpoint's encoding
 		List<EntityRecord> records = new AbstractList<>() {
@@ -154,19 +180,7 @@ final class Checkpoints {
 				return snapshots.size();
 			}
 		};
-		Mono.defer(() -> store.save(position, records, newConflicts, full))
-				.subscribeOn(saver)
-				.subscribe(null, error -> {
-					// keep what was not saved for the next checkpoint (the log still holds it); a full snapshot
-					// that failed is taken again in full, since the store may hold nothing else
-					failedFull |= full;
-					failedSnapshots.add(snapshots);
-					failedConflicts.addAll(newConflicts);
-					done.checkpointed(error, waiting, finalOne);
-				}, () -> {
-					fanout.signal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
-					done.checkpointed(null, waiting, finalOne);
-				});
+		return Mono.defer(() -> store.save(position, records, newConflicts));
 	}
 
 	/** The save ended and its callers were answered: the committer may start the next. */

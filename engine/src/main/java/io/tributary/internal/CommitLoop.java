@@ -1,9 +1,11 @@
 package io.tributary.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -68,10 +70,15 @@ final class CommitLoop implements Checkpoints.Done {
 	private volatile MonoSink<Void> closeSink;
 	private final ConcurrentLinkedQueue<Exclusive> exclusives = new ConcurrentLinkedQueue<>();
 	private final ConcurrentLinkedQueue<List<Event>> observed = new ConcurrentLinkedQueue<>();
+	/** Observed batches a failed lookup left, folded before the queue's. Gate holder only. */
+	private final List<List<Event>> retryObserved = new ArrayList<>();
+	private final EngineMetrics metrics;
+	private volatile Scheduler timer;
 	private final Disposable.Composite background = Disposables.composite();
 
 	CommitLoop(Ingress ingress, Checkpoints checkpoints, CommittedEvents committed, LiveTail liveTail, Fanout fanout,
-			Scheduler completions, boolean ownsCompletions, int maxBatch) {
+			Scheduler completions, boolean ownsCompletions, int maxBatch, EngineMetrics metrics) {
+		this.metrics = metrics;
 		this.ingress = ingress;
 		this.checkpoints = checkpoints;
 		this.committed = committed;
@@ -96,6 +103,7 @@ final class CommitLoop implements Checkpoints.Done {
 	 * @param feedFailed hears the feed's error, should it end with one
 	 */
 	void start(Duration every, Scheduler timer, Flux<List<Event>> others, Consumer<Throwable> feedFailed) {
+		this.timer = timer;
 		background.add(Flux.interval(every, every, timer).subscribe(tick -> {
 			checkpoints.request();
 			drain();
@@ -222,11 +230,8 @@ final class CommitLoop implements Checkpoints.Done {
 					checkpoints.start(committed.lastPosition(), finalOne, this);
 				}
 			}
-			if (gate == Gate.IDLE && committing) {
-				List<Event> batch;
-				while ((batch = observed.poll()) != null) {
-					committed.observed(batch);
-				}
+			if (gate == Gate.IDLE && committing && (!observed.isEmpty() || !retryObserved.isEmpty())) {
+				foldObserved();
 			}
 			if (gate == Gate.IDLE && !checkpoints.saving() && !exclusives.isEmpty()) {
 				Exclusive x = exclusives.poll();
@@ -263,6 +268,40 @@ final class CommitLoop implements Checkpoints.Done {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * Folds what the store reported other processes committed, holding the gate while the entities those events
+	 * touch are looked up (synchronously when the cache holds them all). A failed lookup keeps the batches for the
+	 * next try, a little later, in their order.
+	 */
+	private void foldObserved() {
+		List<List<Event>> batches = new ArrayList<>(retryObserved);
+		retryObserved.clear();
+		List<Event> batch;
+		while ((batch = observed.poll()) != null) {
+			batches.add(batch);
+		}
+		List<Event> all = new ArrayList<>();
+		for (List<Event> b : batches) {
+			all.addAll(b);
+		}
+		gate = Gate.COMMITTING;
+		committed.prepare(all).subscribe(null, error -> {
+			metrics.storeFeedFailed();
+			retryObserved.addAll(0, batches);
+			// the store failed: the gate is given back a little later, so the loop does not spin on it
+			timer.schedule(this::release, 100, TimeUnit.MILLISECONDS);
+		}, () -> {
+			try {
+				for (List<Event> b : batches) {
+					committed.observed(b);
+				}
+			}
+			finally {
+				release();
+			}
+		});
 	}
 
 	private static boolean committing(Lifecycle l) {

@@ -11,6 +11,7 @@ import io.tributary.Event;
 import io.tributary.HybridClock;
 import io.tributary.SyncSignal;
 import io.tributary.VersionVector;
+import reactor.core.publisher.Mono;
 
 /**
  * The one path by which committed events reach the engine's state: the committed vector and position, the
@@ -190,5 +191,21 @@ final class CommittedEvents {
 		if (!changes.isEmpty()) {
 			fanout.changed(changes);
 		}
+		// the batch is folded: what it loaded may be evicted now; too many unsaved folds ask for a checkpoint early
+		projector.trim();
+		if (projector.pinnedOverBound()) {
+			checkpoints.request();
+		}
+	}
+
+	/**
+	 * Looks up, in the store, the entities of events about to be {@link #observed} that the projector's cache
+	 * lacks. Committer only, with the gate held until it completes and the events are folded.
+	 *
+	 * @param events the events
+	 * @return completes when they may be folded
+	 */
+	Mono<Void> prepare(List<Event> events) {
+		return projector.loadMissing(events);
 	}
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -30,6 +31,7 @@ import io.tributary.WriteRequest;
 import io.tributary.spi.DeadLetter;
 import io.tributary.spi.DeadLetterStore;
 import io.tributary.spi.EngineAdmin;
+import io.tributary.spi.EntityRecord;
 import io.tributary.spi.Storage;
 import reactor.core.Exceptions;
 import reactor.core.publisher.BufferOverflowStrategy;
@@ -65,6 +67,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	 * @param tapBuffer tap subscriber buffer
 	 * @param maxHeldEvents out-of-order peer events held
 	 * @param checkpointInterval projection checkpoint interval
+	 * @param projectionCache entity folds the projection's cache holds besides those waiting for a checkpoint
 	 * @param registry metrics
 	 * @param redaction sensitive payload fields
 	 * @param currentUser the user for row-level security at open, or {@code null}
@@ -74,9 +77,12 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	 */
 	public record Config(Storage storage, String origin, Clock clock, ProjectionPolicy policy, int maxPayloadBytes,
 			int ingressCapacity, Duration overloadTimeout, int maxBatch, int liveBuffer, int tapBuffer, int maxHeldEvents,
-			Duration checkpointInterval, MeterRegistry registry, Redaction redaction, String currentUser,
-			Scheduler timer, Scheduler completions, Scheduler delivery) {
+			Duration checkpointInterval, int projectionCache, MeterRegistry registry, Redaction redaction,
+			String currentUser, Scheduler timer, Scheduler completions, Scheduler delivery) {
 	}
+
+	/** Entities per page when a query pages through the store. */
+	private static final int QUERY_PAGE = 256;
 
 	private final Config config;
 	private final Storage storage;
@@ -104,7 +110,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		boolean ownsCompletions = config.completions() == null;
 		Scheduler completions = ownsCompletions ? Schedulers.newSingle("tributary-completions", true)
 				: config.completions();
-		this.projector = new Projector(config.policy());
+		this.projector = new Projector(config.policy(), storage.projections(), config.projectionCache());
 		this.metrics = new EngineMetrics(config.registry());
 		this.fanout = new Fanout(metrics);
 		this.checks = new WriteChecks(config.maxPayloadBytes(), config.redaction());
@@ -116,13 +122,18 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 				metrics);
 		HeldEvents held = new HeldEvents(config.maxHeldEvents());
 		this.loop = new CommitLoop(ingress, checkpoints, committed, liveTail, fanout, completions, ownsCompletions,
-				config.maxBatch());
+				config.maxBatch(), metrics);
+		Replay replay = new Replay(storage.events(), projector, checkpoints, metrics);
 		loop.commitWith(new GroupCommit(storage.events(), origin, hlc, projector, held, committed, metrics, fanout,
 				completions, loop::release));
 		this.rewrites = new LogRewrites(storage, loop, projector, held, checkpoints, metrics, fanout, checks,
-				committed);
+				committed, replay);
 		this.intake = new PeerIntake(checks, loop, metrics, fanout);
-		this.recovery = new Recovery(storage, projector, checkpoints, metrics, hlc);
+		this.recovery = new Recovery(storage, replay, hlc);
+		if (storage.events().shared()) {
+			// saves of several engines combine: a fold is a function of its set of events
+			storage.projections().merger(projector::merge);
+		}
 	}
 
 	/**
@@ -165,16 +176,33 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	/** A write as a user (row-level security), or as anyone when the user is null. */
 	Mono<Event> write(WriteRequest request, String user) {
 		return Mono.defer(() -> {
-			Submission.Prepared p;
-			try {
-				p = prepare(request, user);
+			if (user == null) {
+				return write(request, user, null);
 			}
-			catch (ValidationException e) {
-				fanout.rejected(request, e, e instanceof RowLevelSecurityException ? "security" : "validation");
-				return Mono.error(e);
-			}
-			return Mono.<Event>create(sink -> loop.submit(new Submission.LocalWrite(p, sink)));
+			// row-level security checks the entity's owner: its state may have to be looked up in the store
+			return head(request).flatMap(head -> write(request, user, head.orElse(null)));
 		});
+	}
+
+	private Mono<Event> write(WriteRequest request, String user, EntityState head) {
+		Submission.Prepared p;
+		try {
+			p = prepare(request, user, head);
+		}
+		catch (ValidationException e) {
+			fanout.rejected(request, e, e instanceof RowLevelSecurityException ? "security" : "validation");
+			return Mono.error(e);
+		}
+		return Mono.<Event>create(sink -> loop.submit(new Submission.LocalWrite(p, sink)));
+	}
+
+	/** The state of a write's entity, for row-level security; empty when it has none or the request is unusable. */
+	private Mono<java.util.Optional<EntityState>> head(WriteRequest request) {
+		if (request == null || request.type() == null || request.entityId() == null) {
+			return Mono.just(java.util.Optional.empty()); // prepare reports what is wrong with it
+		}
+		return state(request.type(), request.entityId()).map(java.util.Optional::of)
+				.defaultIfEmpty(java.util.Optional.empty());
 	}
 
 	@Override
@@ -186,10 +214,20 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	Flux<Event> writeAll(List<WriteRequest> requests, String user) {
 		return Flux.defer(() -> {
 			List<WriteRequest> copy = List.copyOf(requests);
+			if (user == null) {
+				return writeAll(copy, user, null);
+			}
+			return Flux.fromIterable(copy).concatMap(this::head).collectList()
+					.flatMapMany(heads -> writeAll(copy, user, heads));
+		});
+	}
+
+	private Flux<Event> writeAll(List<WriteRequest> copy, String user, List<java.util.Optional<EntityState>> heads) {
+		{
 			List<Submission.Prepared> prepared = new ArrayList<>(copy.size());
 			for (int i = 0; i < copy.size(); i++) {
 				try {
-					prepared.add(prepare(copy.get(i), user));
+					prepared.add(prepare(copy.get(i), user, heads == null ? null : heads.get(i).orElse(null)));
 				}
 				catch (ValidationException e) {
 					fanout.rejected(copy.get(i), e, e instanceof RowLevelSecurityException ? "security" : "validation");
@@ -207,14 +245,13 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 						Mono.<Event>create(sink -> loop.submit(new Submission.LocalWrite(p, sink))).toFuture(), true));
 			}
 			return Flux.concat(writes);
-		});
+		}
 	}
 
 	/** Validates, applies row-level security and redacts: a write ready to submit. */
-	private Submission.Prepared prepare(WriteRequest request, String user) {
+	private Submission.Prepared prepare(WriteRequest request, String user, EntityState head) {
 		byte[] payload = checks.validate(request);
-		return new Submission.Prepared(Rls.admit(request, user, projector.get(request.type(), request.entityId())),
-				payload, user);
+		return new Submission.Prepared(Rls.admit(request, user, head), payload, user);
 	}
 
 	@Override
@@ -284,12 +321,71 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 
 	@Override
 	public Mono<EntityState> get(String type, String entityId) {
-		return whileOpen(Mono.fromSupplier(() -> projector.get(type, entityId)).flux()).next();
+		return whileOpen(state(type, entityId).flux()).next();
+	}
+
+	/**
+	 * An entity's state: the cache's, else the store's (not put in the cache: only the committer fills it). A fold
+	 * leaves the cache only once saved, so the store holds every state the cache does not.
+	 */
+	private Mono<EntityState> state(String type, String entityId) {
+		return projector.ready().then(Mono.defer(() -> {
+			EntityState cached = projector.cached(type, entityId);
+			if (cached != null) {
+				return Mono.just(cached);
+			}
+			return storage.projections().entities(type, List.of(entityId)).next().mapNotNull(projector::state);
+		}));
 	}
 
 	@Override
 	public Flux<EntityState> query(String type) {
-		return whileOpen(Flux.defer(() -> Flux.fromIterable(projector.query(type)))).filter(s -> !s.deleted());
+		return whileOpen(projector.ready().thenMany(Flux.defer(() -> {
+			// the cached states lie over the store's pages: a cached state is never older than the saved one, and
+			// every fold not saved yet is cached
+			NavigableMap<String, EntityState> overlay = projector.cachedStates(type);
+			return page(type, "", overlay)
+					.expand(p -> p.last() ? Mono.empty() : page(type, p.cursor(), overlay), 1)
+					.concatMapIterable(QueryPage::states);
+		}))).filter(s -> !s.deleted());
+	}
+
+	/** One page of a query: states in entity id order, the store's cursor after them, and whether it is the end. */
+	private record QueryPage(List<EntityState> states, String cursor, boolean last) {
+	}
+
+	/** The store's page after a cursor with the overlay's states in the same range merged in. */
+	private Mono<QueryPage> page(String type, String after, NavigableMap<String, EntityState> overlay) {
+		return storage.projections().entities(type, after, QUERY_PAGE).collectList().map(records -> {
+			boolean last = records.size() < QUERY_PAGE;
+			String cursor = records.isEmpty() ? after : records.get(records.size() - 1).entityId();
+			NavigableMap<String, EntityState> range = last ? overlay.tailMap(after, false)
+					: overlay.subMap(after, false, cursor, true);
+			List<EntityState> out = new ArrayList<>(records.size() + range.size());
+			java.util.Iterator<EntityState> over = range.values().iterator();
+			EntityState next = over.hasNext() ? over.next() : null;
+			for (EntityRecord r : records) {
+				while (next != null && next.entityId().compareTo(r.entityId()) < 0) {
+					out.add(next);
+					next = over.hasNext() ? over.next() : null;
+				}
+				if (next != null && next.entityId().equals(r.entityId())) {
+					out.add(next);
+					next = over.hasNext() ? over.next() : null;
+				}
+				else {
+					EntityState s = projector.state(r);
+					if (s != null) {
+						out.add(s);
+					}
+				}
+			}
+			while (next != null) {
+				out.add(next);
+				next = over.hasNext() ? over.next() : null;
+			}
+			return new QueryPage(out, cursor, last);
+		});
 	}
 
 	@Override
@@ -341,7 +437,11 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 
 	@Override
 	public Flux<String> types() {
-		return Flux.defer(() -> Flux.fromIterable(new TreeSet<>(projector.types())));
+		return projector.ready().thenMany(storage.projections().types()).collect(TreeSet<String>::new, TreeSet::add)
+				.flatMapIterable(saved -> {
+					saved.addAll(projector.cachedTypes());
+					return saved;
+				});
 	}
 
 	@Override

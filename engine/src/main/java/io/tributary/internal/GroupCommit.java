@@ -19,6 +19,7 @@ import io.tributary.VersionVector;
 import io.tributary.WriteRequest;
 import io.tributary.spi.EventStore;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -65,37 +66,45 @@ final class GroupCommit {
 		return v == null ? committed.vector().get(o) : v;
 	}
 
-	/** Commits a batch; a RuntimeException thrown here means the batch failed before the store took it. */
+	/**
+	 * Commits a batch; a RuntimeException thrown here means the batch failed before the store took it. The
+	 * entities the batch's writes and peer events touch are looked up first where the projector's cache lacks them
+	 * (a write's base is its entity's head), one store call per type.
+	 */
 	void commit(List<Submission> batch) {
 		takenRemote.clear();
 		Set<UUID> chosen = null;
+		List<Event> touched = new ArrayList<>();
+		List<WriteRequest> writes = new ArrayList<>(batch.size());
 		for (Submission p : batch) {
-			if (p instanceof Submission.LocalWrite w && w.request.id() != null) {
-				if (chosen == null) {
-					chosen = new HashSet<>();
+			if (p instanceof Submission.LocalWrite w) {
+				WriteRequest r = w.request;
+				writes.add(r);
+				if (r.id() != null) {
+					if (chosen == null) {
+						chosen = new HashSet<>();
+					}
+					chosen.add(r.id());
 				}
-				chosen.add(w.request.id());
+			}
+			else if (p instanceof Submission.PeerBatch pb) {
+				touched.addAll(pb.remote);
 			}
 		}
-		if (chosen == null) {
-			// the usual write: no id of the writer's, nothing to look up
-			stamp(batch, Map.of(), Set.of());
-			return;
-		}
+		Set<UUID> ids = chosen == null ? Set.of() : chosen;
 		// the gate stays held while the store is asked, so no other commit can store one of these ids
 		// meanwhile: the check and the commit are one step
-		Set<UUID> ids = chosen;
-		Flux.fromIterable(ids)
-				.concatMap(store::eventById)
-				.collectMap(Event::id)
-				.subscribe(found -> {
-					try {
-						stamp(batch, found, ids);
-					}
-					catch (RuntimeException e) {
-						failed(batch, batch.size(), e);
-					}
-				}, error -> failed(batch, batch.size(), error));
+		Mono<Map<UUID, Event>> found = chosen == null ? Mono.just(Map.of())
+				: Flux.fromIterable(ids).concatMap(store::eventById).collectMap(Event::id);
+		// the usual write (no id of the writer's, its entity cached) runs through here synchronously
+		projector.loadMissing(touched, writes).then(found).subscribe(f -> {
+			try {
+				stamp(batch, f, ids);
+			}
+			catch (RuntimeException e) {
+				failed(batch, batch.size(), e);
+			}
+		}, error -> failed(batch, batch.size(), error));
 	}
 
 	/**
@@ -157,7 +166,8 @@ final class GroupCommit {
 				takenRemote.add(e);
 			}
 		}
-		(kept.isEmpty() ? store.append(events) : store.append(events, kept)).subscribe(
+		// events the held buffer released were not looked up before: usually nothing is left to load
+		projector.loadMissing(events).then(kept.isEmpty() ? store.append(events) : store.append(events, kept)).subscribe(
 				stored -> committed(batch, events, stored, localCount, System.nanoTime() - t0),
 				error -> failed(batch, events.size(), error));
 	}

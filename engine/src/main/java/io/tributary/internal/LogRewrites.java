@@ -1,6 +1,7 @@
 package io.tributary.internal;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -9,13 +10,16 @@ import io.tributary.EntityChange;
 import io.tributary.Event;
 import io.tributary.SyncSignal;
 import io.tributary.VersionVector;
+import io.tributary.spi.Erasure;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Mono;
 
 /**
  * Erase and fill: the two operations that change stored events in place (blanks out a user's events; puts content
- * back in the place of blanks and stubs). Each runs with the committer's gate to itself, folds the entities it
- * touched again and has the next checkpoint save the whole projection (the store discarded its saved one).
+ * back in the place of blanks and stubs). Each runs with the committer's gate to itself. The store discards its
+ * saved projection when it rewrites the log, and the engine holds only a cache of folds, so the whole log is then
+ * folded again into an empty cache ({@link Replay}: streaming, saving the folds as it goes); what remains unsaved
+ * is saved by the next checkpoint, asked for at once.
  */
 final class LogRewrites {
 
@@ -28,9 +32,11 @@ final class LogRewrites {
 	private final Fanout fanout;
 	private final WriteChecks checks;
 	private final CommittedEvents committed;
+	private final Replay replay;
 
 	LogRewrites(Storage storage, CommitLoop loop, Projector projector, HeldEvents held, Checkpoints checkpoints,
-			EngineMetrics metrics, Fanout fanout, WriteChecks checks, CommittedEvents committed) {
+			EngineMetrics metrics, Fanout fanout, WriteChecks checks, CommittedEvents committed, Replay replay) {
+		this.replay = replay;
 		this.storage = storage;
 		this.loop = loop;
 		this.projector = projector;
@@ -45,22 +51,32 @@ final class LogRewrites {
 	/** See {@link io.tributary.SyncEngine#erase(String)}. */
 	Mono<Long> erase(String userId) {
 		Objects.requireNonNull(userId, "userId");
-		// the user's folds leave the projector, the store blanks the user's events, then the entities are folded
-		// again from what remains of the log and checkpointed (the store's checkpoint went back to 0)
+		// the store blanks the user's events and discards its saved projection; then the whole log is folded
+		// again into an empty cache (the engine holds only some folds, so it cannot tell which entities held one of
+		// the user's events without reading the log anyway), and the next checkpoint saves what is left unsaved
 		return loop.exclusive(() -> {
-			Set<String> affected = projector.erase(userId);
 			held.erase(userId);
 			checkpoints.erase(userId);
-			return storage.erase(userId)
+			// the entities that held one of the user's events, for the signal: blanks keep no entity
+			Set<String> affected = new HashSet<>();
+			return LiveTail.pages(storage.events(), 0)
+					.doOnNext(page -> {
+						for (Event e : page) {
+							if (Erasure.owns(userId, e)) {
+								affected.add(Projector.key(e.type(), e.entityId()));
+							}
+						}
+					})
+					.then(storage.erase(userId))
 					.defaultIfEmpty(0L)
-					.flatMap(n -> affected.isEmpty() ? Mono.just(n)
-							: LiveTail.pages(storage.events(), 0).concatMapIterable(l -> l)
-									.filter(e -> affected.contains(Projector.key(e.type(), e.entityId())))
-									.doOnNext(this::refold)
-									.then(Mono.just(n)))
-					.doOnNext(n -> {
-						checkpoints.snapshotDiscarded();
-						fanout.signal(new SyncSignal.UserErased(n, affected.size()));
+					.flatMap(n -> {
+						projector.clear();
+						return replay.fold(0, e -> false, e -> {
+						}, false).doFinally(signal -> projector.rebuilt()).then(Mono.fromCallable(() -> {
+							checkpoints.request();
+							fanout.signal(new SyncSignal.UserErased(n, affected.size()));
+							return n;
+						}));
 					});
 		});
 	}
@@ -80,26 +96,41 @@ final class LogRewrites {
 				candidates.add(checks.redact(e));
 			}
 		}
-		return candidates.isEmpty() ? Mono.just(0) : loop.exclusive(() -> storage.fill(candidates).map(filled -> {
-			List<EntityChange> changes = new ArrayList<>(filled.size());
+		return candidates.isEmpty() ? Mono.just(0) : loop.exclusive(() -> storage.fill(candidates).flatMap(filled -> {
+			if (filled.isEmpty()) {
+				return Mono.just(0);
+			}
+			// the store discarded its saved projection: the log is folded again without the filled events, which
+			// are then folded one by one, so that each reports the change and the conflict it makes
+			Set<Long> positions = new HashSet<>();
 			for (Event e : filled) {
-				Projector.Outcome o = refold(e);
-				if (o != null && o.change() != null) {
-					changes.add(o.change());
-				}
-				if (o != null && o.conflict() != null) {
-					checkpoints.conflict(o.conflict());
-					metrics.conflict();
-					fanout.signal(new SyncSignal.ConflictDetected(o.conflict()));
-				}
+				positions.add(e.position());
 			}
-			if (!changes.isEmpty()) {
-				fanout.changed(changes);
-			}
-			if (!filled.isEmpty()) {
-				checkpoints.snapshotDiscarded();
-			}
-			return filled.size();
+			projector.clear();
+			return replay.fold(0, e -> positions.contains(e.position()), e -> {
+			}, false)
+					.then(projector.loadMissing(filled))
+					.doFinally(signal -> projector.rebuilt())
+					.then(Mono.fromCallable(() -> {
+						List<EntityChange> changes = new ArrayList<>(filled.size());
+						for (Event e : filled) {
+							Projector.Outcome o = refold(e);
+							if (o != null && o.change() != null) {
+								changes.add(o.change());
+							}
+							if (o != null && o.conflict() != null) {
+								checkpoints.conflict(o.conflict());
+								metrics.conflict();
+								fanout.signal(new SyncSignal.ConflictDetected(o.conflict()));
+							}
+						}
+						if (!changes.isEmpty()) {
+							fanout.changed(changes);
+						}
+						projector.trim();
+						checkpoints.request();
+						return filled.size();
+					}));
 		}));
 	}
 

@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,9 +26,14 @@ import io.tributary.Op;
 import io.tributary.ProjectionPolicy;
 import io.tributary.spi.EntityRecord;
 import io.tributary.spi.EventCodec;
+import io.tributary.spi.ProjectionStore;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
- * The in-memory projection: folds events into entity states under a {@link ProjectionPolicy}.
+ * The projection's cache: folds events into entity states under a {@link ProjectionPolicy}, holding a bounded
+ * number of entity folds in front of the {@link ProjectionStore}.
  * <p>
  * Each entity keeps the events its state still depends on, sorted in the strategy's order: for PUT and
  * DELETE based strategies the suffix from the newest PUT or DELETE on (older events cannot change the
@@ -31,26 +41,50 @@ import io.tributary.spi.EventCodec;
  * incrementally; one that arrives late is inserted and the suffix folded again, which is what makes the
  * result a function of the set of events and not of their arrival order.
  * <p>
- * Mutation ({@link #apply(Event)}, {@link #load(EntityRecord)}, {@link #snapshotDirty()}) must come from one
- * thread at a time; reads ({@link #get}, {@link #query}, {@link #head}) are safe from any thread.
- * Internal: not part of the API.
+ * The cache: a fold changed since the last checkpoint ({@code dirty}) or taken by the checkpoint being saved
+ * ({@code saving}) is pinned; the others equal what the store holds and are evicted, oldest use first (a clock
+ * sweep: a use sets a bit, the sweep clears it once and evicts what it finds clear), whenever the cache holds more
+ * than its capacity. Before a batch is folded, the entities it touches and the cache lacks are looked up in the
+ * store ({@link #loadMissing}), one call per type; an entity the store does not hold either is new.
+ * <p>
+ * Mutation ({@link #apply(Event)}, {@link #loadMissing}, {@link #snapshotDirty()}, {@link #trim()}) comes from
+ * the committer only, one thread at a time; reads ({@link #cached}, {@link #head}, {@link #cachedStates}) are safe
+ * from any thread. Internal: not part of the API.
  */
 public final class Projector {
 
 	private static final Comparator<Event> CANONICAL = Event::compareCanonical;
 
 	private final ProjectionPolicy policy;
+	private final ProjectionStore store;
+	private final int capacity;
 	private final Map<String, Map<String, EntityFold>> types = new ConcurrentHashMap<>();
 	/** Folds changed since the last snapshot, each once (its {@code dirty} flag says it is listed). */
 	private final List<EntityFold> dirty = new ArrayList<>();
+	/** The folds of the running save, pinned until it ends. */
+	private List<EntityFold> saving = new ArrayList<>(0);
+	/** Set while the projection is folded again from the log; reads wait for it. */
+	private volatile Sinks.Empty<Void> rebuilding;
+	/** Folds in the cache. Committer only. */
+	private int size;
+	/** The clock hand of the eviction sweep, over the types in turn. Committer only. */
+	private Iterator<EntityFold> hand;
+	private Iterator<Map<String, EntityFold>> handTypes;
 
 	/**
-	 * A projector with a policy.
+	 * A projector with a policy over a store.
 	 *
 	 * @param policy the policy
+	 * @param store where folds are saved and looked up
+	 * @param capacity the folds kept in the cache besides the pinned ones, at least 1
 	 */
-	public Projector(ProjectionPolicy policy) {
+	public Projector(ProjectionPolicy policy, ProjectionStore store, int capacity) {
 		this.policy = Objects.requireNonNull(policy, "policy");
+		this.store = Objects.requireNonNull(store, "store");
+		if (capacity < 1) {
+			throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
+		}
+		this.capacity = capacity;
 	}
 
 	/**
@@ -138,21 +172,31 @@ public final class Projector {
 			}
 			f = m.get(e.entityId());
 			if (f == null) {
-				f = m.computeIfAbsent(e.entityId(), id -> new EntityFold(e.type(), id, policy));
+				// the committer looked the entity up before this batch (loadMissing): it is new
+				f = new EntityFold(e.type(), e.entityId(), policy);
+				m.put(e.entityId(), f);
+				size++;
 			}
 		}
+		f.used = true;
 		Event before = f.head();
 		Conflict conflict = null;
-		boolean changed;
+		int added;
 		try {
-			changed = f.add(e, policy);
+			added = f.add(e, policy);
 		}
 		catch (RuntimeException error) {
-			if (f.state == null) {
-				f.detached = types.get(e.type()).remove(e.entityId(), f);
+			if (f.state == null && types.get(e.type()).remove(e.entityId(), f)) {
+				f.detached = true;
+				size--;
 			}
 			throw error;
 		}
+		if (added == EntityFold.KNOWN) {
+			// the fold holds it already (a save that went ahead of the checkpoint, replayed): nothing happened
+			return new Outcome(null, null);
+		}
+		boolean changed = added == EntityFold.CHANGED;
 		markDirty(f);
 		if (before != null && !Objects.equals(e.base(), before.id())) {
 			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), f.strategy);
@@ -161,18 +205,133 @@ public final class Projector {
 	}
 
 	/**
-	 * Loads a saved fold, replacing what is held for the entity.
+	 * Looks up, in one store call per type, the entities of some events that the cache lacks, and puts what the
+	 * store holds in the cache as clean folds. Committer only: the lookup runs on the store's thread, and nothing
+	 * else may change the cache until it completes (the gate is held); nothing is evicted before the events are
+	 * folded ({@link #trim()} comes after).
 	 *
-	 * @param record the saved fold
+	 * @param events events about to be folded
+	 * @return completes when the cache holds every entity the store knows
 	 */
-	public void load(EntityRecord record) {
+	public Mono<Void> loadMissing(Collection<Event> events) {
+		return loadMissing(events, List.of());
+	}
+
+	/**
+	 * As {@link #loadMissing(Collection)}, for events and the entities of local writes about to be stamped.
+	 *
+	 * @param events events about to be folded
+	 * @param writes writes about to be stamped (their base is the entity's head)
+	 * @return completes when the cache holds every entity the store knows
+	 */
+	public Mono<Void> loadMissing(Collection<Event> events, Collection<io.tributary.WriteRequest> writes) {
+		Map<String, Set<String>> missing = null;
+		for (Event e : events) {
+			if (!e.isStub()) {
+				missing = lacking(missing, e.type(), e.entityId());
+			}
+		}
+		for (io.tributary.WriteRequest w : writes) {
+			missing = lacking(missing, w.type(), w.entityId());
+		}
+		if (missing == null) {
+			return Mono.empty();
+		}
+		return Flux.fromIterable(missing.entrySet())
+				.concatMap(m -> store.entities(m.getKey(), m.getValue()))
+				.collectList()
+				.doOnNext(records -> {
+					for (EntityRecord r : records) {
+						load(r);
+					}
+				})
+				.then();
+	}
+
+	private Map<String, Set<String>> lacking(Map<String, Set<String>> missing, String type, String entityId) {
+		Map<String, EntityFold> m = types.get(type);
+		if (m != null && m.containsKey(entityId)) {
+			return missing;
+		}
+		Map<String, Set<String>> out = missing == null ? new HashMap<>() : missing;
+		out.computeIfAbsent(type, t -> new HashSet<>()).add(entityId);
+		return out;
+	}
+
+	/** Puts a saved fold in the cache as clean, unless the cache holds the entity already. */
+	private void load(EntityRecord record) {
+		Map<String, EntityFold> m = types.computeIfAbsent(record.type(), t -> new ConcurrentHashMap<>());
+		if (m.containsKey(record.entityId())) {
+			return;
+		}
+		EntityFold f = decode(record);
+		if (f == null) {
+			return; // nothing of it folds (every event's custom fold threw): as if unknown
+		}
+		f.stored = true;
+		m.put(record.entityId(), f);
+		size++;
+	}
+
+	private EntityFold decode(EntityRecord record) {
 		EntityFold f = new EntityFold(record.type(), record.entityId(), policy);
 		f.events.addAll(EventCodec.decodeList(record.fold()));
 		f.refold(policy);
-		if (f.state == null) {
-			return; // nothing of it folds (every event's custom fold threw): as if unknown
+		return f.state == null ? null : f;
+	}
+
+	/**
+	 * The highest hybrid clock stamp among a saved fold's events. Any thread.
+	 *
+	 * @param record the saved fold
+	 * @return the stamp, 0 for an empty fold
+	 */
+	public static long maxHlc(EntityRecord record) {
+		long max = 0;
+		for (Event e : EventCodec.decodeList(record.fold())) {
+			max = Math.max(max, e.hlc());
 		}
-		types.computeIfAbsent(record.type(), t -> new ConcurrentHashMap<>()).put(record.entityId(), f);
+		return max;
+	}
+
+	/**
+	 * The state a saved fold holds. Any thread.
+	 *
+	 * @param record the saved fold
+	 * @return its state, or {@code null} when nothing of it folds
+	 */
+	public EntityState state(EntityRecord record) {
+		EntityFold f = decode(record);
+		return f == null ? null : f.state;
+	}
+
+	/**
+	 * A saved fold of two combined: the fold of the union of their events, for stores several engines share
+	 * ({@link ProjectionStore#merger}). Commutative and idempotent, as folding a set of events is. Any thread.
+	 *
+	 * @param saved the fold the store holds
+	 * @param incoming the fold being saved
+	 * @return the fold to keep, with its document
+	 */
+	public EntityRecord merge(EntityRecord saved, EntityRecord incoming) {
+		EntityFold f = new EntityFold(incoming.type(), incoming.entityId(), policy);
+		java.util.TreeSet<Event> union = new java.util.TreeSet<>(Comparator.comparing(Event::id));
+		union.addAll(EventCodec.decodeList(saved.fold()));
+		union.addAll(EventCodec.decodeList(incoming.fold()));
+		List<Event> sorted = new ArrayList<>(union);
+		sorted.sort(EntityFold.order(f.strategy, policy));
+		for (Event e : sorted) {
+			try {
+				f.add(e, policy);
+			}
+			catch (RuntimeException error) {
+				// a custom fold that throws leaves the event out, as on every replica
+			}
+		}
+		if (f.state == null) {
+			return incoming;
+		}
+		return f.snapshot().encode();
 	}
 
 	/**
@@ -183,97 +342,186 @@ public final class Projector {
 	 * @param entityId entity id
 	 * @param userId owner of the head
 	 * @param events the events the state depends on
+	 * @param document the state's document, {@code null} when deleted
 	 */
-	public record FoldSnapshot(String type, String entityId, String userId, List<Event> events) {
+	public record FoldSnapshot(String type, String entityId, String userId, List<Event> events, byte[] document) {
 
 		/**
 		 * Encodes it for the projection store.
 		 *
-		 * @return the record
+		 * @return the record, with the state's document ({@code null} when deleted)
 		 */
 		public EntityRecord encode() {
-			return new EntityRecord(type, entityId, userId, EventCodec.encodeList(events));
+			return new EntityRecord(type, entityId, userId, EventCodec.encodeList(events), document);
 		}
 	}
 
 	/**
-	 * The folds changed since the last call, clearing the dirty set. Cheap: copies references only.
+	 * The folds changed since the last call, clearing the dirty set; they stay pinned as {@code saving} until
+	 * {@link #saved(boolean)}. Cheap: copies references only. Committer only, no save running.
 	 *
 	 * @return the snapshots
 	 */
 	public List<FoldSnapshot> snapshotDirty() {
 		List<FoldSnapshot> out = new ArrayList<>(dirty.size());
+		List<EntityFold> taken = new ArrayList<>(dirty.size());
 		for (EntityFold f : dirty) {
 			if (f.dirty) {
 				f.dirty = false;
-				out.add(f.snapshot());
-			}
-		}
-		clearDirty();
-		return out;
-	}
-
-	/**
-	 * Every fold (a full snapshot), clearing the dirty set.
-	 *
-	 * @return the snapshots
-	 */
-	public List<FoldSnapshot> snapshotAll() {
-		List<FoldSnapshot> out = new ArrayList<>();
-		for (Map<String, EntityFold> m : types.values()) {
-			for (EntityFold f : m.values()) {
-				out.add(f.snapshot());
-			}
-		}
-		clearDirty();
-		return out;
-	}
-
-	/**
-	 * Marks folds dirty again after their snapshots failed to save.
-	 *
-	 * @param snapshots the snapshots that were not saved
-	 */
-	public void markDirty(List<FoldSnapshot> snapshots) {
-		for (FoldSnapshot r : snapshots) {
-			Map<String, EntityFold> m = types.get(r.type());
-			EntityFold f = m == null ? null : m.get(r.entityId());
-			if (f != null) {
-				markDirty(f);
-			}
-		}
-	}
-
-	/**
-	 * Removes every entity whose fold holds an event of a user. The caller folds those entities again from what
-	 * remains of the log ({@link #apply(Event)} of their events), since a fold keeps only the events its state
-	 * still depends on.
-	 *
-	 * @param userId the user
-	 * @return the removed entities, as {@link #key(String, String)}
-	 */
-	public Set<String> erase(String userId) {
-		Set<String> removed = new java.util.HashSet<>();
-		for (Map<String, EntityFold> m : types.values()) {
-			for (java.util.Iterator<EntityFold> it = m.values().iterator(); it.hasNext();) {
-				EntityFold f = it.next();
-				for (Event e : f.events) {
-					if (userId.equals(e.userId())) {
-						it.remove();
-						f.detached = true;
-						f.dirty = false;
-						removed.add(key(f.type, f.entityId));
-						break;
-					}
+				if (!f.detached) {
+					f.saving = true;
+					taken.add(f);
+					out.add(f.snapshot());
 				}
 			}
 		}
-		types.values().removeIf(Map::isEmpty);
-		return removed;
+		dirty.clear();
+		saving = taken;
+		return out;
 	}
 
 	/**
-	 * The key of an entity in {@link #erase(String)}'s result.
+	 * The save of the last snapshot ended: its folds are unpinned (now equal to what the store holds), or, when it
+	 * failed, dirty again for the next checkpoint. Committer only.
+	 *
+	 * @param ok whether the save succeeded
+	 */
+	public void saved(boolean ok) {
+		for (EntityFold f : saving) {
+			f.saving = false;
+			if (ok) {
+				f.stored = true;
+			}
+			else {
+				markDirty(f);
+			}
+		}
+		saving = new ArrayList<>(0);
+	}
+
+	/**
+	 * How many folds wait for a checkpoint (changed since the last snapshot). Committer only.
+	 *
+	 * @return the count
+	 */
+	public int dirtyCount() {
+		return dirty.size();
+	}
+
+	/**
+	 * Whether so many folds wait for a checkpoint that one should start early: pinned folds cannot be evicted.
+	 * Committer only.
+	 *
+	 * @return true when over half the capacity is dirty
+	 */
+	public boolean pinnedOverBound() {
+		return dirty.size() > Math.max(capacity / 2, 1);
+	}
+
+	/**
+	 * Evicts clean folds, least recently used first (clock sweep), until the cache holds at most its capacity
+	 * or only pinned folds are left. Committer only.
+	 */
+	public void trim() {
+		if (size <= capacity) {
+			return;
+		}
+		long budget = 2L * size + 2;
+		while (size > capacity && budget-- > 0) {
+			if (hand == null || !hand.hasNext()) {
+				if (handTypes == null || !handTypes.hasNext()) {
+					handTypes = new ArrayList<>(types.values()).iterator();
+					if (!handTypes.hasNext()) {
+						return;
+					}
+				}
+				hand = handTypes.next().values().iterator();
+				continue;
+			}
+			EntityFold f = hand.next();
+			if (f.dirty || f.saving || f.detached) {
+				continue;
+			}
+			if (f.used) {
+				f.used = false;
+				continue;
+			}
+			hand.remove();
+			f.detached = true;
+			size--;
+		}
+	}
+
+	/**
+	 * Empties the cache, pinned folds included: the store discarded its saved projection and the log is folded
+	 * again from the start. Reads wait ({@link #ready()}) until {@link #rebuilt()}. Committer only, no save running.
+	 */
+	public void clear() {
+		rebuilding = Sinks.empty();
+		for (Map<String, EntityFold> m : types.values()) {
+			for (EntityFold f : m.values()) {
+				f.detached = true;
+			}
+		}
+		types.clear();
+		dirty.clear();
+		saving = new ArrayList<>(0);
+		size = 0;
+		hand = null;
+		handTypes = null;
+	}
+
+	/**
+	 * The log was folded again after {@link #clear()}: reads go on. Committer only.
+	 */
+	public void rebuilt() {
+		Sinks.Empty<Void> r = rebuilding;
+		rebuilding = null;
+		if (r != null) {
+			r.emitEmpty(Sinks.EmitFailureHandler.FAIL_FAST);
+		}
+	}
+
+	/**
+	 * Completes at once, or, while the projection is folded again after {@link #clear()}, when that ends: neither
+	 * the cache nor the store holds it meanwhile. Any thread.
+	 *
+	 * @return completes when reads may go on
+	 */
+	public Mono<Void> ready() {
+		Sinks.Empty<Void> r = rebuilding;
+		return r == null ? Mono.empty() : r.asMono();
+	}
+
+	/**
+	 * How many folds the cache holds, pinned ones included. Committer only.
+	 *
+	 * @return the count
+	 */
+	public int size() {
+		return size;
+	}
+
+	/**
+	 * How many cached folds the store does not hold yet (entities new since the last checkpoint). Any thread;
+	 * a snapshot that may be off by the folds changing meanwhile.
+	 *
+	 * @return the count
+	 */
+	public long unsavedNew() {
+		long n = 0;
+		for (Map<String, EntityFold> m : types.values()) {
+			for (EntityFold f : m.values()) {
+				if (!f.stored) {
+					n++;
+				}
+			}
+		}
+		return n;
+	}
+
+	/**
+	 * The key of an entity in a set of entities of several types.
 	 *
 	 * @param type entity type
 	 * @param entityId entity id
@@ -284,69 +532,68 @@ public final class Projector {
 	}
 
 	/**
-	 * How many entities the projection holds, tombstones included.
-	 *
-	 * @return the count
-	 */
-	public long size() {
-		long n = 0;
-		for (Map<String, EntityFold> m : types.values()) {
-			n += m.size();
-		}
-		return n;
-	}
-
-	/**
-	 * The state of an entity.
+	 * The cached state of an entity. Any thread.
 	 *
 	 * @param type entity type
 	 * @param entityId entity id
-	 * @return the state (a tombstone for a deleted entity), or {@code null} when no event is known
+	 * @return the state (a tombstone for a deleted entity), or {@code null} when the cache does not hold it
 	 */
-	public EntityState get(String type, String entityId) {
+	public EntityState cached(String type, String entityId) {
 		Map<String, EntityFold> m = types.get(type);
 		EntityFold f = m == null ? null : m.get(entityId);
-		return f == null ? null : f.state;
+		if (f == null) {
+			return null;
+		}
+		f.used = true;
+		return f.state;
 	}
 
 	/**
-	 * The head event of an entity.
+	 * The head event of an entity the cache holds. Committer only, after {@link #loadMissing} of the entity.
 	 *
 	 * @param type entity type
 	 * @param entityId entity id
 	 * @return the id of the winning event, or {@code null}
 	 */
 	public java.util.UUID head(String type, String entityId) {
-		EntityState s = get(type, entityId);
+		EntityState s = cached(type, entityId);
 		return s == null ? null : s.version();
 	}
 
 	/**
-	 * The states of a type, tombstones included, sorted by entity id.
+	 * The cached states of a type, tombstones included, by entity id: what a query lays over the store's pages
+	 * (a cached state is never older than the saved one). Any thread.
 	 *
 	 * @param type entity type
 	 * @return a snapshot
 	 */
-	public List<EntityState> query(String type) {
+	public NavigableMap<String, EntityState> cachedStates(String type) {
+		NavigableMap<String, EntityState> out = new TreeMap<>();
 		Map<String, EntityFold> m = types.get(type);
-		if (m == null) {
-			return new ArrayList<>(0);
+		if (m != null) {
+			for (EntityFold f : m.values()) {
+				EntityState s = f.state;
+				if (s != null) {
+					out.put(f.entityId, s);
+				}
+			}
 		}
-		List<EntityState> out = new ArrayList<>(m.size());
-		for (EntityFold f : m.values()) {
-			out.add(f.state);
-		}
-		out.sort(Comparator.comparing(EntityState::entityId));
 		return out;
 	}
 
 	/**
-	 * The known entity types.
+	 * The types the cache holds folds of. Any thread.
 	 *
 	 * @return a snapshot of the type names
 	 */
-	public Collection<String> types() {
-		return new ArrayList<>(types.keySet());
+	public Collection<String> cachedTypes() {
+		List<String> out = new ArrayList<>();
+		types.forEach((t, m) -> {
+			if (!m.isEmpty()) {
+				out.add(t);
+			}
+		});
+		return out;
 	}
 
 	private void markDirty(EntityFold f) {
@@ -354,13 +601,6 @@ public final class Projector {
 			f.dirty = true;
 			dirty.add(f);
 		}
-	}
-
-	private void clearDirty() {
-		for (EntityFold f : dirty) {
-			f.dirty = false;
-		}
-		dirty.clear();
 	}
 
 	private static final class EntityFold {
@@ -374,6 +614,19 @@ public final class Projector {
 		boolean dirty;
 		/** Taken out of the projection: a lookup made before that must not fold into it. Folding thread only. */
 		boolean detached;
+		/** Taken by the running save: pinned until it ends. Folding thread only. */
+		boolean saving;
+		/** The store holds a fold of the entity (loaded from it, or saved). Folding thread only. */
+		volatile boolean stored;
+		/** Used since the eviction sweep last passed: spared once. Set by any thread, a hint only. */
+		boolean used;
+
+		/** What {@link #add} did: the state changed. */
+		static final int CHANGED = 0;
+		/** What {@link #add} did: the event is held or cannot change the state; the state did not change. */
+		static final int UNCHANGED = 1;
+		/** What {@link #add} did: the fold holds the event already. */
+		static final int KNOWN = 2;
 
 		EntityFold(String type, String entityId, ProjectionPolicy policy) {
 			this.type = type;
@@ -386,21 +639,22 @@ public final class Projector {
 		}
 
 		FoldSnapshot snapshot() {
-			return new FoldSnapshot(type, entityId, state.userId(), events.size() == 1 ? List.of(events.get(0))
-					: List.copyOf(events));
+			EntityState s = state;
+			return new FoldSnapshot(type, entityId, s.userId(), events.size() == 1 ? List.of(events.get(0))
+					: List.copyOf(events), s.deleted() ? null : s.document());
 		}
 
-		/** Adds an event; returns whether the state changed. */
-		boolean add(Event e, ProjectionPolicy policy) {
+		/** Adds an event; returns {@link #CHANGED}, {@link #UNCHANGED} or {@link #KNOWN}. */
+		int add(Event e, ProjectionPolicy policy) {
 			Comparator<Event> order = order(strategy, policy);
 			boolean custom = strategy == ConflictStrategy.CUSTOM;
 			int idx = Collections.binarySearch(events, e, order);
 			if (idx >= 0) {
-				return false; // the same event again: the vector normally drops it before here
+				return KNOWN; // the same event again: the vector normally drops it before here
 			}
 			idx = -idx - 1;
 			if (!custom && idx == 0 && !events.isEmpty() && isReset(events.get(0))) {
-				return false; // older than the newest PUT/DELETE: cannot change the fold
+				return UNCHANGED; // older than the newest PUT/DELETE: cannot change the fold
 			}
 			events.add(idx, e);
 			if (!custom && isReset(e) && idx > 0) {
@@ -420,7 +674,7 @@ public final class Projector {
 			else if (refold(policy).contains(e)) {
 				throw new IllegalStateException("the custom fold of " + type + " threw on event " + e.id());
 			}
-			return true;
+			return CHANGED;
 		}
 
 		/** Folds every held event again; events whose CUSTOM fold throws are left out. Returns those. */
@@ -477,7 +731,7 @@ public final class Projector {
 			return e.op() != Op.PATCH;
 		}
 
-		private static Comparator<Event> order(ConflictStrategy strategy, ProjectionPolicy policy) {
+		static Comparator<Event> order(ConflictStrategy strategy, ProjectionPolicy policy) {
 			if (strategy == ConflictStrategy.ORIGIN_PRIORITY) {
 				return Comparator.<Event>comparingInt(ev -> policy.rank(ev.origin())).thenComparing(CANONICAL);
 			}

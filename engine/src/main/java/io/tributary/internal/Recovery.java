@@ -2,7 +2,6 @@ package io.tributary.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.tributary.EntityState;
 import io.tributary.Event;
 import io.tributary.HybridClock;
 import io.tributary.VersionVector;
@@ -10,24 +9,21 @@ import io.tributary.spi.Storage;
 import reactor.core.publisher.Mono;
 
 /**
- * Recovery on open: loads the saved projection, replays the log after its checkpoint into the projector (the
- * conflicts found on the way are saved by the next checkpoint), and moves the hybrid clock past every stamp seen,
- * so this origin's stamps keep increasing even when the wall clock is now behind them. Runs once, before the
- * committer starts.
+ * Recovery on open: replays the log after the saved projection's checkpoint through the projector's cache
+ * ({@link Replay}: the folds it needs are looked up in the store; the conflicts found on the way are saved by the
+ * next checkpoint), and moves the hybrid clock past every stamp seen, in the saved folds and in the replayed events,
+ * so this origin's stamps keep increasing even when the wall clock is now behind them. The saved folds are read
+ * as a stream for their stamps only, never held. Runs once, before the committer starts.
  */
 final class Recovery {
 
 	private final Storage storage;
-	private final Projector projector;
-	private final Checkpoints checkpoints;
-	private final EngineMetrics metrics;
+	private final Replay replay;
 	private final HybridClock hlc;
 
-	Recovery(Storage storage, Projector projector, Checkpoints checkpoints, EngineMetrics metrics, HybridClock hlc) {
+	Recovery(Storage storage, Replay replay, HybridClock hlc) {
 		this.storage = storage;
-		this.projector = projector;
-		this.checkpoints = checkpoints;
-		this.metrics = metrics;
+		this.replay = replay;
 		this.hlc = hlc;
 	}
 
@@ -42,30 +38,9 @@ final class Recovery {
 	Mono<Void> recover(long checkpoint, VersionVector vector, String origin) {
 		AtomicLong maxHlc = new AtomicLong();
 		return storage.projections().entities()
-				.doOnNext(projector::load)
-				.then(Mono.defer(() -> {
-					for (String type : projector.types()) {
-						for (EntityState s : projector.query(type)) {
-							maxHlc.accumulateAndGet(s.hlc(), Math::max);
-						}
-					}
-					return LiveTail.pages(storage.events(), checkpoint)
-							.concatMapIterable(l -> l)
-							.doOnNext(e -> {
-								maxHlc.accumulateAndGet(e.hlc(), Math::max);
-								try {
-									Projector.Outcome o = projector.apply(e);
-									if (o.conflict() != null) {
-										checkpoints.conflict(o.conflict());
-									}
-								}
-								catch (RuntimeException error) {
-									// a throwing CUSTOM fold must not make the replica unopenable
-									metrics.projectionFailed();
-								}
-							})
-							.then();
-				}))
+				.doOnNext(r -> maxHlc.accumulateAndGet(Projector.maxHlc(r), Math::max))
+				.then(Mono.defer(() -> replay.fold(checkpoint, e -> false,
+						e -> maxHlc.accumulateAndGet(e.hlc(), Math::max), true)))
 				// the newest own event carries the highest own stamp (stamps grow with the sequence)
 				.then(Mono.defer(() -> {
 					long own = vector.get(origin);

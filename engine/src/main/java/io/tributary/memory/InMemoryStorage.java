@@ -1,12 +1,14 @@
 package io.tributary.memory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import io.tributary.Conflict;
@@ -35,7 +37,8 @@ public final class InMemoryStorage implements Storage {
 	private final List<Event> log = new ArrayList<>();
 	/** Per origin, the position of each sequence: index {@code seq - 1}. */
 	private final Map<String, List<Long>> positionsByOrigin = new HashMap<>();
-	private final Map<String, EntityRecord> entities = new HashMap<>();
+	/** Saved folds per type, in entity id order. */
+	private final Map<String, TreeMap<String, EntityRecord>> entities = new TreeMap<>();
 	private final Map<UUID, Conflict> conflicts = new LinkedHashMap<>();
 	/** Positions of the events whose ids were kept ({@link EventStore#append(List, Set)}). */
 	private final Map<UUID, Long> keptIds = new HashMap<>();
@@ -262,9 +265,71 @@ public final class InMemoryStorage implements Storage {
 		public Flux<EntityRecord> entities() {
 			return Mono.fromCallable(() -> {
 				synchronized (lock) {
-					return new ArrayList<>(entities.values());
+					List<EntityRecord> all = new ArrayList<>();
+					entities.values().forEach(m -> all.addAll(m.values()));
+					return all;
 				}
 			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Flux<EntityRecord> entities(String type, Collection<String> entityIds) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					TreeMap<String, EntityRecord> m = entities.get(type);
+					List<EntityRecord> out = new ArrayList<>();
+					if (m != null) {
+						for (String id : entityIds) {
+							EntityRecord r = m.get(id);
+							if (r != null) {
+								out.add(r);
+							}
+						}
+					}
+					return out;
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Flux<EntityRecord> entities(String type, String afterEntityId, int limit) {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					TreeMap<String, EntityRecord> m = entities.get(type);
+					List<EntityRecord> out = new ArrayList<>();
+					if (m != null) {
+						for (EntityRecord r : m.tailMap(afterEntityId, false).values()) {
+							if (out.size() >= limit) {
+								break;
+							}
+							out.add(r);
+						}
+					}
+					return out;
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Flux<String> types() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					return new ArrayList<>(entities.keySet());
+				}
+			}).flatMapIterable(l -> l);
+		}
+
+		@Override
+		public Mono<Long> count() {
+			return Mono.fromCallable(() -> {
+				synchronized (lock) {
+					long n = 0;
+					for (TreeMap<String, EntityRecord> m : entities.values()) {
+						n += m.size();
+					}
+					return n;
+				}
+			});
 		}
 
 		@Override
@@ -276,7 +341,7 @@ public final class InMemoryStorage implements Storage {
 						entities.clear();
 					}
 					for (EntityRecord r : records) {
-						entities.put(r.type() + '\u0000' + r.entityId(), r);
+						entities.computeIfAbsent(r.type(), t -> new TreeMap<>()).put(r.entityId(), r);
 					}
 					for (Conflict c : newConflicts) {
 						conflicts.putIfAbsent(c.incoming().id(), c);

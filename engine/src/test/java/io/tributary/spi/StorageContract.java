@@ -434,6 +434,130 @@ public abstract class StorageContract {
 				entities(), "changes after a snapshot apply on top of it");
 	}
 
+	private static String describeWithDocument(EntityRecord r) {
+		return describe(r) + " document="
+				+ (r.document() == null ? "null" : new String(r.document(), StandardCharsets.UTF_8));
+	}
+
+	private static EntityRecord withDocument(String type, String entityId, String fold, byte[] document) {
+		return new EntityRecord(type, entityId, null, fold.getBytes(StandardCharsets.UTF_8), document);
+	}
+
+	private List<String> lookup(String type, String... ids) {
+		return storage.projections().entities(type, List.of(ids)).map(StorageContract::describeWithDocument).sort()
+				.collectList().block(TIMEOUT);
+	}
+
+	@Test
+	void lookupsByIdsFindTheSavedFoldsOfTheTypeOnly() {
+		storage.projections().save(3, List.of(record("todo", "a", "u1", "fold-a"), record("todo", "b", null, "fold-b"),
+				record("note", "a", null, "note-a"), record("note", "c", null, "note-c")), List.of(), false)
+				.block(TIMEOUT);
+
+		assertEquals(List.of(describeWithDocument(record("todo", "a", "u1", "fold-a")),
+				describeWithDocument(record("todo", "b", null, "fold-b"))), lookup("todo", "a", "b"));
+		assertEquals(List.of(describeWithDocument(record("todo", "b", null, "fold-b"))),
+				lookup("todo", "b", "absent", "c"), "absent ids and ids of another type are left out");
+		assertEquals(List.of(describeWithDocument(record("note", "a", null, "note-a"))), lookup("note", "a", "b"));
+		assertEquals(List.of(), lookup("todo"), "no ids, no records");
+		assertEquals(List.of(), lookup("nothing", "a"), "a type without folds");
+	}
+
+	@Test
+	void pagesOfATypeFollowStringOrderAfterTheCursor() {
+		// spaces, prefixes, upper and lower case, characters beyond ASCII and outside the basic plane: the order
+		// is String.compareTo's, which is what the engine merges its unsaved folds into
+		List<String> ids = new ArrayList<>(List.of("a", "a b", "a-b", "ab", "abc", "B", "b", " lead", "z", "\u00e9t\u00e9",
+				"\u65e5\u672c", "\ud83d\ude00", "a\t", "10", "9", "aa"));
+		List<EntityRecord> records = new ArrayList<>();
+		for (String id : ids) {
+			records.add(record("todo", id, null, "f-" + id));
+		}
+		records.add(record("other", "m", null, "other-m"));
+		storage.projections().save(4, records, List.of(), false).block(TIMEOUT);
+		List<String> sorted = new ArrayList<>(ids);
+		sorted.sort(String::compareTo);
+
+		List<String> paged = new ArrayList<>();
+		String after = "";
+		for (;;) {
+			List<EntityRecord> page = storage.projections().entities("todo", after, 3).collectList().block(TIMEOUT);
+			if (page.isEmpty()) {
+				break;
+			}
+			assertTrue(page.size() <= 3, "a page holds at most the limit");
+			for (EntityRecord r : page) {
+				assertEquals("f-" + r.entityId(), new String(r.fold(), StandardCharsets.UTF_8));
+				paged.add(r.entityId());
+			}
+			after = page.get(page.size() - 1).entityId();
+		}
+		assertEquals(sorted, paged, "every id once, in String.compareTo order");
+		assertEquals(List.of("a\t", "a b", "a-b"),
+				storage.projections().entities("todo", "a", 3).map(EntityRecord::entityId).collectList().block(TIMEOUT),
+				"the cursor is exclusive");
+		assertEquals(List.of(), storage.projections().entities("todo", "\ud83d\ude00", 5).collectList().block(TIMEOUT));
+	}
+
+	@Test
+	void typesAndCountFollowTheSavedFolds() {
+		assertEquals(Long.valueOf(0), storage.projections().count().block(TIMEOUT));
+		assertEquals(List.of(), storage.projections().types().collectList().block(TIMEOUT));
+		storage.projections().save(2, List.of(record("todo", "a", null, "1"), record("todo", "b", null, "1"),
+				record("note", "a", null, "1"), record("zeta type", "x", null, "1")), List.of(), false).block(TIMEOUT);
+		storage.projections().save(3, List.of(record("todo", "a", null, "2"), record("alpha", "q", null, "1")),
+				List.of(), false).block(TIMEOUT);
+
+		assertEquals(Long.valueOf(5), storage.projections().count().block(TIMEOUT), "an upsert adds no entity");
+		assertEquals(List.of("alpha", "note", "todo", "zeta type"),
+				storage.projections().types().sort().collectList().block(TIMEOUT));
+	}
+
+	@Test
+	void upsertsReplaceTheFoldAndTheDocumentIsKeptBesideIt() {
+		byte[] doc = "{\"title\":\"\u00e9t\u00e9\"}".getBytes(StandardCharsets.UTF_8);
+		storage.projections().save(1, List.of(withDocument("todo", "a", "f1", doc), withDocument("todo", "gone", "g1", null)),
+				List.of(), false).block(TIMEOUT);
+		assertEquals(List.of(describeWithDocument(withDocument("todo", "a", "f1", doc)),
+				describeWithDocument(withDocument("todo", "gone", "g1", null))), lookup("todo", "a", "gone"));
+
+		byte[] doc2 = "{\"title\":\"two\"}".getBytes(StandardCharsets.UTF_8);
+		storage.projections().save(2, List.of(withDocument("todo", "a", "f2", doc2), withDocument("todo", "gone", "g2", null)),
+				List.of(), false).block(TIMEOUT);
+
+		assertEquals(List.of(describeWithDocument(withDocument("todo", "a", "f2", doc2)),
+				describeWithDocument(withDocument("todo", "gone", "g2", null))), lookup("todo", "a", "gone"),
+				"the newest fold and document, a deleted entity without document");
+		assertEquals(List.of(describeWithDocument(withDocument("todo", "a", "f2", doc2))),
+				storage.projections().entities("todo", "", 1).map(StorageContract::describeWithDocument).collectList()
+						.block(TIMEOUT),
+				"pages carry the document too");
+		storage.close().block(TIMEOUT);
+		storage = reopen();
+		assertEquals(List.of(describeWithDocument(withDocument("todo", "a", "f2", doc2)),
+				describeWithDocument(withDocument("todo", "gone", "g2", null))), lookup("todo", "a", "gone"));
+	}
+
+	@Test
+	void aSharedStoreMergesASaveWithTheSavedFold() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(storage.events().shared(),
+				"a store one engine writes to may replace folds");
+		// the merge concatenates the folds' bytes in order, so the test sees which side is which
+		storage.projections().merger((saved, incoming) -> {
+			String both = new String(saved.fold(), StandardCharsets.UTF_8) + "+"
+					+ new String(incoming.fold(), StandardCharsets.UTF_8);
+			return new EntityRecord(incoming.type(), incoming.entityId(), incoming.userId(),
+					both.getBytes(StandardCharsets.UTF_8), incoming.document());
+		});
+		storage.projections().save(1, List.of(record("todo", "a", null, "one")), List.of(), false).block(TIMEOUT);
+		storage.projections().save(2, List.of(record("todo", "a", null, "two"), record("todo", "b", null, "new")),
+				List.of(), false).block(TIMEOUT);
+
+		assertEquals(List.of(describeWithDocument(record("todo", "a", null, "one+two")),
+				describeWithDocument(record("todo", "b", null, "new"))), lookup("todo", "a", "b"),
+				"a saved row is merged, a new one inserted as it is");
+	}
+
 	@Test
 	void conflictsAreKeptOnceOldestFirstAndFilteredByType() {
 		List<Event> stored = append(List.of(event("a", 1), event("b", 1), event("a", 2), event("b", 2), event("a", 3)));

@@ -43,7 +43,8 @@ public final class H2Storage implements Storage {
 	private static final Logger log = Loggers.getLogger(H2Storage.class);
 
 	/** The schema scripts in order; the version of a script is its index plus one. */
-	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql", "V3__idempotency_keys.sql");
+	static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__dead_letters.sql", "V3__idempotency_keys.sql",
+			"V4__keyed_projection.sql");
 
 	/** The system property of H2's cache of small values. */
 	static final String OBJECT_CACHE = "h2.objectCache";

@@ -25,11 +25,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.tributary.spi.EntityRecord;
 
 /**
- * A full projection snapshot is written in pieces, each its own transaction, so that the event log's commits
- * never wait for the whole snapshot; the pieces count only once the last transaction moves the high-water
- * mark past them. A snapshot cut short (a crash between pieces) leaves the previous projection in force.
+ * The projection table keeps one row per entity: a save upserts its records a piece at a time, all in one
+ * transaction with the checkpoint, so a save cut short leaves the previous projection in force; a database of
+ * schema version 3 (append-only chunks) is upgraded by discarding the chunks with the checkpoint back at 0.
  */
-class H2ProjectionPiecesTest {
+class H2ProjectionTableTest {
 
 	private static final Duration T = Duration.ofSeconds(30);
 
@@ -84,13 +84,17 @@ class H2ProjectionPiecesTest {
 	}
 
 	@Test
-	void aFullSnapshotOfManyPiecesReplacesEverythingSavedBefore() {
+	void aSaveOfManyPiecesUpsertsEveryRowAndAFullSnapshotReplacesTheRest() {
 		open();
-		List<EntityRecord> first = records("first", 3000);
+		List<EntityRecord> first = records("first", 3 * H2ProjectionStore.PIECE_ROWS + 7);
 		storage.projections().save(10, first, List.of(), false).block(T);
+		assertEquals(expected(first), saved());
+		List<EntityRecord> changed = records("changed", 2 * H2ProjectionStore.PIECE_ROWS + 1);
+		storage.projections().save(15, changed, List.of(), false).block(T);
+		Map<String, String> merged = expected(first);
+		merged.putAll(expected(changed));
+		assertEquals(merged, saved(), "each entity keeps its newest fold");
 		List<EntityRecord> full = records("full", 2500);
-		int chunks = H2ProjectionStore.encodeChunks(full).size();
-		assertTrue(chunks > 3 * H2ProjectionStore.PIECE_CHUNKS, "the snapshot spans several pieces: " + chunks);
 
 		storage.projections().save(20, full, List.of(), true).block(T);
 
@@ -101,12 +105,12 @@ class H2ProjectionPiecesTest {
 		assertEquals(20L, storage.projections().checkpoint().block(T));
 		storage.close().block(T);
 		storage = null;
-		assertEquals(chunks, projectionRows(), "the replaced chunks were removed from the table");
+		assertEquals(full.size(), projectionRows(), "one row per entity");
 	}
 
 	private long projectionRows() {
 		try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("tributary").toAbsolutePath());
-				ResultSet rows = c.createStatement().executeQuery("SELECT COUNT(*) FROM tributary_projection")) {
+				ResultSet rows = c.createStatement().executeQuery("SELECT COUNT(*) FROM tributary_entity")) {
 			rows.next();
 			return rows.getLong(1);
 		}
@@ -135,16 +139,16 @@ class H2ProjectionPiecesTest {
 
 	@ParameterizedTest
 	@ValueSource(booleans = { false, true })
-	void aSaveCutShortBetweenPiecesLeavesThePreviousProjectionInForce(boolean full) {
+	void aSaveCutShortLeavesThePreviousProjectionInForce(boolean full) {
 		open();
 		List<EntityRecord> before = records("before", 1200);
 		storage.projections().save(10, before, List.of(), false).block(T);
-		// several pieces are committed, then the save fails before its last transaction
+		// several pieces are written, then the save fails before it commits
 		List<EntityRecord> cut = records("cut", 1500);
-		assertTrue(H2ProjectionStore.encodeChunks(cut.subList(0, 1400)).size() > 2 * H2ProjectionStore.PIECE_CHUNKS);
+		assertTrue(1400 > 2 * H2ProjectionStore.PIECE_ROWS, "the failure comes after several pieces");
 		assertThrows(IllegalStateException.class,
 				() -> storage.projections().save(20, failingAt(cut, 1400), List.of(), full).block(T));
-		assertEquals(expected(before), saved(), "pieces above the high-water mark are not read");
+		assertEquals(expected(before), saved(), "nothing of the failed save shows");
 		assertEquals(10L, storage.projections().checkpoint().block(T));
 
 		reopen();
@@ -155,7 +159,7 @@ class H2ProjectionPiecesTest {
 		storage.projections().save(30, next, List.of(), false).block(T);
 		Map<String, String> merged = expected(before);
 		merged.putAll(expected(next));
-		assertEquals(merged, saved(), "the next save removed the cut save's pieces; they never show");
+		assertEquals(merged, saved(), "the cut save never shows");
 		reopen();
 		assertEquals(merged, saved());
 		assertEquals(30L, storage.projections().checkpoint().block(T));
