@@ -50,9 +50,22 @@ final class Node implements AutoCloseable {
 	 * @return the open node
 	 */
 	static Node open(Path dir, Durability durability, String origin) {
+		return open(dir, durability, origin, builder -> { });
+	}
+
+	/**
+	 * Opens (or reopens) the store in a directory and an engine on it with settings of its own.
+	 *
+	 * @param dir the store's directory
+	 * @param durability what an acknowledged write survives
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @param settings applied to the engine's builder before it opens
+	 * @return the open node
+	 */
+	static Node open(Path dir, Durability durability, String origin, Consumer<SyncEngine.Builder> settings) {
 		H2Storage storage = Objects.requireNonNull(
 				H2Storage.builder().directory(dir).durability(durability).open().block(TIMEOUT), "storage");
-		return open(storage, origin);
+		return open(storage, origin, settings);
 	}
 
 	/**
@@ -64,11 +77,25 @@ final class Node implements AutoCloseable {
 	 * @return the open node
 	 */
 	static Node open(Storage storage, String origin) {
+		return open(storage, origin, builder -> { });
+	}
+
+	/**
+	 * Opens an engine with settings of its own on an open storage; the engine closes the storage when it
+	 * closes, and so does a failure to open it.
+	 *
+	 * @param storage the open storage
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @param settings applied to the engine's builder before it opens
+	 * @return the open node
+	 */
+	static Node open(Storage storage, String origin, Consumer<SyncEngine.Builder> settings) {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
 		SyncEngine.Builder builder = SyncEngine.builder().storage(storage).meterRegistry(registry);
 		if (origin != null) {
 			builder.origin(origin);
 		}
+		settings.accept(builder);
 		SyncEngine engine = builder.open()
 				.onErrorResume(e -> storage.close().onErrorResume(c -> {
 					e.addSuppressed(c);

@@ -3,6 +3,7 @@ package io.tributary.perf;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import io.tributary.SyncEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +45,12 @@ final class ProjectionHeapCommand implements Callable<Integer> {
 			description = "Size of each event's JSON payload. Default: ${DEFAULT-VALUE}.", defaultValue = "100")
 	long payloadBytes;
 
+	@Option(names = "--projection-cache", converter = Converters.Count.class, paramLabel = "N",
+			description = "Entity folds the engine keeps in memory besides those not yet saved (the engine's "
+					+ "projectionCache). Default: ${DEFAULT-VALUE}, the engine's default.",
+			defaultValue = "" + SyncEngine.DEFAULT_PROJECTION_CACHE)
+	long projectionCache;
+
 	@Option(names = "--store", paramLabel = "STORE",
 			description = "The engine's store: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
 			defaultValue = "H2")
@@ -60,19 +67,21 @@ final class ProjectionHeapCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		if (entities < 1 || batch < 1 || concurrency < 1 || payloadBytes < 1) {
-			throw new ParameterException(spec.commandLine(), "--entities, --batch, --concurrency and --payload-bytes "
-					+ "must be at least 1");
+		if (entities < 1 || batch < 1 || concurrency < 1 || payloadBytes < 1 || projectionCache < 1) {
+			throw new ParameterException(spec.commandLine(), "--entities, --batch, --concurrency, --payload-bytes and "
+					+ "--projection-cache must be at least 1");
 		}
 		ProjectionHeapScenario.Options options = new ProjectionHeapScenario.Options(
 				Converters.toInt(spec, "--entities", entities), Converters.toInt(spec, "--batch", batch),
 				Converters.toInt(spec, "--concurrency", concurrency),
-				Converters.toInt(spec, "--payload-bytes", payloadBytes), store, postgres.uri, postgres.poolSize(spec),
+				Converters.toInt(spec, "--payload-bytes", payloadBytes),
+				Converters.toInt(spec, "--projection-cache", projectionCache), store, postgres.uri, postgres.poolSize(spec),
 				run.durability, run.seed, run.dir, keepData);
 		ProjectionHeapResult result = new ProjectionHeapScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), ProjectionHeapScenario.NAME, run.out, result,
-				String.format(Locale.ROOT, "%s: %,d entities, heap after a full collection %d MB (before %d MB, peak "
-						+ "%d MB, limit %d MB), %.0f ev/s loading, %d lost", result.store(), result.entities(),
+				String.format(Locale.ROOT, "%s, cache %,d: %,d entities, heap after a full collection %d MB (before %d MB, peak "
+						+ "%d MB, limit %d MB), %.0f ev/s loading, %d lost", result.store(), result.projectionCache(),
+						result.entities(),
 						result.heapAfterGcMb(), result.heapBeforeMb(), result.heapPeakMb(), result.heapMaxMb(),
 						result.eventsPerSecond(), result.lost()));
 		return result.lost() == 0 ? 0 : 3;

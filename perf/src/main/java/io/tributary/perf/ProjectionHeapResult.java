@@ -9,7 +9,8 @@ package io.tributary.perf;
  * @param concurrency batches in flight at once
  * @param payloadBytes payload size
  * @param store {@code h2} or {@code postgres}
- * @param cache how the engine bounds the projection it keeps in memory
+ * @param projectionCache entity folds the engine keeps in memory besides those not yet saved
+ *        ({@code SyncEngine.Builder.projectionCache})
  * @param eventsPerSecond entities written over {@code loadSeconds}
  * @param loadSeconds first write submitted to the last acknowledged
  * @param heapBeforeMb heap in use after a full collection before the engine opened
@@ -28,7 +29,7 @@ package io.tributary.perf;
  * @param environment where and how it ran
  */
 record ProjectionHeapResult(String scenario, int entities, int batch, int concurrency, int payloadBytes, String store,
-		String cache, double eventsPerSecond, double loadSeconds, long heapBeforeMb, long heapAfterGcMb,
+		int projectionCache, double eventsPerSecond, double loadSeconds, long heapBeforeMb, long heapAfterGcMb,
 		long heapPeakMb, long heapMaxMb, double heapBytesPerEntity, long checkpointMillis, long acknowledged,
 		long lost, int sampled, long sampleMissing, double storeMb, Measures measures, Environment environment)
 		implements Measures.Carrier {

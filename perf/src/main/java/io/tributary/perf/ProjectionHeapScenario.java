@@ -27,7 +27,8 @@ import reactor.core.publisher.Flux;
  * {@link SyncEngine#writeAll(List)} in batches of {@code batch} with {@code concurrency} batches in flight (the
  * fast path: large group commits), the heap's high-water mark sampled meanwhile; the projection is
  * checkpointed; the heap in use after a full collection is read again, with the engine open and its
- * projection loaded; last, a sample of the entities is read back through the engine. The difference of the two
+ * projection loaded (the engine keeps at most {@code projectionCache} folds in memory, besides those not yet
+ * saved; the rest is in the store); last, a sample of the entities is read back through the engine. The difference of the two
  * readings over the entities is what each entity costs the heap. Blocking: run from a {@code main} method or a
  * test, never on a Reactor thread.
  */
@@ -46,6 +47,7 @@ final class ProjectionHeapScenario {
 	 * @param batch writes per {@code writeAll}
 	 * @param concurrency batches in flight at once
 	 * @param payloadBytes payload size
+	 * @param projectionCache entity folds the engine keeps in memory ({@link SyncEngine.Builder#projectionCache})
 	 * @param store the engine's store
 	 * @param postgres the PostgreSQL server's URI for {@link StoreKind#POSTGRES}; {@code null} to start one
 	 * @param poolSize connections in the PostgreSQL store's pool
@@ -55,15 +57,17 @@ final class ProjectionHeapScenario {
 	 *        temporary directory
 	 * @param keepData keep the data directory afterwards
 	 */
-	record Options(int entities, int batch, int concurrency, int payloadBytes, StoreKind store, String postgres,
+	record Options(int entities, int batch, int concurrency, int payloadBytes, int projectionCache, StoreKind store,
+			String postgres,
 			int poolSize, Durability durability, long seed, Path dataParent, boolean keepData) {
 
 		Options {
 			Objects.requireNonNull(store, "store");
 			Objects.requireNonNull(durability, "durability");
-			if (entities < 1 || batch < 1 || concurrency < 1 || payloadBytes < 1 || poolSize < 1) {
-				throw new IllegalArgumentException("entities, batch, concurrency, payload bytes and pool size must be "
-						+ "at least 1");
+			if (entities < 1 || batch < 1 || concurrency < 1 || payloadBytes < 1 || projectionCache < 1
+					|| poolSize < 1) {
+				throw new IllegalArgumentException("entities, batch, concurrency, payload bytes, projection cache and "
+						+ "pool size must be at least 1");
 			}
 		}
 	}
@@ -87,13 +91,14 @@ final class ProjectionHeapScenario {
 		try (DataDirectory data = DataDirectory.create(options.dataParent(), options.keepData(), NAME, err)) {
 			if (options.store() == StoreKind.H2) {
 				Path dir = data.resolve("engine");
-				return run(() -> Node.open(dir, options.durability(), null), null, () -> DataDirectory.sizeOf(dir));
+				return run(() -> Node.open(dir, options.durability(), null, this::configure), null,
+						() -> DataDirectory.sizeOf(dir));
 			}
 			try (PostgresServer server = PostgresServer.open(options.postgres(), data.resolve("postgres"),
 					options.keepData(), err)) {
 				PostgresServer.Target database = server.createDatabase();
-				return run(() -> Node.open(PostgresStores.open(database, options.poolSize(), "node"), null), server,
-						() -> PostgresServer.databaseSize(database));
+				return run(() -> Node.open(PostgresStores.open(database, options.poolSize(), "node"), null,
+						this::configure), server, () -> PostgresServer.databaseSize(database));
 			}
 		}
 	}
@@ -160,7 +165,7 @@ final class ProjectionHeapScenario {
 		long storeBytes = size.bytes();
 		double perEntity = (double) Math.max(0, heapAfter - heapBefore) / options.entities();
 		return new ProjectionHeapResult(NAME, options.entities(), options.batch(), options.concurrency(),
-				options.payloadBytes(), options.store().name().toLowerCase(Locale.ROOT), cacheSetting(),
+				options.payloadBytes(), options.store().name().toLowerCase(Locale.ROOT), options.projectionCache(),
 				Figures.rate(acknowledged, loadNanos), Figures.seconds(loadNanos), heapBefore >> 20, heapAfter >> 20,
 				measures.heapMaxUsedMb(), JvmStats.heapMax() >> 20, Figures.round(perEntity), checkpointMillis,
 				acknowledged, options.entities() - acknowledged + missing, sampled, missing,
@@ -196,9 +201,8 @@ final class ProjectionHeapScenario {
 		return ids;
 	}
 
-	/** How the engine bounds its projection in memory, as the result reports it. */
-	private static String cacheSetting() {
-		return "engine default";
+	private void configure(SyncEngine.Builder builder) {
+		builder.projectionCache(options.projectionCache());
 	}
 
 	/** The heap in use right after full collections (two, so that what the first finalized is gone too). */

@@ -13,24 +13,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProjectionHeapScenarioTest {
 
-	private static final List<String> FIELDS = List.of("scenario", "entities", "batch", "concurrency", "store", "cache",
+	private static final List<String> FIELDS = List.of("scenario", "entities", "batch", "concurrency", "store", "projectionCache",
 			"eventsPerSecond", "loadSeconds", "heapBeforeMb", "heapAfterGcMb", "heapPeakMb", "heapMaxMb",
 			"heapBytesPerEntity", "checkpointMillis", "acknowledged", "lost", "sampled", "sampleMissing", "storeMb",
 			"measures", "environment");
 
 	@Test
-	void everyEntityIsWrittenAndReadBackOnH2WithTheHeapMeasured(@TempDir Path tmp) throws Exception {
+	void everyEntityIsWrittenAndReadBackOnH2ThroughACacheSmallerThanTheProjection(@TempDir Path tmp)
+			throws Exception {
 		JsonNode printed = ScenarioRun.run(tmp, "projection-heap", FIELDS, "--entities", "3_000", "--batch", "500",
-				"--concurrency", "2");
+				"--concurrency", "2", "--projection-cache", "200");
 		assertLoaded(printed, "h2", 3_000);
+		assertEquals(200, printed.get("projectionCache").asInt());
 		assertTrue(printed.get("environment").get("postgres").isNull(), "no PostgreSQL on H2");
 		ScenarioRun.assertMeasures(tmp, printed, false);
 	}
 
 	@Test
-	void everyEntityIsWrittenAndReadBackOnPostgres(@TempDir Path tmp) throws Exception {
+	void everyEntityIsWrittenAndReadBackOnPostgresThroughACacheSmallerThanTheProjection(@TempDir Path tmp)
+			throws Exception {
 		JsonNode printed = ScenarioRun.run(tmp, "projection-heap", FIELDS, "--store", "postgres", "--entities", "3_000",
-				"--batch", "1_000", "--concurrency", "2", "--pool-size", "4");
+				"--batch", "1_000", "--concurrency", "2", "--pool-size", "4", "--projection-cache", "200");
 		assertLoaded(printed, "postgres", 3_000);
 		JsonNode postgres = printed.get("environment").get("postgres");
 		assertEquals("on", postgres.get("fsync").asText());
