@@ -34,11 +34,12 @@ final class ProjectionHeapCommand implements Callable<Integer> {
 	long entities;
 
 	@Option(names = "--batch", converter = Converters.Count.class, paramLabel = "N",
-			description = "Writes per writeAll. Default: ${DEFAULT-VALUE}.", defaultValue = "10000")
+			description = "Writes per writeAll. Default: ${DEFAULT-VALUE}.", defaultValue = "4000")
 	long batch;
 
 	@Option(names = "--concurrency", converter = Converters.Count.class, paramLabel = "N",
-			description = "Batches in flight at once. Default: ${DEFAULT-VALUE}.", defaultValue = "4")
+			description = "Batches in flight at once; the engine's ingress holds them all (at least its default "
+					+ "16,384 writes). Default: ${DEFAULT-VALUE}.", defaultValue = "2")
 	long concurrency;
 
 	@Option(names = "--payload-bytes", converter = Converters.Count.class, paramLabel = "BYTES",

@@ -37,6 +37,9 @@ final class ProjectionHeapScenario {
 	/** Stable name, used in the result and the output file. */
 	static final String NAME = "projection-heap";
 
+	/** The engine's default ingress capacity, kept when the writes in flight fit in it. */
+	static final int DEFAULT_INGRESS = 16_384;
+
 	/** Entities read back through the engine at the end (at most). */
 	static final int SAMPLE = 1_000;
 
@@ -65,7 +68,7 @@ final class ProjectionHeapScenario {
 			Objects.requireNonNull(store, "store");
 			Objects.requireNonNull(durability, "durability");
 			if (entities < 1 || batch < 1 || concurrency < 1 || payloadBytes < 1 || projectionCache < 1
-					|| poolSize < 1) {
+					|| poolSize < 1 || (long) batch * concurrency > Integer.MAX_VALUE) {
 				throw new IllegalArgumentException("entities, batch, concurrency, payload bytes, projection cache and "
 						+ "pool size must be at least 1");
 			}
@@ -202,7 +205,9 @@ final class ProjectionHeapScenario {
 	}
 
 	private void configure(SyncEngine.Builder builder) {
-		builder.projectionCache(options.projectionCache());
+		// every write in flight waits in the engine's ingress: room for all of them, or the load is refused
+		builder.projectionCache(options.projectionCache())
+				.ingressCapacity(Math.max(DEFAULT_INGRESS, options.batch() * options.concurrency()));
 	}
 
 	/** The heap in use right after full collections (two, so that what the first finalized is gone too). */
