@@ -71,8 +71,9 @@ final class SharedDbCommand implements Callable<Integer> {
 	Duration latencyWarmup;
 
 	@Option(names = "--grace", converter = Converters.Span.class, paramLabel = "SPAN",
-			description = "How long to wait for the latency phase's last deliveries; a write not seen by then on a "
-					+ "node counts as undelivered. Default: ${DEFAULT-VALUE}.", defaultValue = "30s")
+			description = "How long to wait for the latency phase's last deliveries (a write not seen by then on a "
+					+ "node counts as undelivered), and after each phase for every node to hold every acknowledged "
+					+ "event (the run fails when one does not). Default: ${DEFAULT-VALUE}.", defaultValue = "60s")
 	Duration grace;
 
 	@Option(names = "--smoke",

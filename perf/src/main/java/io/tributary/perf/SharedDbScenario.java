@@ -52,8 +52,6 @@ final class SharedDbScenario {
 	/** Stable name, used in the result and the output file. */
 	static final String NAME = "shared-db";
 
-	private static final Duration CONVERGENCE_TIMEOUT = Duration.ofMinutes(5);
-
 	/**
 	 * The scenario's settings.
 	 *
@@ -64,7 +62,8 @@ final class SharedDbScenario {
 	 * @param rate writes per second over all nodes in the latency phase
 	 * @param duration the latency phase's measured span
 	 * @param latencyWarmup the latency phase's warmup span
-	 * @param grace how long to wait for the latency phase's last deliveries
+	 * @param grace how long to wait for the latency phase's last deliveries, and after each phase for every node
+	 *        to hold every acknowledged event
 	 * @param payloadBytes payload size
 	 * @param entities entity key space of each node
 	 * @param poolSize connections in each node's pool
@@ -336,12 +335,12 @@ final class SharedDbScenario {
 		Long done = Flux.interval(Duration.ofMillis(5), JvmStats.MONITOR)
 				.filter(t -> members.stream().allMatch(m -> covers(m.node().engine().vector(), acknowledged)))
 				.next()
-				.timeout(CONVERGENCE_TIMEOUT, Mono.just(-1L))
+				.timeout(options.grace(), Mono.just(-1L))
 				.block();
 		long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 		if (done == null || done < 0) {
 			throw new IllegalStateException("the nodes did not all hold every acknowledged event within "
-					+ CONVERGENCE_TIMEOUT + " " + when);
+					+ options.grace() + " " + when);
 		}
 		err.printf("[%s] every node holds every acknowledged event %,d ms %s%n", NAME, millis, when);
 		return millis;
