@@ -106,7 +106,9 @@ CREATE TABLE IF NOT EXISTS tributary_node (
     origin TEXT NOT NULL UNIQUE
 );
 
--- Row-level security. Roles are cluster-wide: they are created once, by whichever database gets them first.
+-- Row-level security. Roles are cluster-wide: they are created once, by whichever database gets them first. The
+-- role that runs this script needs CREATEROLE then, unless an administrator created both roles and granted them to
+-- it beforehand (then this block changes nothing).
 -- tributary_node: the nodes' view, every row. The role that runs the nodes (the owner of these tables) is made a
 -- member here; membership, never a setting, is what opens every row.
 -- tributary_app: what an application role reading the tables with plain SQL is granted; it sees the rows whose
@@ -121,6 +123,10 @@ BEGIN
     END IF;
     IF NOT pg_has_role(current_user, 'tributary_node', 'MEMBER') THEN
         EXECUTE format('GRANT tributary_node TO %I', current_user);
+    END IF;
+    -- PostgresStorage.asUser takes this role for a transaction (SET LOCAL ROLE)
+    IF NOT pg_has_role(current_user, 'tributary_app', 'MEMBER') THEN
+        EXECUTE format('GRANT tributary_app TO %I', current_user);
     END IF;
 END
 $$;

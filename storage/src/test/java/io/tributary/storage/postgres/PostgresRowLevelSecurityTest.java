@@ -178,4 +178,36 @@ class PostgresRowLevelSecurityTest {
 				"the node's own reads see every row, also on the connection the user's read used");
 		assertEquals(3L, storage.projections().count().block(TIMEOUT));
 	}
+
+	@Test
+	void nodeRunningAsAnOrdinaryRoleSeesEveryRowThroughItsMembership() throws SQLException {
+		String nodeRole = "node_" + database;
+		String nodeDatabase = database + "_owned";
+		try (Connection admin = EmbeddedPostgresFixture.jdbc(database); Statement s = admin.createStatement()) {
+			// what an administrator does once: the roles exist (the first migration made them), the node's login joins
+			s.execute("CREATE ROLE " + nodeRole + " LOGIN");
+			s.execute("GRANT tributary_node, tributary_app TO " + nodeRole);
+			s.execute("CREATE DATABASE " + nodeDatabase + " OWNER " + nodeRole);
+		}
+		PostgresStorage node = PostgresStorage.builder().uri(PostgresUri.parse("postgresql://" + nodeRole + "@localhost:"
+				+ EmbeddedPostgresFixture.server().getPort() + "/" + nodeDatabase)).node("n").open().block(TIMEOUT);
+		try {
+			node.events().append(List.of(event("a", 1, "alice"), event("a", 2, "bob"))).block(TIMEOUT);
+			node.projections().save(2, List.of(entity("alice-1", "alice"), entity("bob-1", "bob")), List.of(), false)
+					.block(TIMEOUT);
+			assertEquals(2, node.events().read(0, 10).collectList().block(TIMEOUT).size(),
+					"forced row-level security lets the node's role see every row");
+			assertEquals(2L, node.projections().count().block(TIMEOUT));
+			assertEquals(List.of("bob-1"), node.asUser("bob", "SELECT entity_id FROM tributary_entity",
+					row -> row.get(0, String.class)).collectList().block(TIMEOUT));
+			assertEquals(1L, node.erase("alice").block(TIMEOUT), "the owner rewrites its tables");
+		}
+		finally {
+			node.close().block(TIMEOUT);
+			try (Connection admin = EmbeddedPostgresFixture.jdbc(database); Statement s = admin.createStatement()) {
+				s.execute("DROP DATABASE " + nodeDatabase);
+				s.execute("DROP ROLE " + nodeRole);
+			}
+		}
+	}
 }
