@@ -78,6 +78,9 @@ final class PgEventStore implements EventStore {
 			+ "WHERE e.position = r.position";
 
 	private final PgExecutor executor;
+	/** The commit feed: told of every commit, and what {@link #committedByOthers()} serves; set once at open. */
+	private volatile PgCommitFeed feed;
+	private volatile Flux<List<Event>> committed = Flux.never();
 	/** Origins known to have a vector row (rows are never deleted): their appends skip creating it. */
 	private final Set<String> knownOrigins = ConcurrentHashMap.newKeySet();
 
@@ -110,7 +113,13 @@ final class PgEventStore implements EventStore {
 					.then(PgSql.query(c, LOCK_ORIGINS, row -> Map.entry(row.get(0, String.class), row.get(1, Long.class)),
 							(Object) origins).collectMap(Map.Entry::getKey, Map.Entry::getValue))
 					.flatMap(held -> insert(c, events, held, keptIds)))
-					.doOnNext(stored -> knownOrigins.addAll(sorted));
+					.doOnNext(stored -> {
+						knownOrigins.addAll(sorted);
+						PgCommitFeed f = feed;
+						if (f != null) {
+							f.committed();
+						}
+					});
 		});
 	}
 
@@ -276,6 +285,23 @@ final class PgEventStore implements EventStore {
 	@Override
 	public boolean shared() {
 		return true;
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Every node's commits, this one's too, below the horizon, from where the log stood when the storage opened: the
+	 * {@link PgCommitFeed}, one subscription shared by every subscriber.
+	 */
+	@Override
+	public Flux<List<Event>> committedByOthers() {
+		return committed;
+	}
+
+	/** Wires the commit feed, starting after {@code openedAt}. */
+	void feed(PgCommitFeed value, long openedAt) {
+		this.feed = value;
+		this.committed = value.feed(Mono.just(openedAt)).share();
 	}
 
 	/**

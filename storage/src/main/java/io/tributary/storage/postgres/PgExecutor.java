@@ -9,6 +9,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
+import io.tributary.StorageUnavailableException;
 import io.tributary.TributaryException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -65,6 +66,6 @@ final class PgExecutor {
 	}
 
 	private Throwable describe(Throwable e) {
-		return new TributaryException("PostgreSQL " + description + " is unavailable: " + e.getMessage(), e);
+		return new StorageUnavailableException("PostgreSQL " + description + " is unavailable: " + e.getMessage(), e);
 	}
 }

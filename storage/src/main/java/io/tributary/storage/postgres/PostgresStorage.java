@@ -16,6 +16,7 @@ import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.postgresql.client.SSLMode;
+import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.tributary.Event;
 import io.tributary.spi.DeadLetterStore;
@@ -25,6 +26,7 @@ import io.tributary.spi.ProjectionStore;
 import io.tributary.spi.Storage;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -71,6 +73,7 @@ public final class PostgresStorage implements Storage {
 	private final PgProjectionStore projections;
 	private final PgDeadLetterStore deadLetters;
 	private final PgIdempotencyStore idempotencyKeys;
+	private volatile PgCommitFeed feed;
 
 	private PostgresStorage(PgExecutor executor, String node, String description) {
 		this.executor = executor;
@@ -181,7 +184,24 @@ public final class PostgresStorage implements Storage {
 
 	@Override
 	public Mono<Void> close() {
-		return executor.close();
+		return Mono.fromRunnable(() -> {
+			PgCommitFeed f = feed;
+			if (f != null) {
+				f.close();
+			}
+		}).then(executor.close());
+	}
+
+	/** Starts the commit feed from where the log stands now (below the horizon). */
+	private Mono<PostgresStorage> startFeed(ConnectionFactory listen, ConnectionFactory pool, boolean notify,
+			Duration poll, Duration throttle) {
+		return events.lastPosition().map(at -> {
+			PgCommitFeed f = new PgCommitFeed(events, listen, pool, notify, poll, throttle, PgCommitFeed.DEFAULT_PAGE,
+					Schedulers.parallel());
+			feed = f;
+			events.feed(f, at);
+			return this;
+		});
 	}
 
 	/**
@@ -196,6 +216,13 @@ public final class PostgresStorage implements Storage {
 
 	/** Applies the schema scripts newer than the stored version, under an advisory lock, in one transaction. */
 	static Mono<Void> migrate(PgExecutor executor) {
+		// the scripts are read from the jar off the driver's event loop, which must not block
+		return Mono.fromCallable(() -> SCRIPTS.stream().map(PostgresStorage::script).toList())
+				.subscribeOn(Schedulers.boundedElastic())
+				.flatMap(texts -> migrate(executor, texts));
+	}
+
+	private static Mono<Void> migrate(PgExecutor executor, List<String> texts) {
 		return executor.inTransaction(c -> PgSql.query(c, "SELECT pg_advisory_xact_lock($1)", row -> "", MIGRATION_LOCK)
 				.then()
 				.then(PgSql.update(c, "CREATE TABLE IF NOT EXISTS tributary_schema_version (version INT NOT NULL PRIMARY KEY, "
@@ -207,7 +234,7 @@ public final class PostgresStorage implements Storage {
 								+ " is newer than this Tributary supports (" + SCRIPTS.size() + ")"));
 					}
 					return Flux.range(current.intValue() + 1, SCRIPTS.size() - current.intValue())
-							.concatMap(version -> PgSql.update(c, script(SCRIPTS.get(version - 1)))
+							.concatMap(version -> PgSql.update(c, texts.get(version - 1))
 									.then(PgSql.update(c, "INSERT INTO tributary_schema_version (version, script) "
 											+ "VALUES ($1, $2)", version, SCRIPTS.get(version - 1))))
 							.then();
@@ -256,6 +283,9 @@ public final class PostgresStorage implements Storage {
 		private int poolSize = 10;
 		private Duration connectTimeout = Duration.ofSeconds(5);
 		private Duration acquireTimeout = Duration.ofSeconds(10);
+		private boolean notifications = true;
+		private Duration pollInterval = PgCommitFeed.DEFAULT_POLL;
+		private Duration notifyThrottle = PgCommitFeed.DEFAULT_NOTIFY_THROTTLE;
 
 		private Builder() {
 		}
@@ -390,6 +420,48 @@ public final class PostgresStorage implements Storage {
 			return this;
 		}
 
+		/**
+		 * Whether the nodes wake each other with {@code LISTEN}/{@code NOTIFY} after commits (see
+		 * {@code docs/SCALING.md}): a node sends a payload-free notification after its commits, at most once per
+		 * {@link #notifyThrottle(Duration)}, and listens on a connection of its own, besides the pool. Off for engines
+		 * without them (CockroachDB): {@link #pollInterval(Duration)} alone then carries other nodes' commits.
+		 * Default on.
+		 *
+		 * @param value whether to notify and listen
+		 * @return this builder
+		 */
+		public Builder notifications(boolean value) {
+			this.notifications = value;
+			return this;
+		}
+
+		/**
+		 * How long the commit feed waits for a notification before it reads again anyway; alone it is correct, so it
+		 * bounds how late other nodes' commits are seen when no notification comes. Default 500 ms.
+		 *
+		 * @param value positive
+		 * @return this builder
+		 */
+		public Builder pollInterval(Duration value) {
+			this.pollInterval = positive(value, "poll interval");
+			return this;
+		}
+
+		/**
+		 * The shortest time between two notifications of this node: the first commit after a quiet spell notifies
+		 * at once, the commits within the interval after it share one notification at its end. Default 5 ms.
+		 *
+		 * @param value not negative
+		 * @return this builder
+		 */
+		public Builder notifyThrottle(Duration value) {
+			if (value == null || value.isNegative()) {
+				throw new IllegalArgumentException("notify throttle must not be negative: " + value);
+			}
+			this.notifyThrottle = value;
+			return this;
+		}
+
 		private static Duration positive(Duration value, String what) {
 			if (value == null || value.isNegative() || value.isZero()) {
 				throw new IllegalArgumentException(what + " must be positive: " + value);
@@ -411,6 +483,9 @@ public final class PostgresStorage implements Storage {
 			int size = poolSize;
 			Duration connect = connectTimeout;
 			Duration acquire = acquireTimeout;
+			boolean notify = notifications;
+			Duration poll = pollInterval;
+			Duration throttle = notifyThrottle;
 			String h = host;
 			int p = port;
 			String db = database;
@@ -434,8 +509,8 @@ public final class PostgresStorage implements Storage {
 					}
 				}
 				config.options(options);
-				ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(
-						new PostgresqlConnectionFactory(config.build()))
+				PostgresqlConnectionFactory direct = new PostgresqlConnectionFactory(config.build());
+				ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(direct)
 						.name("tributary-" + name)
 						.initialSize(0)
 						.maxSize(size)
@@ -452,6 +527,7 @@ public final class PostgresStorage implements Storage {
 				return migrate(executor)
 						.then(checkDurability(executor, description))
 						.thenReturn(new PostgresStorage(executor, name, description))
+						.flatMap(s -> s.startFeed(direct, pool, notify, poll, throttle))
 						.onErrorResume(e -> executor.close().then(Mono.error(e)));
 			});
 		}

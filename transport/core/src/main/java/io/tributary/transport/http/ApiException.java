@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tributary.EngineClosedException;
 import io.tributary.OverloadedException;
 import io.tributary.PayloadTooLargeException;
+import io.tributary.StorageUnavailableException;
 import io.tributary.ValidationException;
 
 /**
@@ -66,6 +67,10 @@ final class ApiException extends RuntimeException {
 		}
 		if (error instanceof OverloadedException) {
 			return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded", error.getMessage(),
+					Map.of("Retry-After", "1"));
+		}
+		if (error instanceof StorageUnavailableException) {
+			return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_unavailable", error.getMessage(),
 					Map.of("Retry-After", "1"));
 		}
 		if (error instanceof EngineClosedException) {

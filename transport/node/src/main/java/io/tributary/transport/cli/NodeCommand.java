@@ -46,7 +46,8 @@ import reactor.netty.ChannelBindException;
 				+ "TOKEN=USER items), policy (comma-separated TYPE=STRATEGY items), default-policy, origin-ranking "
 				+ "(comma-separated), redact-field (comma-separated), redact-path (comma-separated), peer-tls-cert, "
 				+ "peer-tls-key, peer-tls-ca, peer-mtls (true or false), https-cert, https-key, idempotency-retention, "
-				+ "max-payload-bytes. Flags override the file; a list given as flags replaces the file's; a relative "
+				+ "max-payload-bytes, postgres, postgres-password, postgres-pool-size, postgres-notify, postgres-poll. "
+				+ "Flags override the file; a list given as flags replaces the file's; a relative "
 				+ "data or certificate file is resolved against the file's directory.",
 				"",
 				"Policies: LAST_WRITE_WINS (the default), FIELD_MERGE (concurrent patches of different fields both "
@@ -79,8 +80,9 @@ final class NodeCommand implements Callable<Integer> {
 	CommandSpec spec;
 
 	@Option(names = "--data", paramLabel = "DIR",
-			description = "Directory of the node's database, created when missing. Required, here or in the config "
-					+ "file. One node per directory: a second one fails to start.")
+			description = "Directory of the node's database, created when missing (with --postgres: of its node id "
+					+ "only). Required, here or in the config file. One node per directory: a second one fails to "
+					+ "start.")
 	Path data;
 
 	@Option(names = "--http-port", paramLabel = "PORT",
@@ -201,6 +203,29 @@ final class NodeCommand implements Callable<Integer> {
 	@Option(names = "--https-key", paramLabel = "FILE", description = "The private key of --https-cert (PEM, PKCS#8).")
 	Path httpsKey;
 
+	@Option(names = "--postgres", paramLabel = "URI",
+			description = "Keep the node's data in this PostgreSQL database instead of H2 files: "
+					+ "postgresql://USER@HOST:PORT/DB. Several nodes may share one database (each keeps its id in its "
+					+ "own --data directory). The password comes from the config file's postgres-password, else the "
+					+ "environment variable " + PostgresSettings.PASSWORD_VARIABLE + "; never in the URI. Default: H2.")
+	String postgres;
+
+	@Option(names = "--postgres-pool-size", paramLabel = "N",
+			description = "With --postgres: the most database connections the node holds (one more listens for "
+					+ "other nodes' commits). Default: " + PostgresSettings.DEFAULT_POOL_SIZE + ".")
+	Integer postgresPoolSize;
+
+	@Option(names = "--postgres-notify", paramLabel = "true|false", arity = "1",
+			description = "With --postgres: wake the other nodes with LISTEN/NOTIFY after commits; false for "
+					+ "databases without it (CockroachDB), where --postgres-poll alone carries the changes. Default: "
+					+ "true.")
+	Boolean postgresNotify;
+
+	@Option(names = "--postgres-poll", paramLabel = "DURATION", converter = DurationConverter.class,
+			description = "With --postgres: how often the node looks for other nodes' commits when no notification "
+					+ "wakes it, e.g. 100ms, 1s. Default: 500ms.")
+	Duration postgresPoll;
+
 	@Option(names = "--config", paramLabel = "FILE",
 			description = "A config file with any of the settings above; flags override it.")
 	Path config;
@@ -250,7 +275,8 @@ final class NodeCommand implements Callable<Integer> {
 					durability, grace, maxBodyBytes, upstream, upstreamToken,
 					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), policies, defaultPolicy,
 					originRanking, redactFields, redactPaths, peerTlsCert, peerTlsKey, peerTlsCa, peerMtls, httpsCert,
-					httpsKey, idempotencyRetention, maxPayloadBytes);
+					httpsKey, idempotencyRetention, maxPayloadBytes,
+					new PostgresSettings(postgres, null, postgresPoolSize, postgresNotify, postgresPoll));
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

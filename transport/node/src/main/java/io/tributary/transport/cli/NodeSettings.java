@@ -55,12 +55,14 @@ import picocli.CommandLine.TypeConversionException;
  * @param httpsKey its PEM private key
  * @param idempotencyRetention how long the HTTP API keeps idempotency keys
  * @param maxPayloadBytes the largest payload of one event
+ * @param postgres the PostgreSQL database the node keeps its data in, {@code null} for H2 files in {@code dataDir}
  */
 record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, String token, List<PeerAddress> peers,
 		String nodeId, Durability durability, Duration grace, int maxBodyBytes, PeerAddress upstream,
 		String upstreamToken, Map<String, String> userTokens, ProjectionPolicy projection, List<String> policies,
 		ConflictStrategy defaultPolicy, List<String> originRanking, Redaction redaction, PeerTls peerTls,
-		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes) {
+		Path httpsCertificate, Path httpsKey, Duration idempotencyRetention, int maxPayloadBytes,
+		PostgresSettings postgres) {
 
 	/** The environment variable read when no token is given otherwise. */
 	static final String TOKEN_VARIABLE = "TRIBUTARY_TOKEN";
@@ -73,7 +75,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			"durability", "grace", "max-body-bytes", "upstream", "upstream-token", "user-token", "policy",
 			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
 			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention",
-			"max-payload-bytes");
+			"max-payload-bytes", "postgres", "postgres-password", "postgres-pool-size", "postgres-notify",
+			"postgres-poll");
 
 	/**
 	 * The builder of a node with these settings.
@@ -93,6 +96,9 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			b.users(UserTokens.of(userTokens));
 		}
 		b.projection(projection).redaction(redaction).tls(peerTls).https(httpsCertificate, httpsKey);
+		if (postgres != null) {
+			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notifications(), postgres.poll());
+		}
 		return b;
 	}
 
@@ -107,7 +113,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 				+ ", origin-ranking=" + originRanking + ", redaction=" + redaction + ", peer-tls="
 				+ (peerTls == null ? "none" : peerTls) + ", https=" + (httpsCertificate == null ? "none"
 						: httpsCertificate + " and " + httpsKey) + ", idempotency-retention="
-				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes;
+				+ DurationConverter.format(idempotencyRetention) + ", max-payload-bytes=" + maxPayloadBytes
+				+ ", postgres=" + (postgres == null ? "none" : postgres);
 	}
 
 	/**
@@ -118,10 +125,11 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			PeerAddress upstream, String upstreamToken, Map<String, String> userTokens, List<String> policies,
 			String defaultPolicy, List<String> originRanking, List<String> redactFields, List<String> redactPaths,
 			Path peerTlsCert, Path peerTlsKey, Path peerTlsCa, Boolean peerMtls, Path httpsCert, Path httpsKey,
-			Duration idempotencyRetention, Integer maxPayloadBytes) {
+			Duration idempotencyRetention, Integer maxPayloadBytes, PostgresSettings postgres) {
 
 		static final Partial NONE = new Partial(null, null, null, null, null, null, null, null, null, null, null, null,
-				null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+				null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+				PostgresSettings.NONE);
 
 		/**
 		 * Reads a config file: Java properties ({@code key=value} lines, {@code #} comments), keys from
@@ -192,7 +200,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					file(values, "peer-tls-ca", base), mtls == null ? null : bool("peer-mtls", mtls),
 					file(values, "https-cert", base), file(values, "https-key", base),
 					retention == null ? null : duration("idempotency-retention", retention),
-					payload == null ? null : positive("max-payload-bytes", payload));
+					payload == null ? null : positive("max-payload-bytes", payload), PostgresSettings.of(values));
 		}
 
 		/**
@@ -215,7 +223,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					first(peerTlsKey, fallback.peerTlsKey), first(peerTlsCa, fallback.peerTlsCa),
 					first(peerMtls, fallback.peerMtls), first(httpsCert, fallback.httpsCert),
 					first(httpsKey, fallback.httpsKey), first(idempotencyRetention, fallback.idempotencyRetention),
-					first(maxPayloadBytes, fallback.maxPayloadBytes));
+					first(maxPayloadBytes, fallback.maxPayloadBytes), postgres.or(fallback.postgres));
 		}
 
 		/**
@@ -286,7 +294,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					PolicySettings.redaction(items(redactFields), items(redactPaths)), peerTls(), httpsCert == null ? null
 							: readable("--https-cert", httpsCert), httpsKey == null ? null : readable("--https-key", httpsKey),
 					idempotencyRetention == null ? HttpApi.DEFAULT_IDEMPOTENCY_RETENTION : idempotencyRetention,
-					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes);
+					maxPayloadBytes == null ? io.tributary.Limits.DEFAULT_MAX_PAYLOAD_BYTES : maxPayloadBytes,
+					postgres.complete(env));
 		}
 
 		private PeerTls peerTls() {
@@ -323,7 +332,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 					+ redactFields + ", redact-paths=" + redactPaths + ", peer-tls-cert=" + peerTlsCert + ", peer-tls-key="
 					+ peerTlsKey + ", peer-tls-ca=" + peerTlsCa + ", peer-mtls=" + peerMtls + ", https-cert=" + httpsCert
 					+ ", https-key=" + httpsKey + ", idempotency-retention=" + idempotencyRetention + ", max-payload-bytes="
-					+ maxPayloadBytes + "]";
+					+ maxPayloadBytes + ", postgres=" + postgres + "]";
 		}
 
 		private static List<String> list(Map<String, String> values, String key) {

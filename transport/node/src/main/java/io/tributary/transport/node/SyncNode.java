@@ -19,6 +19,8 @@ import io.tributary.SyncEngine;
 import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
+import io.tributary.storage.postgres.PostgresStorage;
+import io.tributary.storage.postgres.PostgresUri;
 import io.tributary.transport.PeerDirectory;
 import io.tributary.transport.PeerStatus;
 import io.tributary.transport.SyncReport;
@@ -37,8 +39,8 @@ import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 
 /**
- * A standalone sync node: an engine on embedded H2, a peer server, a connector per configured peer and
- * the HTTP API, started and stopped together.
+ * A standalone sync node: an engine on embedded H2 (or on a PostgreSQL database that several nodes share), a peer
+ * server, a connector per configured peer and the HTTP API, started and stopped together.
  *
  * <pre>{@code
  * SyncNode node = SyncNode.builder().dataDir(Path.of("data")).httpPort(8080).peerPort(7070)
@@ -55,10 +57,12 @@ public final class SyncNode {
 	private final List<PeerConnector> connectors;
 	private final Directory directory;
 	private final Upstreams upstreams;
+	private final NodeDirectory claimed;
 
 	private SyncNode(SyncEngine engine, PeerServer peerServer, DisposableServer http, List<PeerConnector> connectors,
-			Directory directory, Upstreams upstreams) {
+			Directory directory, Upstreams upstreams, NodeDirectory claimed) {
 		this.upstreams = upstreams;
+		this.claimed = claimed;
 		this.engine = engine;
 		this.peerServer = peerServer;
 		this.http = http;
@@ -141,7 +145,14 @@ public final class SyncNode {
 				}).subscribeOn(Schedulers.boundedElastic()))
 				.then(peerServer.close(grace))
 				.then(engine.close())
+				.then(release(claimed))
 				.doOnSuccess(v -> log.info("node {} stopped", engine.origin()));
+	}
+
+	/** Releases the data directory of a node on PostgreSQL; nothing for H2, whose database file holds the lock. */
+	private static Mono<Void> release(NodeDirectory claimed) {
+		return claimed == null ? Mono.empty()
+				: Mono.fromRunnable(claimed::close).subscribeOn(Schedulers.boundedElastic()).then();
 	}
 
 	/** The peers as the HTTP API sees them: configured connectors and inbound sessions. */
@@ -209,6 +220,11 @@ public final class SyncNode {
 		private Path httpsCertificateChain;
 		private Path httpsPrivateKey;
 		private Runnable shutdown;
+		private String postgresUri;
+		private String postgresPassword;
+		private int postgresPoolSize = 10;
+		private boolean postgresNotify = true;
+		private Duration postgresPoll = Duration.ofMillis(500);
 
 		private Builder() {
 		}
@@ -232,6 +248,30 @@ public final class SyncNode {
 		 */
 		public Builder storage(Storage value) {
 			this.storage = value;
+			return this;
+		}
+
+		/**
+		 * Keeps the node's data in a PostgreSQL database, which other nodes may share, instead of H2 files: the
+		 * events, the projection, the conflicts, the dead letters and the idempotency keys. The data directory then
+		 * holds only the node's id, which names its origin in the database (see {@link #nodeId(String)}), and a lock
+		 * that keeps a second process off it. Each node sharing the database needs its own data directory.
+		 * The nodes wake each other with {@code LISTEN}/{@code NOTIFY} after commits (when {@code notify}) and
+		 * look for other nodes' commits every {@code poll} regardless, which alone is correct. Default: H2.
+		 *
+		 * @param uri {@code postgresql://USER@HOST:PORT/DB}, {@code null} for H2
+		 * @param password the password, {@code null} for none; never logged
+		 * @param poolSize the most connections the node holds, at least 1
+		 * @param notify whether to send and hear {@code NOTIFY} (off for databases without it)
+		 * @param poll how often to look for other nodes' commits, positive
+		 * @return this builder
+		 */
+		public Builder postgres(String uri, String password, int poolSize, boolean notify, Duration poll) {
+			this.postgresUri = uri;
+			this.postgresPassword = password;
+			this.postgresPoolSize = poolSize;
+			this.postgresNotify = notify;
+			this.postgresPoll = Objects.requireNonNull(poll, "poll");
 			return this;
 		}
 
@@ -513,15 +553,31 @@ public final class SyncNode {
 				}
 				PeerConfig pc = peerConfig.withToken(token).withUsers(users);
 				List<PeerAddress> peerList = List.copyOf(peers);
+				if (storage == null && postgresUri != null) {
+					return Mono.fromCallable(() -> NodeDirectory.claim(dataDir, nodeId))
+							.subscribeOn(Schedulers.boundedElastic())
+							.flatMap(claimed -> Mono.defer(() -> PostgresStorage.builder().uri(PostgresUri.parse(postgresUri))
+									.password(postgresPassword).node(claimed.id()).poolSize(postgresPoolSize)
+									.notifications(postgresNotify).pollInterval(postgresPoll).open())
+									.flatMap(s -> open(s, claimed.id(), metrics, pc, peerList, claimed))
+									.onErrorResume(e -> release(claimed).then(Mono.error(e))));
+				}
 				Mono<Storage> store = storage != null ? Mono.just(storage)
 						: H2Storage.builder().directory(dataDir).durability(durability).open().cast(Storage.class);
-				io.tributary.spi.IdempotencyStore[] keys = new io.tributary.spi.IdempotencyStore[1];
-				return store.flatMap(s -> {
+				return store.flatMap(s -> open(s, nodeId, metrics, pc, peerList, null));
+			});
+		}
+
+		/** Opens the engine on the storage, binds both servers and starts the connectors. */
+		private Mono<SyncNode> open(Storage s, String origin, PrometheusMeterRegistry metrics, PeerConfig pc,
+				List<PeerAddress> peerList, NodeDirectory claimed) {
+			io.tributary.spi.IdempotencyStore[] keys = new io.tributary.spi.IdempotencyStore[1];
+			return Mono.defer(() -> {
 					keys[0] = idempotencyKeys(s);
 					SyncEngine.Builder eb = SyncEngine.builder().storage(s).meterRegistry(metrics).projection(projection)
 							.redaction(redaction).maxPayloadBytes(maxPayloadBytes);
-					if (nodeId != null) {
-						eb.origin(nodeId);
+					if (origin != null) {
+						eb.origin(origin);
 					}
 					return eb.open().onErrorResume(e -> s.close().then(Mono.error(e)));
 				}).flatMap(engine -> {
@@ -548,12 +604,11 @@ public final class SyncNode {
 											}
 											log.info("node {} serving HTTP on {}:{} and peers on {}:{}", engine.origin(),
 													host, http.port(), host, peerServer.port());
-											return new SyncNode(engine, peerServer, http, connectors, directory, ups);
+											return new SyncNode(engine, peerServer, http, connectors, directory, ups, claimed);
 										});
 							})
 							.onErrorResume(e -> engine.close().then(Mono.error(e)));
 				});
-			});
 		}
 
 		/** The storage's idempotency keys, or keys in memory (with a warning) when it keeps none. */
@@ -573,7 +628,8 @@ public final class SyncNode {
 					+ peerPort + ", token=" + (token == null ? "none" : "****") + ", peers=" + peers + ", upstream="
 					+ (upstream == null ? "none" : upstream) + ", upstreamToken=" + (upstreamToken == null ? "none" : "****")
 					+ ", users=" + (users == null ? "none" : users) + ", tls=" + peerConfig.tls() + ", https="
-					+ (httpsCertificateChain != null) + ", redaction=" + redaction + "]";
+					+ (httpsCertificateChain != null) + ", redaction=" + redaction + ", postgres="
+					+ (postgresUri == null ? "none" : postgresUri.replaceFirst("(://[^/@:]*):[^/@]*@", "$1:****@")) + "]";
 		}
 	}
 }

@@ -94,6 +94,29 @@ final class NodeHttp {
 				.then(Mono.fromSupplier(() -> out));
 	}
 
+	/**
+	 * {@code GET /api/stream?cursor=0}: the change ids the node streams as server-sent events, the log first, then
+	 * live ones as they commit. Cancel to close the stream.
+	 */
+	Flux<String> streamedChangeIds() {
+		StringBuilder pending = new StringBuilder();
+		return client.get().uri("/api/stream?cursor=0").responseContent().asString(StandardCharsets.UTF_8)
+				.concatMapIterable(chunk -> {
+					// a frame's lines may be split across chunks: keep the unfinished line for the next one
+					pending.append(chunk);
+					List<String> cids = new ArrayList<>();
+					int end;
+					while ((end = pending.indexOf("\n")) >= 0) {
+						String line = pending.substring(0, end);
+						pending.delete(0, end + 1);
+						if (line.startsWith("data:")) {
+							cids.add(parse(line.substring(5).strip()).get("cid").asText());
+						}
+					}
+					return cids;
+				});
+	}
+
 	private Mono<JsonNode> get(String uri) {
 		return client.get().uri(uri).responseSingle((res, body) -> body.asString(StandardCharsets.UTF_8)
 				.defaultIfEmpty("").map(text -> {

@@ -76,7 +76,8 @@ class CliParseTest {
 		for (String option : List.of("--data", "--http-port", "--peer-port", "--host", "--token", "--peer",
 				"--node-id", "--durability", "--grace", "--max-body-bytes", "--policy", "--default-policy",
 				"--origin-ranking", "--redact-field", "--redact-path", "--peer-tls-cert", "--peer-tls-key", "--peer-tls-ca",
-				"--https-cert", "--https-key", "--idempotency-retention", "--config")) {
+				"--https-cert", "--https-key", "--idempotency-retention", "--postgres", "--postgres-pool-size",
+				"--postgres-notify", "--postgres-poll", "--config")) {
 			assertTrue(help.contains(option + "="), option + " missing from\n" + help);
 		}
 		assertTrue(help.contains("peer (comma-separated)"), help);
@@ -432,6 +433,73 @@ class CliParseTest {
 		byte[] payload = "{\"password\":\"p\",\"ssn\":\"1\",\"card\":{\"number\":\"n\"},\"contact\":{\"email\":\"e\"}}"
 				.getBytes(StandardCharsets.UTF_8);
 		return new String(s.redaction().redact(type, payload), StandardCharsets.UTF_8);
+	}
+
+	// --- PostgreSQL
+
+	@Test
+	void postgresSettingsComeFromFlagsTheConfigFileAndPgpasswordWithDefaults() throws IOException {
+		String[] base = { "--data", "d", "--http-port", "0", "--peer-port", "0" };
+		assertNull(settings(NO_ENV, base).postgres(), "H2 without --postgres");
+
+		PostgresSettings defaults = settings(Map.of("PGPASSWORD", "from-env"),
+				concat(base, "--postgres", "postgresql://app@db.example:5433/tributary")).postgres();
+		assertEquals("postgresql://app@db.example:5433/tributary", defaults.uri());
+		assertEquals("from-env", defaults.password());
+		assertEquals(PostgresSettings.DEFAULT_POOL_SIZE, defaults.poolSize());
+		assertEquals(Boolean.TRUE, defaults.notifications());
+		assertEquals(Duration.ofMillis(500), defaults.poll());
+
+		Path file = config("data=d\nhttp-port=0\npeer-port=0\npostgres=postgresql://app@db:5432/t\n"
+				+ "postgres-password=from-file\npostgres-pool-size=4\npostgres-notify=false\npostgres-poll=2s\n");
+		PostgresSettings fromFile = settings(Map.of("PGPASSWORD", "from-env"), "--config", file.toString()).postgres();
+		assertEquals("postgresql://app@db:5432/t", fromFile.uri());
+		assertEquals("from-file", fromFile.password(), "the config file's password before PGPASSWORD");
+		assertEquals(4, fromFile.poolSize());
+		assertEquals(Boolean.FALSE, fromFile.notifications());
+		assertEquals(Duration.ofSeconds(2), fromFile.poll());
+
+		PostgresSettings flags = settings(NO_ENV, "--config", file.toString(), "--postgres-pool-size", "20",
+				"--postgres-notify", "true", "--postgres-poll", "100ms").postgres();
+		assertEquals(20, flags.poolSize());
+		assertEquals(Boolean.TRUE, flags.notifications());
+		assertEquals(Duration.ofMillis(100), flags.poll());
+	}
+
+	@Test
+	void aDatabasePasswordNeverAppearsInSettingsOrHelp() throws IOException {
+		Path file = config("data=d\nhttp-port=0\npeer-port=0\npostgres=postgresql://app@db:5432/t\n"
+				+ "postgres-password=pg-s3cr3t\n");
+		NodeSettings s = settings(NO_ENV, "--config", file.toString());
+		assertFalse(s.toString().contains("pg-s3cr3t"), s.toString());
+		assertTrue(s.toString().contains("postgresql://app@db:5432/t (password ****"), s.toString());
+		assertFalse(s.builder().toString().contains("pg-s3cr3t"), s.builder().toString());
+		NodeSettings env = settings(Map.of("PGPASSWORD", "env-s3cr3t"), "--data", "d", "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@db/t");
+		assertFalse(env.toString().contains("env-s3cr3t"), env.toString());
+		Run r = run(Map.of("PGPASSWORD", "env-s3cr3t"), "node", "--help");
+		assertFalse(r.out().contains("env-s3cr3t"), r.out());
+	}
+
+	@Test
+	void badPostgresSettingsAreUsageErrors() {
+		String data = dir.toString();
+		assertUsageError("--postgres must not hold the password", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app:pw@db:5432/t");
+		assertUsageError("--postgres: not a PostgreSQL URI (postgresql://USER@HOST:PORT/DB): mysql://app@db/t", "node",
+				"--data", data, "--http-port", "0", "--peer-port", "0", "--postgres", "mysql://app@db/t");
+		assertUsageError("--postgres: PostgreSQL URI names no host", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@/t");
+		assertUsageError("--postgres: PostgreSQL URI port must be 1 to 65535: 99999", "node", "--data", data,
+				"--http-port", "0", "--peer-port", "0", "--postgres", "postgresql://app@db:99999/t");
+		assertUsageError("--postgres-pool-size must be at least 1, was 0", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-pool-size", "0");
+		assertUsageError("--postgres-poll must be positive", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-poll", "0s");
+		assertUsageError("--postgres-pool-size, --postgres-notify and --postgres-poll need --postgres", "node",
+				"--data", data, "--http-port", "0", "--peer-port", "0", "--postgres-notify", "false");
+		assertUsageError("Invalid value for option '--postgres-notify'", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-notify", "maybe");
 	}
 
 	// --- helpers

@@ -45,8 +45,26 @@ public final class NodeProcess {
 	 * @throws IOException when it cannot be started
 	 */
 	public static NodeProcess start(Path log, Map<String, String> env, String... args) throws IOException {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-				.toString(), "-cp", classpath(), NodeCli.class.getName(), "node"));
+		return start(log, env, List.of(), args);
+	}
+
+	/**
+	 * Starts {@code NodeCli node} with JVM options and the arguments; the token variable is taken from {@code env}
+	 * only.
+	 *
+	 * @param log where the child's standard error goes
+	 * @param env environment variables to set
+	 * @param jvmOptions options of the child's JVM, e.g. for a quick start in tests that restart it many times
+	 * @param args the arguments after {@code node}
+	 * @return the running child
+	 * @throws IOException when it cannot be started
+	 */
+	public static NodeProcess start(Path log, Map<String, String> env, List<String> jvmOptions, String... args)
+			throws IOException {
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-cp", classpath(), NodeCli.class.getName(), "node"));
 		command.addAll(List.of(args));
 		ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
 		pb.environment().remove(NodeSettings.TOKEN_VARIABLE);
