@@ -64,7 +64,7 @@ final class LocalWriteCommand implements Callable<Integer> {
 		LocalWriteScenario.Options options = new LocalWriteScenario.Options(events,
 				Converters.toInt(spec, "--writers", writers), common.payloadBytes(spec),
 				common.entities(spec), common.durability, warmup, common.seed, common.dir,
-				common.keepData, submitOnParallel, store, postgres.uri, postgres.poolSize(spec));
+				common.keepData, submitOnParallel, store, postgres.uri(spec), postgres.poolSize(spec));
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%s: %.0f ev/s vs baseline %.0f ev/s (ratio %.3f), %d lost",

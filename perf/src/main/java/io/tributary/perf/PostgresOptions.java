@@ -19,6 +19,25 @@ final class PostgresOptions {
 			description = "Connections in each engine's pool. Default: ${DEFAULT-VALUE}.", defaultValue = "8")
 	long poolSize;
 
+	/**
+	 * The server's URI as given, checked, or a parameter error naming what is wrong with it.
+	 *
+	 * @param spec the command, for the error
+	 * @return the URI, {@code null} when none was given
+	 */
+	String uri(CommandSpec spec) {
+		if (uri != null) {
+			try {
+				PostgresServer.parse(uri, null);
+			}
+			catch (IllegalArgumentException e) {
+				throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--postgres: " + e.getMessage(), e,
+						null, uri);
+			}
+		}
+		return uri;
+	}
+
 	/** The pool size as an {@code int} of at least 1, or a parameter error naming the option. */
 	int poolSize(CommandSpec spec) {
 		int n = Converters.toInt(spec, "--pool-size", poolSize);

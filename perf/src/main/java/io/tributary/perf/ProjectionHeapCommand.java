@@ -76,7 +76,7 @@ final class ProjectionHeapCommand implements Callable<Integer> {
 				Converters.toInt(spec, "--entities", entities), Converters.toInt(spec, "--batch", batch),
 				Converters.toInt(spec, "--concurrency", concurrency),
 				Converters.toInt(spec, "--payload-bytes", payloadBytes),
-				Converters.toInt(spec, "--projection-cache", projectionCache), store, postgres.uri, postgres.poolSize(spec),
+				Converters.toInt(spec, "--projection-cache", projectionCache), store, postgres.uri(spec), postgres.poolSize(spec),
 				run.durability, run.seed, run.dir, keepData);
 		ProjectionHeapResult result = new ProjectionHeapScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), ProjectionHeapScenario.NAME, run.out, result,

@@ -108,7 +108,7 @@ final class SharedDbCommand implements Callable<Integer> {
 				Converters.toInt(spec, "--writers", writers), smoke ? SMOKE_EVENTS : events,
 				smoke ? SMOKE_WARMUP : warmup, rate, smoke ? SMOKE_DURATION : duration,
 				smoke ? SMOKE_LATENCY_WARMUP : latencyWarmup, grace, common.payloadBytes(spec), common.entities(spec),
-				postgres.poolSize(spec), postgres.uri, common.seed, common.dir, common.keepData);
+				postgres.poolSize(spec), postgres.uri(spec), common.seed, common.dir, common.keepData);
 		SharedDbResult result = new SharedDbScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), SharedDbScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%d nodes: %.0f ev/s vs baseline %.0f ev/s (ratio %.3f); cross-node p50 %.3f "

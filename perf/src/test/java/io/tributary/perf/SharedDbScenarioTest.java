@@ -1,5 +1,8 @@
 package io.tributary.perf;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SharedDbScenarioTest {
@@ -18,6 +22,17 @@ class SharedDbScenarioTest {
 			"baselineBatch", "convergeMillis", "p50Millis", "p90Millis", "p99Millis", "maxMillis", "deliveries",
 			"acknowledged", "lost", "duplicates", "verifiedEvents", "undelivered", "writeErrors", "databaseMb",
 			"measures", "environment");
+
+	@Test
+	void aServerThatIsNoPostgresUriIsRefusedBeforeAnythingRuns(@TempDir Path tmp) {
+		StringWriter err = new StringWriter();
+		int exit = PerfMain.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err))
+				.execute("shared-db", "--smoke", "--postgres", "mysql://perf@localhost/db", "--dir",
+						tmp.resolve("data").toString(), "--out", tmp.resolve("results").toString());
+		assertEquals(2, exit, () -> "bad arguments; stderr:\n" + err);
+		assertTrue(err.toString().contains("--postgres"), () -> "the option named: " + err);
+		assertFalse(Files.exists(tmp.resolve("data")), "nothing ran");
+	}
 
 	@Test
 	void threeNodesOnTheEmbeddedServerLoseNothingAndSeeEachOthersWrites(@TempDir Path tmp) throws Exception {
