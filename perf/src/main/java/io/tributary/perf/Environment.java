@@ -24,20 +24,34 @@ import java.util.concurrent.TimeUnit;
  * @param commit the commit of the working directory the harness ran in ({@code git rev-parse HEAD}, with
  *        {@code -dirty} when files differ from it), {@code null} outside a git checkout
  * @param settings every setting of the scenario by name, defaults included
+ * @param postgres the PostgreSQL server the run used (which one, its version, {@code fsync} and
+ *        {@code synchronous_commit}); {@code null} when it used none
  */
 record Environment(long heapMaxMb, int cores, double loadAverageStart, double loadAverageEnd, String javaVersion,
-		List<String> jvmArgs, String commit, Map<String, Object> settings) {
+		List<String> jvmArgs, String commit, Map<String, Object> settings, PostgresServer.Description postgres) {
 
 	/**
-	 * This JVM and machine now, with the load average read at the run's start.
+	 * This JVM and machine now, with the load average read at the run's start, for a run without PostgreSQL.
 	 *
 	 * @param loadAverageStart the load average when the run started
 	 * @param options the scenario's options (a record), listed as the settings
 	 * @return the environment
 	 */
 	static Environment now(double loadAverageStart, Record options) {
+		return now(loadAverageStart, options, null);
+	}
+
+	/**
+	 * This JVM and machine now, with the load average read at the run's start and the run's PostgreSQL.
+	 *
+	 * @param loadAverageStart the load average when the run started
+	 * @param options the scenario's options (a record), listed as the settings
+	 * @param postgres the server the run used, {@code null} for none
+	 * @return the environment
+	 */
+	static Environment now(double loadAverageStart, Record options, PostgresServer.Description postgres) {
 		return new Environment(JvmStats.heapMax() >> 20, JvmStats.cores(), loadAverageStart, JvmStats.loadAverage(),
-				System.getProperty("java.version"), JvmStats.jvmArgs(), workingCommit(), settings(options));
+				System.getProperty("java.version"), JvmStats.jvmArgs(), workingCommit(), settings(options), postgres);
 	}
 
 	/** The record's components by name: numbers and booleans as they are, anything else as its text. */

@@ -7,9 +7,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 import org.HdrHistogram.Histogram;
 
+import io.tributary.Event;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -98,7 +100,20 @@ final class LatencyMatcher {
 	 * @return the subscription
 	 */
 	Disposable watch(Node receiver, AtomicReference<Throwable> streamError) {
+		return watch(receiver, e -> true, streamError);
+	}
+
+	/**
+	 * Watches a receiving node's entity changes and matches those of the events chosen as they arrive.
+	 *
+	 * @param receiver the node
+	 * @param counted which events are matched (the others, such as the node's own writes, are not waited for)
+	 * @param streamError where the stream's failure goes, the first one kept
+	 * @return the subscription
+	 */
+	Disposable watch(Node receiver, Predicate<Event> counted, AtomicReference<Throwable> streamError) {
 		return receiver.engine().changes(Workload.TYPE)
+				.filter(c -> counted.test(c.event()))
 				.subscribe(c -> arrived(c.event().id(), System.nanoTime()), e -> streamError.compareAndSet(null, e));
 	}
 

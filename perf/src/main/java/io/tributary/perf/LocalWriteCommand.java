@@ -10,14 +10,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code local-write}: durable write throughput of one engine on H2 against plain H2 JDBC batches. See
- * {@link LocalWriteScenario}. Prints progress to standard error and the result as the last line of
- * standard output, and writes it to {@code <out>/local-write.json}.
+ * {@code local-write}: durable write throughput of one engine on H2 against plain H2 JDBC batches, or on
+ * PostgreSQL against raw unnest inserts into the same database. See {@link LocalWriteScenario}. Prints progress
+ * to standard error and the result as the last line of standard output, and writes it to
+ * {@code <out>/local-write.json}.
  */
 @Command(name = LocalWriteScenario.NAME, mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Concurrent writers put events into a SyncEngine on a fresh H2 file store, each write "
-				+ "acknowledged once durable; then the same events are inserted through plain H2 JDBC in batches "
-				+ "of " + JdbcBaseline.BATCH + " with one commit per batch, as the baseline.",
+		description = { "Concurrent writers put events into a SyncEngine on a fresh store, each write "
+				+ "acknowledged once durable; then the same events are inserted raw, as the baseline. On H2 (the "
+				+ "default) the store is a fresh H2 file and the baseline plain H2 JDBC in batches of "
+				+ JdbcBaseline.BATCH + " with one commit per batch. With --store postgres the store is a fresh "
+				+ "database of PostgreSQL (started by the harness unless --postgres is given) and the baseline one "
+				+ "INSERT ... SELECT FROM unnest(arrays) per transaction into a plain table of the same database, "
+				+ "in batches of the engine's mean group commit.",
 				"Counts accept 1_000_000, 1,000,000, 200k or 1m." })
 final class LocalWriteCommand implements Callable<Integer> {
 
@@ -43,6 +48,14 @@ final class LocalWriteCommand implements Callable<Integer> {
 					+ "acknowledged the writer's previous write (the storage's).")
 	boolean submitOnParallel;
 
+	@Option(names = "--store", paramLabel = "STORE",
+			description = "The engine's store: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+			defaultValue = "H2")
+	StoreKind store;
+
+	@Mixin
+	PostgresOptions postgres;
+
 	@Mixin
 	CommonOptions common;
 
@@ -51,11 +64,11 @@ final class LocalWriteCommand implements Callable<Integer> {
 		LocalWriteScenario.Options options = new LocalWriteScenario.Options(events,
 				Converters.toInt(spec, "--writers", writers), common.payloadBytes(spec),
 				common.entities(spec), common.durability, warmup, common.seed, common.dir,
-				common.keepData, submitOnParallel);
+				common.keepData, submitOnParallel, store, postgres.uri(spec), postgres.poolSize(spec));
 		LocalWriteResult result = new LocalWriteScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), LocalWriteScenario.NAME, common.out, result,
-				String.format(Locale.ROOT, "%.0f ev/s vs baseline %.0f ev/s (ratio %.3f), %d lost",
-						result.rates().eventsPerSecond(), result.rates().baselineEventsPerSecond(), result.rates().ratio(),
+				String.format(Locale.ROOT, "%s: %.0f ev/s vs baseline %.0f ev/s (ratio %.3f), %d lost",
+						result.run().store(), result.rates().eventsPerSecond(), result.rates().baselineEventsPerSecond(), result.rates().ratio(),
 						result.survival().lost()));
 		return result.survival().lost() == 0 ? 0 : 3;
 	}

@@ -32,9 +32,10 @@ record LocalWriteResult(String scenario, @JsonUnwrapped Run run, @JsonUnwrapped 
 	 * @param durability what an acknowledged write survives
 	 * @param warmup events written first, unmeasured, by each side
 	 * @param seed the workload's seed
+	 * @param store {@code h2} or {@code postgres}: the store of the engine (and of the baseline)
 	 */
 	record Run(long events, int writers, int payloadBytes, double payloadBytesMean, int entities, String durability,
-			long warmup, long seed) {
+			long warmup, long seed, String store) {
 	}
 
 	/**
@@ -75,16 +76,18 @@ record LocalWriteResult(String scenario, @JsonUnwrapped Run run, @JsonUnwrapped 
 	 * @param checkpoints projection checkpoints the engine ran during the measured phase
 	 * @param warmupCheckpointMillis time of the projection checkpoint taken between the warmup and the measured
 	 *        phase (every entity the warmup wrote)
+	 * @param baselineBatch events per baseline commit: a fixed 1,000 on H2; on PostgreSQL the engine's
+	 *        {@code commitBatchMean}, rounded, so that both commit as often
 	 */
 	record CommitFigures(long commits, double commitBatchMean, double commitMillisMean, long checkpoints,
-			long warmupCheckpointMillis) {
+			long warmupCheckpointMillis, int baselineBatch) {
 	}
 
 	/**
 	 * What it cost.
 	 *
-	 * @param storeMb size of Tributary's database file after close
-	 * @param baselineStoreMb size of the baseline's database file after close
+	 * @param storeMb size of Tributary's database file after close (on PostgreSQL: its database)
+	 * @param baselineStoreMb size of the baseline's database file after close (on PostgreSQL: its table)
 	 * @param heapMaxUsedMb highest heap in use (live or not) while Tributary ran, the harness's ledger included
 	 * @param gcMillis garbage-collection time during Tributary's measured phase
 	 * @param gcCount collections during Tributary's measured phase

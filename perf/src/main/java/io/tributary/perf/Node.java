@@ -13,13 +13,16 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Event;
 import io.tributary.SyncEngine;
+import io.tributary.spi.EventStore;
+import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 import io.tributary.storage.h2.H2Storage;
 import reactor.core.publisher.Mono;
 
 /**
- * One engine on its own H2 file store, with a meter registry the harness reads. Blocking: open, read and
- * close it from a {@code main} method or a test, never on a Reactor thread.
+ * One engine on its storage (its own H2 file store, or a PostgreSQL store it may share with other nodes), with a
+ * meter registry the harness reads. Blocking: open, read and close it from a {@code main} method or a test,
+ * never on a Reactor thread.
  */
 final class Node implements AutoCloseable {
 
@@ -28,11 +31,11 @@ final class Node implements AutoCloseable {
 
 	private static final int READ_PAGE = 4096;
 
-	private final H2Storage storage;
+	private final Storage storage;
 	private final SyncEngine engine;
 	private final SimpleMeterRegistry registry;
 
-	private Node(H2Storage storage, SyncEngine engine, SimpleMeterRegistry registry) {
+	private Node(Storage storage, SyncEngine engine, SimpleMeterRegistry registry) {
 		this.storage = storage;
 		this.engine = engine;
 		this.registry = registry;
@@ -47,13 +50,52 @@ final class Node implements AutoCloseable {
 	 * @return the open node
 	 */
 	static Node open(Path dir, Durability durability, String origin) {
+		return open(dir, durability, origin, builder -> { });
+	}
+
+	/**
+	 * Opens (or reopens) the store in a directory and an engine on it with settings of its own.
+	 *
+	 * @param dir the store's directory
+	 * @param durability what an acknowledged write survives
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @param settings applied to the engine's builder before it opens
+	 * @return the open node
+	 */
+	static Node open(Path dir, Durability durability, String origin, Consumer<SyncEngine.Builder> settings) {
 		H2Storage storage = Objects.requireNonNull(
 				H2Storage.builder().directory(dir).durability(durability).open().block(TIMEOUT), "storage");
+		return open(storage, origin, settings);
+	}
+
+	/**
+	 * Opens an engine on an open storage; the engine closes the storage when it closes, and so does a failure
+	 * to open it.
+	 *
+	 * @param storage the open storage
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @return the open node
+	 */
+	static Node open(Storage storage, String origin) {
+		return open(storage, origin, builder -> { });
+	}
+
+	/**
+	 * Opens an engine with settings of its own on an open storage; the engine closes the storage when it
+	 * closes, and so does a failure to open it.
+	 *
+	 * @param storage the open storage
+	 * @param origin the origin id on first start; {@code null} for a random one
+	 * @param settings applied to the engine's builder before it opens
+	 * @return the open node
+	 */
+	static Node open(Storage storage, String origin, Consumer<SyncEngine.Builder> settings) {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
 		SyncEngine.Builder builder = SyncEngine.builder().storage(storage).meterRegistry(registry);
 		if (origin != null) {
 			builder.origin(origin);
 		}
+		settings.accept(builder);
 		SyncEngine engine = builder.open()
 				.onErrorResume(e -> storage.close().onErrorResume(c -> {
 					e.addSuppressed(c);
@@ -67,7 +109,7 @@ final class Node implements AutoCloseable {
 		return engine;
 	}
 
-	H2Storage storage() {
+	Storage storage() {
 		return storage;
 	}
 
@@ -113,9 +155,19 @@ final class Node implements AutoCloseable {
 	 * @param each called with each event, on the storage's reader thread
 	 */
 	void forEachEvent(Consumer<Event> each) {
-		storage.events().read(0, READ_PAGE).collectList()
+		forEachEvent(storage.events(), each);
+	}
+
+	/**
+	 * Reads every event of a store in position order, a page at a time, and blocks until done.
+	 *
+	 * @param events the store
+	 * @param each called with each event, on the storage's reader thread
+	 */
+	static void forEachEvent(EventStore events, Consumer<Event> each) {
+		events.read(0, READ_PAGE).collectList()
 				.expand(page -> page.size() < READ_PAGE ? Mono.empty()
-						: storage.events().read(page.get(page.size() - 1).position(), READ_PAGE).collectList())
+						: events.read(page.get(page.size() - 1).position(), READ_PAGE).collectList())
 				.doOnNext(page -> page.forEach(each))
 				.then()
 				.block();

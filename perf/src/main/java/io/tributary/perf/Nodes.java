@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.tributary.spi.Storage;
 import io.tributary.storage.h2.Durability;
 
 /**
@@ -24,6 +25,19 @@ final class Nodes implements AutoCloseable {
 	 */
 	Node open(Path dir, Durability durability, String origin) {
 		Node node = Node.open(dir, durability, origin);
+		open.add(node);
+		return node;
+	}
+
+	/**
+	 * Opens an engine on an open storage and keeps it for closing; see {@link Node#open(Storage, String)}.
+	 *
+	 * @param storage the open storage, closed with the engine
+	 * @param origin the origin id on first start
+	 * @return the open node
+	 */
+	Node open(Storage storage, String origin) {
+		Node node = Node.open(storage, origin);
 		open.add(node);
 		return node;
 	}

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "tributary-perf", mixinStandardHelpOptions = true, versionProvider = PerfMain.Version.class,
 		description = "Runs a Tributary benchmark scenario and prints its result as JSON.",
 		subcommands = { LocalWriteCommand.class, CatchUpCommand.class, LiveLatencyCommand.class,
-				SlowConsumerCommand.class, FanOutCommand.class, MixedCommand.class, AllCommand.class,
+				SlowConsumerCommand.class, FanOutCommand.class, MixedCommand.class, SharedDbCommand.class,
+				ProjectionHeapCommand.class, AllCommand.class,
 				JmhCommand.class },
 		synopsisSubcommandLabel = "SCENARIO", commandListHeading = "%nScenarios:%n")
 public final class PerfMain implements Runnable {

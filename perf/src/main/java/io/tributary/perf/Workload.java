@@ -24,6 +24,19 @@ final class Workload {
 	private final byte[][] payloads;
 
 	Workload(int entities, int payloadBytes, long seed) {
+		this(entities, payloadBytes, seed, "t-");
+	}
+
+	/**
+	 * A workload whose entity ids start with a prefix of its own: writers with different prefixes never write
+	 * the same entity.
+	 *
+	 * @param entities entity key space
+	 * @param payloadBytes payload size
+	 * @param seed the seed of the entities' and payloads' choice
+	 * @param idPrefix what each entity id starts with
+	 */
+	Workload(int entities, int payloadBytes, long seed, String idPrefix) {
 		if (entities < 1) {
 			throw new IllegalArgumentException("entities must be at least 1: " + entities);
 		}
@@ -34,7 +47,7 @@ final class Workload {
 		this.entityIds = new String[entities];
 		int width = Integer.toString(entities - 1).length();
 		for (int i = 0; i < entities; i++) {
-			entityIds[i] = "t-" + "0".repeat(width - Integer.toString(i).length()) + i;
+			entityIds[i] = idPrefix + "0".repeat(width - Integer.toString(i).length()) + i;
 		}
 		// enough distinct payloads that no two neighbours repeat, without holding more than ~16 MiB
 		int pool = Math.max(16, Math.min(1024, POOL_BYTES / payloadBytes));

@@ -77,15 +77,28 @@ final class Writers {
 		if (count == 0) {
 			return 0;
 		}
-		int lanes = (int) Math.min(writers, count);
 		long start = System.nanoTime();
-		Long end = Flux.range(0, lanes)
+		Long end = writing(engine, workload, ledger, first, count, latency, done).block();
+		return Objects.requireNonNull(end, "end") - start;
+	}
+
+	/**
+	 * The writes of {@link #write(SyncEngine, Workload, EventLedger, long, long, Histogram, LongAdder)} as a cold
+	 * publisher, for writing to several engines at once: nothing is submitted until it is subscribed.
+	 *
+	 * @return {@link System#nanoTime()} when the last write was acknowledged (at subscription when there is none)
+	 */
+	Mono<Long> writing(SyncEngine engine, Workload workload, EventLedger ledger, long first, long count,
+			Histogram latency, LongAdder done) {
+		if (count == 0) {
+			return Mono.fromSupplier(System::nanoTime);
+		}
+		int lanes = (int) Math.min(writers, count);
+		return Flux.range(0, lanes)
 				.flatMap(lane -> Flux.range(0, (int) (count / lanes + (lane < count % lanes ? 1 : 0)))
 						.concatMap(k -> write(engine, workload, ledger, first + lane + (long) k * lanes, latency, done), 1),
 						lanes, 1)
-				.then(Mono.fromSupplier(System::nanoTime))
-				.block();
-		return Objects.requireNonNull(end, "end") - start;
+				.then(Mono.fromSupplier(System::nanoTime));
 	}
 
 	/** One write of event {@code i}; its latency runs from subscription to the engine's acknowledgement. */

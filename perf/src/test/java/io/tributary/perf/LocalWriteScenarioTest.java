@@ -51,6 +51,9 @@ class LocalWriteScenarioTest {
 		assertEquals(6_000, printed.get("verifiedEvents").asLong());
 		assertEquals(0, printed.get("lost").asLong());
 		assertEquals("PROCESS_CRASH", printed.get("durability").asText());
+		assertEquals("h2", printed.get("store").asText());
+		assertEquals(JdbcBaseline.BATCH, printed.get("baselineBatch").asInt());
+		assertTrue(printed.get("environment").get("postgres").isNull(), "no PostgreSQL on H2");
 		assertEquals(printed.get("entitiesWritten").asLong(), printed.get("entitiesAfterReopen").asLong(),
 				"entities projected after reopening");
 		assertEquals(5_000, printed.get("latencyMillis").get("count").asLong());
@@ -61,5 +64,29 @@ class LocalWriteScenarioTest {
 		try (var left = Files.list(tmp.resolve("data"))) {
 			assertEquals(0, left.count(), "the data directory is removed afterwards");
 		}
+	}
+
+	@Test
+	void postgresRunLosesNothingAndComparesWithTheUnnestBaselineOnItsOwnDurableServer(@TempDir Path tmp)
+			throws Exception {
+		JsonNode printed = ScenarioRun.run(tmp, "local-write", FIELDS, "--store", "postgres", "--events", "3_000",
+				"--warmup", "500", "--writers", "128", "--entities", "400", "--payload-bytes", "120", "--pool-size", "4");
+		assertEquals("postgres", printed.get("store").asText());
+		assertEquals(3_500, printed.get("acknowledged").asLong());
+		assertEquals(3_500, printed.get("verifiedEvents").asLong(), "every event read back from the database");
+		assertEquals(0, printed.get("lost").asLong());
+		assertEquals(printed.get("entitiesWritten").asLong(), printed.get("entitiesAfterReopen").asLong(),
+				"entities projected after reopening");
+		assertTrue(printed.get("baselineEventsPerSecond").asDouble() > 0, "baseline rate");
+		assertTrue(printed.get("ratio").asDouble() > 0, "ratio");
+		long batch = printed.get("baselineBatch").asLong();
+		assertEquals(Math.max(1, Math.round(printed.get("commitBatchMean").asDouble())), batch,
+				"the baseline commits as often as the engine");
+		JsonNode postgres = printed.get("environment").get("postgres");
+		assertEquals("embedded", postgres.get("server").asText());
+		assertEquals("on", postgres.get("fsync").asText(), "durable: fsync on");
+		assertEquals("on", postgres.get("synchronousCommit").asText(), "durable: synchronous_commit on");
+		assertTrue(postgres.get("version").asText().startsWith("14"), () -> "PostgreSQL 14: " + postgres);
+		ScenarioRun.assertMeasures(tmp, printed, true);
 	}
 }

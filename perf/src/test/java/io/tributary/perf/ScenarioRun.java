@@ -66,7 +66,8 @@ final class ScenarioRun {
 
 	/**
 	 * Checks the environment block every scenario's result carries: the JVM, the machine, the commit (known
-	 * or {@code null}) and the scenario's settings, among them its seed and durability.
+	 * or {@code null}), the scenario's settings, among them its seed and durability (on PostgreSQL, the
+	 * server's {@code fsync} and {@code synchronous_commit}), and its PostgreSQL server or {@code null}.
 	 */
 	static void assertEnvironment(JsonNode result) {
 		JsonNode env = result.get("environment");
@@ -78,8 +79,13 @@ final class ScenarioRun {
 		assertTrue(env.get("cores").asInt() > 0, "cores");
 		assertTrue(env.get("jvmArgs").isArray(), "JVM arguments");
 		JsonNode settings = env.get("settings");
-		assertTrue(settings.isObject() && settings.hasNonNull("seed") && settings.hasNonNull("durability"),
-				() -> "the scenario's settings: " + settings);
+		JsonNode postgres = env.get("postgres");
+		assertTrue(postgres != null, () -> "environment.postgres, a server or null: " + env);
+		// on PostgreSQL the server's settings say what a commit survives
+		boolean durability = settings.hasNonNull("durability")
+				|| postgres.hasNonNull("fsync") && postgres.hasNonNull("synchronousCommit");
+		assertTrue(settings.isObject() && settings.hasNonNull("seed") && durability,
+				() -> "the scenario's settings: " + settings + ", its server: " + postgres);
 	}
 
 	/**

@@ -1,0 +1,29 @@
+package io.tributary.perf;
+
+import java.util.Objects;
+
+import io.tributary.storage.postgres.PostgresStorage;
+
+/**
+ * Opens the PostgreSQL store on a database of the run's server. Blocking: call it from the scenario's thread.
+ */
+final class PostgresStores {
+
+	private PostgresStores() {
+	}
+
+	/**
+	 * Opens a PostgreSQL store on a database, its schema made on first use.
+	 *
+	 * @param database where
+	 * @param poolSize connections in its pool
+	 * @param node the node's name among those sharing the database (the key of its origin and checkpoint)
+	 * @return the open store
+	 */
+	static PostgresStorage open(PostgresServer.Target database, int poolSize, String node) {
+		PostgresStorage.Builder builder = PostgresStorage.builder().host(database.host()).port(database.port())
+				.database(database.database()).user(database.user()).password(database.password()).poolSize(poolSize)
+				.node(node);
+		return Objects.requireNonNull(builder.open().block(Node.TIMEOUT), "storage");
+	}
+}
