@@ -148,7 +148,7 @@ final class FanOutScenario {
 			finally {
 				elapsed = System.nanoTime() - start;
 				for (PeerConnector c : connectors) {
-					String error = c.link().status().lastError();
+					String error = c.link().status(target).lastError(); // the vector only sets the lag, not read here
 					if (error != null) {
 						sessionErrors.add(error);
 					}
