@@ -126,7 +126,10 @@ class PeerFaultTest extends PeerTestBase {
 				.block(T);
 		int port = first.port();
 		SlowStorage slow = new SlowStorage(Duration.ofMillis(2));
-		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").open().block(T);
+		// the receiver's group commits are bounded by its engine's batch size (800 events, plus at most one sender
+		// frame of 200): with the projection's lookup in each commit, more frames queue behind a slow store than the
+		// default batch (2,048) would let through under the bound checked below
+		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").maxBatch(800).open().block(T);
 		cleanup.add(() -> b.close().block(T));
 		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", port),
 				new Backoff(Duration.ofMillis(20), Duration.ofMillis(100), 0.5));
@@ -160,7 +163,10 @@ class PeerFaultTest extends PeerTestBase {
 		SyncEngine a = test.engine("a");
 		PeerServer server = test.server(a, PeerConfig.defaults().withBatching(200));
 		SlowStorage slow = new SlowStorage(Duration.ofMillis(5));
-		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").open().block(T);
+		// the receiver's group commits are bounded by its engine's batch size (800 events, plus at most one sender
+		// frame of 200): with the projection's lookup in each commit, more frames queue behind a slow store than the
+		// default batch (2,048) would let through under the bound checked below
+		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").maxBatch(800).open().block(T);
 		test.cleanup.add(() -> b.close().block(T));
 		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
 				Backoff.defaults());
