@@ -76,7 +76,7 @@ final class ApiAnswers {
 	}
 
 	/** {@code GET /api/help}: what holds for every endpoint, then each route with its parameters. */
-	static ApiJson.Body help(List<Route> routes, Duration idempotencyRetention) {
+	static ApiJson.Body help(List<Route> routes, String prefix, Duration idempotencyRetention) {
 		return g -> {
 			g.writeStartObject();
 			g.writeStringField("name", "Tributary HTTP API");
@@ -94,7 +94,7 @@ final class ApiAnswers {
 			for (Route r : routes) {
 				g.writeStartObject();
 				g.writeStringField("method", r.method().name());
-				g.writeStringField("path", r.template());
+				g.writeStringField("path", prefix + r.template());
 				g.writeStringField("description", r.description());
 				g.writeBooleanField("auth", !r.isOpen());
 				g.writeArrayFieldStart("parameters");

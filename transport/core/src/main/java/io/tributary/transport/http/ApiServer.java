@@ -18,8 +18,8 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * One bound server's request handling: routing, authentication, error answers and request metrics.
- * Disposed with its server, which stops the stats counting.
+ * The API's request handling under one prefix: routing, authentication, error answers and request metrics.
+ * Disposed with its server (or with the host's, through {@link ApiRoutes}), which stops the stats counting.
  */
 final class ApiServer implements Disposable {
 
@@ -27,8 +27,10 @@ final class ApiServer implements Disposable {
 
 	private static final String BEARER = "Bearer ";
 
+	private final String prefix;
 	private final String token;
 	private final UserTokens users;
+	private final HttpApi.Authenticator authenticator;
 	private final ApiJson json;
 	private final OperationCounts counts;
 	private final List<Route> routes;
@@ -36,26 +38,56 @@ final class ApiServer implements Disposable {
 	private final Disposable purging;
 	private final SignalHub signals;
 
-	ApiServer(HttpApi config) {
+	ApiServer(HttpApi config, String prefix) {
+		this.prefix = prefix;
 		this.token = config.token();
 		this.users = config.users();
+		this.authenticator = config.authenticator();
 		this.json = new ApiJson(config.maxBodyBytes());
 		this.counts = new OperationCounts(config.engine());
 		this.signals = new SignalHub(config.engine());
-		this.routes = new Endpoints(config, json, counts, signals).routes();
+		this.routes = new Endpoints(config, json, counts, signals, prefix).routes();
 		this.metrics = new HttpMetrics(config.meterRegistry());
 		this.purging = config.idempotencyKeys().startPurging();
 	}
 
-	/** Serves one request; called by Reactor Netty on the connection's event loop. */
+	String prefix() {
+		return prefix;
+	}
+
+	/** Whether the request's path is the prefix or under it. */
+	boolean matches(HttpServerRequest request) {
+		return prefix.isEmpty() || under(new QueryStringDecoder(request.uri()).rawPath());
+	}
+
+	private boolean under(String rawPath) {
+		return rawPath.startsWith(prefix)
+				&& (rawPath.length() == prefix.length() || rawPath.charAt(prefix.length()) == '/');
+	}
+
+	/** Serves one request, authenticated as configured; called by Reactor Netty on the connection's event loop. */
 	Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+		return handle(request, response, null);
+	}
+
+	/**
+	 * Serves one request; called by Reactor Netty on the connection's event loop.
+	 *
+	 * @param host who the host's own authentication says the request acts for; {@code null} to authenticate it here
+	 */
+	Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response, Caller host) {
 		long start = System.nanoTime();
 		String[] route = { HttpMetrics.UNMATCHED };
 		return Mono.defer(() -> {
 			QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+			String rawPath = uri.rawPath();
+			if (!under(rawPath)) {
+				return Mono.error(ApiException.notFound("no endpoint " + Exchange.abbreviate(rawPath)
+						+ "; the API is under " + prefix + "/"));
+			}
 			String[] path;
 			try {
-				path = Paths.decode(uri.rawPath());
+				path = Paths.decode(rawPath.substring(prefix.length()));
 				uri.parameters();
 			}
 			catch (IllegalArgumentException e) {
@@ -77,23 +109,28 @@ final class ApiServer implements Disposable {
 				}
 				allowed.add(r.method().name());
 			}
+			Route found = matched;
+			Map<String, String> foundVars = vars;
 			// unknown paths are not told apart from known ones before authentication
-			Caller caller = matched != null && matched.isOpen() ? Caller.NODE : authenticate(request);
-			if (caller == null) {
-				return Mono.error(new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-						"this endpoint needs 'Authorization: Bearer <token>'", Map.of("WWW-Authenticate",
-								"Bearer realm=\"tributary\"")));
-			}
-			if (matched == null) {
-				if (allowed.isEmpty()) {
-					return Mono.error(ApiException.notFound("no endpoint " + Exchange.abbreviate(uri.rawPath())
-							+ "; GET /api/help lists them"));
-				}
-				return Mono.error(new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-						request.method().name() + " is not allowed on " + route[0] + "; use " + String.join(" or ", allowed),
-						Map.of("Allow", String.join(", ", allowed))));
-			}
-			return matched.handler().handle(new Exchange(request, response, vars, uri, json, caller.user()));
+			Mono<Caller> caller = host != null ? Mono.just(host)
+					: matched != null && matched.isOpen() ? Mono.just(Caller.node()) : authenticate(request);
+			return caller
+					.switchIfEmpty(Mono.error(() -> new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+							authenticator != null ? "this endpoint needs the host's authentication"
+									: "this endpoint needs 'Authorization: Bearer <token>'",
+							Map.of("WWW-Authenticate", "Bearer realm=\"tributary\""))))
+					.flatMap(c -> {
+						if (found == null) {
+							return Mono.error(allowed.isEmpty()
+									? ApiException.notFound("no endpoint " + Exchange.abbreviate(rawPath) + "; GET "
+											+ prefix + "/api/help lists them")
+									: new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+											request.method().name() + " is not allowed on " + prefix + route[0] + "; use "
+													+ String.join(" or ", allowed),
+											Map.of("Allow", String.join(", ", allowed))));
+						}
+						return found.handler().handle(new Exchange(request, response, foundVars, uri, json, c.user()));
+					});
 		})
 				.onErrorResume(error -> answerError(request, response, error))
 				// metrics are recorded when the response ended, was cancelled or failed
@@ -102,14 +139,25 @@ final class ApiServer implements Disposable {
 	}
 
 	/**
-	 * Who a request acts for: the node's token (or no token where none is configured) is unrestricted, a user's
-	 * token acts for that user; {@code null} when the request is not admitted. Tokens are compared in constant
+	 * Who a request acts for, as the host's authenticator says, or else as its bearer token says; empty when the
+	 * request is not admitted.
+	 */
+	private Mono<Caller> authenticate(HttpServerRequest request) {
+		if (authenticator != null) {
+			return Mono.defer(() -> authenticator.authenticate(request));
+		}
+		return Mono.justOrEmpty(tokenCaller(request));
+	}
+
+	/**
+	 * The caller the request's bearer token stands for: the node's token (or no token where none is configured) is
+	 * unrestricted, a user's token acts for that user; {@code null} when none does. Tokens are compared in constant
 	 * time.
 	 */
-	private Caller authenticate(HttpServerRequest request) {
+	private Caller tokenCaller(HttpServerRequest request) {
 		boolean noUsers = users == null || users.isEmpty();
 		if (token == null && noUsers) {
-			return Caller.NODE;
+			return Caller.node();
 		}
 		String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
 		if (header == null || header.length() <= BEARER.length()
@@ -118,15 +166,10 @@ final class ApiServer implements Disposable {
 		}
 		String offered = header.substring(BEARER.length()).trim();
 		if (token != null && UserTokens.matches(token, offered)) {
-			return Caller.NODE;
+			return Caller.node();
 		}
 		String user = noUsers ? null : users.userOf(offered);
-		return user == null ? null : new Caller(user);
-	}
-
-	/** Who a request acts for: a user, or nobody in particular ({@code user} null: the node's token). */
-	private record Caller(String user) {
-		static final Caller NODE = new Caller(null);
+		return user == null ? null : Caller.user(user);
 	}
 
 	private Mono<Void> answerError(HttpServerRequest request, HttpServerResponse response, Throwable error) {

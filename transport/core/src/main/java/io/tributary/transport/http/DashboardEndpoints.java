@@ -3,6 +3,7 @@ package io.tributary.transport.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 
@@ -37,10 +38,15 @@ final class DashboardEndpoints {
 			+ "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 	/** The page's files, read from the class path once, on first request, off the event loop. */
-	private final Mono<Files> files = Mono.fromCallable(Files::load)
-			// class path resources are read from the jar with blocking file reads
-			.subscribeOn(Schedulers.boundedElastic())
-			.cache();
+	private final Mono<Files> files;
+
+	/** @param prefix the path the API is mounted under, which the page's links to its files start with */
+	DashboardEndpoints(String prefix) {
+		this.files = Mono.fromCallable(() -> Files.load(prefix))
+				// class path resources are read from the jar with blocking file reads
+				.subscribeOn(Schedulers.boundedElastic())
+				.cache();
+	}
 
 	/** {@code GET /dashboard}: the page. */
 	Mono<Void> page(Exchange x) {
@@ -109,10 +115,18 @@ final class DashboardEndpoints {
 	/** The page, its own files and the chart library's, by name. */
 	private record Files(StaticFile page, Map<String, StaticFile> own, Map<String, StaticFile> lib) {
 
-		static Files load() {
+		static Files load(String prefix) {
 			ClassLoader loader = DashboardEndpoints.class.getClassLoader();
 			String uplot = "META-INF/resources/webjars/uplot/" + webJarVersion(loader) + "/dist/";
-			return new Files(DashboardEndpoints.load(loader, FILES + "index.html", "text/html; charset=utf-8"),
+			StaticFile page = DashboardEndpoints.load(loader, FILES + "index.html", "text/html; charset=utf-8");
+			if (!prefix.isEmpty()) {
+				// the page names its files from the root: under a prefix, from the prefix (the script finds the
+				// API's paths from the page's own address)
+				page = new StaticFile(new String(page.body(), StandardCharsets.UTF_8)
+						.replace("\"/dashboard/", "\"" + prefix + "/dashboard/").getBytes(StandardCharsets.UTF_8),
+						page.contentType());
+			}
+			return new Files(page,
 					Map.of("dashboard.js", DashboardEndpoints.load(loader, FILES + "dashboard.js", JAVASCRIPT),
 							"dashboard.css", DashboardEndpoints.load(loader, FILES + "dashboard.css", CSS),
 							"favicon.svg", DashboardEndpoints.load(loader, FILES + "favicon.svg", "image/svg+xml")),

@@ -25,10 +25,12 @@ final class Endpoints {
 	static final int DEFAULT_LIMIT = 100;
 
 	private final Duration idempotencyRetention;
+	private final String prefix;
 	private final List<Route> routes;
 
-	Endpoints(HttpApi config, ApiJson json, OperationCounts counts, SignalHub hub) {
+	Endpoints(HttpApi config, ApiJson json, OperationCounts counts, SignalHub hub, String prefix) {
 		this.idempotencyRetention = config.idempotencyRetention();
+		this.prefix = prefix;
 		this.routes = table(config, json, counts, hub);
 	}
 
@@ -48,7 +50,7 @@ final class Endpoints {
 		SyncEndpoints sync = new SyncEndpoints(config.peers(), config.upstreams(), json);
 		SignalEndpoints signals = new SignalEndpoints(hub, json, heartbeat, config.meterRegistry());
 		PeerEndpoints peers = new PeerEndpoints(config.engine(), config.peers(), config.upstreams());
-		DashboardEndpoints dashboard = new DashboardEndpoints();
+		DashboardEndpoints dashboard = new DashboardEndpoints(prefix);
 		return List.of(
 				Route.open(HttpMethod.GET, "/health", "Liveness: status UP, this node's id and the position of its "
 						+ "newest event. Open without a token.", List.of(), admin::health),
@@ -212,6 +214,6 @@ final class Endpoints {
 
 	/** {@code GET /api/help}: this table. */
 	private Mono<Void> help(Exchange x) {
-		return x.send(HttpResponseStatus.OK, ApiAnswers.help(routes, idempotencyRetention));
+		return x.send(HttpResponseStatus.OK, ApiAnswers.help(routes, prefix, idempotencyRetention));
 	}
 }

@@ -22,6 +22,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * The HTTP API of a node: sltt_core's change log endpoints, entity reads, a server-sent-event tail,
@@ -31,14 +32,18 @@ import reactor.netty.http.server.HttpServer;
  * HttpApi api = HttpApi.builder(engine).token(token).peers(directory).meterRegistry(registry).build();
  * DisposableServer server = api.bind("127.0.0.1", 8080).block();
  * }</pre>
- * Immutable and thread-safe; one {@code HttpApi} may be bound several times. Handlers run on Reactor
+ * The same API mounts into a host's Reactor Netty server under a path prefix, beside the host's own routes:
+ * {@link #routes(String)}.
+ * <p>
+ * Immutable and thread-safe; one {@code HttpApi} may be bound (and mounted) several times. Handlers run on Reactor
  * Netty's event loops and never block them: engine calls complete on the storage's threads, and the
  * response is written from there.
  * <p>
  * Every client mistake is answered with a 4xx status and a body {@code {"error","message"}}; an
  * unexpected failure with a 500 of the same shape and an ERROR log line. When a token (or users' tokens,
  * {@link Builder#users}) is configured every endpoint but {@code GET /health} requires
- * {@code Authorization: Bearer <token>}.
+ * {@code Authorization: Bearer <token>}; a host that authenticates requests itself sets an
+ * {@link Builder#authenticator(Authenticator)} instead.
  */
 public final class HttpApi {
 
@@ -54,9 +59,13 @@ public final class HttpApi {
 	// RFC 6750 b64token
 	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
 
+	// empty, or segments of URI unreserved characters, without a trailing slash
+	private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9\\-._~]+)*");
+
 	private final SyncEngine engine;
 	private final String token;
 	private final UserTokens users;
+	private final Authenticator authenticator;
 	private final PeerDirectory peers;
 	private final Upstreams upstreams;
 	private final PrometheusMeterRegistry meterRegistry;
@@ -72,6 +81,7 @@ public final class HttpApi {
 		this.engine = b.engine;
 		this.token = b.token;
 		this.users = b.users;
+		this.authenticator = b.authenticator;
 		this.peers = b.peers;
 		this.upstreams = b.upstreams;
 		this.meterRegistry = registry;
@@ -123,7 +133,7 @@ public final class HttpApi {
 
 	private Mono<DisposableServer> bind(HttpServer http, String host, int port) {
 		return Mono.defer(() -> {
-			ApiServer server = new ApiServer(this);
+			ApiRoutes api = routes("");
 			return http
 					.host(host)
 					.port(port)
@@ -131,11 +141,33 @@ public final class HttpApi {
 					// neither applies while a response (such as a stream) is being written
 					.readTimeout(Duration.ofSeconds(30))
 					.idleTimeout(Duration.ofMinutes(2))
-					.handle(server::handle)
+					.route(api)
 					.bind()
-					.doOnNext(bound -> bound.onDispose(server))
-					.doOnError(e -> server.dispose());
+					.doOnNext(bound -> bound.onDispose(api))
+					.doOnError(e -> api.dispose());
 		});
+	}
+
+	/**
+	 * The API as routes to mount into a host's Reactor Netty server under a path prefix
+	 * ({@code HttpServer.create().route(r -> { api.routes("/sync").accept(r); r.get("/mine", ...); })}): the
+	 * prefix and every path under it are the API's, with every endpoint, authentication, error answer and metric
+	 * as {@link #bind(String, int)} serves them; {@code GET <prefix>/api/help} lists the paths with the prefix. The
+	 * API's HTTPS setting ({@link Builder#tls}) does not apply: the host's server decides. Each call starts the
+	 * API's background work anew (see {@link ApiRoutes}): dispose the routes with the host's server.
+	 *
+	 * @param prefix {@code ""} for the root, else {@code /} and segments of {@code A-Z a-z 0-9 - . _ ~}, without a
+	 *        trailing slash, such as {@code /sync} or {@code /tributary/v1}
+	 * @return the routes
+	 * @throws IllegalArgumentException for a malformed prefix
+	 */
+	public ApiRoutes routes(String prefix) {
+		Objects.requireNonNull(prefix, "prefix");
+		if (!PREFIX.matcher(prefix).matches()) {
+			throw new IllegalArgumentException("prefix must be empty or '/' and segments of A-Z a-z 0-9 - . _ ~ "
+					+ "without a trailing slash, such as /sync; was '" + prefix + "'");
+		}
+		return new ApiRoutes(new ApiServer(this, prefix));
 	}
 
 	/** Built when the server is bound, so that a bad file fails the bind rather than every handshake. */
@@ -164,6 +196,10 @@ public final class HttpApi {
 
 	UserTokens users() {
 		return users;
+	}
+
+	Authenticator authenticator() {
+		return authenticator;
 	}
 
 	PeerDirectory peers() {
@@ -202,8 +238,34 @@ public final class HttpApi {
 	@Override
 	public String toString() {
 		return "HttpApi{origin=" + engine.origin() + ", token=" + (token == null ? "none" : "****")
+				+ ", authenticator=" + (authenticator != null)
 				+ ", maxBodyBytes=" + maxBodyBytes + ", heartbeat=" + heartbeat + ", idempotencyRetention="
 				+ idempotencyRetention + ", https=" + (certificateChain != null) + "}";
+	}
+
+	/**
+	 * A host's own authentication of the API's requests, in place of the API's token and users' tokens: it
+	 * decides who a request acts for, or refuses it. Called on the connection's event loop for every request but
+	 * those of the open endpoints ({@code GET /health} and the dashboard's files), before the path is told to be
+	 * known or not; it must not block (return a {@code Mono} that completes later for slow checks).
+	 * <pre>{@code
+	 * HttpApi.builder(engine)
+	 *         .authenticator(request -> Mono.justOrEmpty(sessions.userOf(request.requestHeaders().get("X-Session")))
+	 *                 .map(Caller::user))
+	 *         .build();
+	 * }</pre>
+	 */
+	@FunctionalInterface
+	public interface Authenticator {
+
+		/**
+		 * Authenticates one request.
+		 *
+		 * @param request the request: its headers, cookies and address
+		 * @return who the request acts for; empty to refuse it (401 {@code unauthorized}); an error is answered 500
+		 *         and logged
+		 */
+		Mono<Caller> authenticate(HttpServerRequest request);
 	}
 
 	/**
@@ -213,6 +275,7 @@ public final class HttpApi {
 		private final SyncEngine engine;
 		private String token;
 		private UserTokens users;
+		private Authenticator authenticator;
 		private PeerDirectory peers = PeerDirectory.none();
 		private Upstreams upstreams = Upstreams.none();
 		private PrometheusMeterRegistry meterRegistry;
@@ -253,6 +316,19 @@ public final class HttpApi {
 		 */
 		public Builder users(UserTokens tokens) {
 			this.users = tokens;
+			return this;
+		}
+
+		/**
+		 * The host's own authentication, in place of the token and users' tokens (which must then not be set): the
+		 * authenticator decides who each request acts for or refuses it. Default: none, the token and users' tokens
+		 * decide.
+		 *
+		 * @param value the authenticator, {@code null} for none
+		 * @return this builder
+		 */
+		public Builder authenticator(Authenticator value) {
+			this.authenticator = value;
 			return this;
 		}
 
@@ -380,9 +456,14 @@ public final class HttpApi {
 		 * Checks the settings and builds the API.
 		 *
 		 * @return the API
-		 * @throws IllegalArgumentException for an invalid token, body limit, heartbeat or idempotency retention
+		 * @throws IllegalArgumentException for an invalid token, body limit, heartbeat or idempotency retention, or
+		 *         an authenticator beside a token or users' tokens
 		 */
 		public HttpApi build() {
+			if (authenticator != null && (token != null || users != null)) {
+				throw new IllegalArgumentException("an authenticator replaces the token and the users' tokens: set "
+						+ "either the authenticator or the tokens");
+			}
 			if (token != null && !TOKEN.matcher(token).matches()) {
 				throw new IllegalArgumentException(
 						"token must be a non-empty bearer token of A-Z a-z 0-9 - . _ ~ + / and trailing =");

@@ -8,6 +8,8 @@
   'use strict';
 
   var TOKEN_KEY = 'tributary.dashboard.token';
+  // where the API is mounted: '' on a node, the prefix where a host serves it under one (the page is <root>/dashboard)
+  var ROOT = window.location.pathname.replace(/\/dashboard\/?$/, '');
   var CHART_SECONDS = 120;
   var MAX_ITEMS = 50;
   var STATS_EVERY_MS = 1000;
@@ -43,7 +45,7 @@
   function api(path, options) {
     var s = session;
     var init = Object.assign({ cache: 'no-store', headers: headers() }, options || {});
-    return fetch(path, init).then(function (res) {
+    return fetch(ROOT + path, init).then(function (res) {
       if (s !== session || s.stopped) { throw new AuthError(); }
       if (res.status === 401) { signOut('The node refused this token: enter it again.'); throw new AuthError(); }
       return res.text().then(function (text) {
@@ -86,7 +88,7 @@
         try {
           var h = headers({ 'Accept': 'text/event-stream' });
           if (lastId !== null) { h['Last-Event-ID'] = lastId; }
-          var res = await fetch(path, { headers: h, cache: 'no-store', signal: controller.signal });
+          var res = await fetch(ROOT + path, { headers: h, cache: 'no-store', signal: controller.signal });
           if (res.status === 401) { signOut('The node refused this token: enter it again.'); return; }
           if (!res.ok) { throw new Error(path + ': HTTP ' + res.status); }
           reachable();
@@ -477,7 +479,7 @@
       try {
         var help = await api('/api/help');
         endpoints = {};
-        help.endpoints.forEach(function (e) { endpoints[e.path] = true; });
+        help.endpoints.forEach(function (e) { endpoints[e.path.slice(ROOT.length)] = true; });
         stats = await api('/api/stats');
         break;
       } catch (e) {

@@ -1,0 +1,51 @@
+package io.tributary.transport.http;
+
+import java.util.Objects;
+
+/**
+ * Who a request to the API acts for, as its authentication decided: the node itself (what the node's token
+ * grants: every endpoint, every user's data) or one user (what a user's token grants: reads and writes through
+ * {@link io.tributary.SyncEngine#forUser(String)}, the node's own endpoints refused with 403). A host that
+ * authenticates requests itself answers one of these from its {@link HttpApi.Authenticator} or passes one to
+ * {@link ApiRoutes#handle(reactor.netty.http.server.HttpServerRequest,
+ * reactor.netty.http.server.HttpServerResponse, Caller)}.
+ *
+ * @param user the user, {@code null} for the node
+ */
+public record Caller(String user) {
+
+	private static final Caller NODE = new Caller(null);
+
+	/**
+	 * The node itself, unrestricted.
+	 *
+	 * @return the caller with no user
+	 */
+	public static Caller node() {
+		return NODE;
+	}
+
+	/**
+	 * One user.
+	 *
+	 * @param name the user's name, as the events' {@code userId}
+	 * @return a caller acting for the user
+	 * @throws IllegalArgumentException when the name is blank
+	 */
+	public static Caller user(String name) {
+		Objects.requireNonNull(name, "name");
+		if (name.isBlank()) {
+			throw new IllegalArgumentException("a user's name must not be blank");
+		}
+		return new Caller(name);
+	}
+
+	/**
+	 * Whether this is the node itself.
+	 *
+	 * @return true for {@link #node()}
+	 */
+	public boolean isNode() {
+		return user == null;
+	}
+}
