@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import io.tributary.EntityState;
 import io.tributary.Event;
@@ -77,7 +75,7 @@ public final class TwoReplicasExample {
 			laptop.close().block(TIMEOUT);
 			phone.close().block(TIMEOUT);
 			if (!keep) {
-				delete(data);
+				Examples.delete(data);
 			}
 		}
 	}
@@ -113,14 +111,6 @@ public final class TwoReplicasExample {
 		for (SyncEngine e : List.of(laptop, phone)) {
 			System.out.println("   " + e.origin() + ":");
 			e.query("todo").doOnNext(s -> System.out.println("     " + s.entityId() + " = " + s.json())).blockLast(TIMEOUT);
-		}
-	}
-
-	private static void delete(Path root) throws IOException {
-		try (Stream<Path> paths = Files.walk(root)) {
-			for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-				Files.delete(p);
-			}
 		}
 	}
 }
