@@ -59,7 +59,7 @@ final class Examples {
 	 * @throws IllegalStateException naming {@code what} when it does not hold within {@link #TIMEOUT}
 	 */
 	static void await(String what, Supplier<Mono<Boolean>> condition) {
-		Boolean met = Flux.interval(Duration.ZERO, Duration.ofMillis(20))
+		Boolean met = Flux.interval(Duration.ZERO, Duration.ofMillis(20)).onBackpressureDrop()
 				.concatMap(tick -> condition.get())
 				.filter(Boolean::booleanValue)
 				.next()
