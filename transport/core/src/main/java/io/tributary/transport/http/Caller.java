@@ -30,12 +30,12 @@ public record Caller(String user) {
 	 *
 	 * @param name the user's name, as the events' {@code userId}
 	 * @return a caller acting for the user
-	 * @throws IllegalArgumentException when the name is blank
+	 * @throws IllegalArgumentException when the name is empty
 	 */
 	public static Caller user(String name) {
-		Objects.requireNonNull(name, "name");
-		if (name.isBlank()) {
-			throw new IllegalArgumentException("a user's name must not be blank");
+		// not empty, as UserTokens requires of the users its tokens stand for
+		if (Objects.requireNonNull(name, "name").isEmpty()) {
+			throw new IllegalArgumentException("a user's name must not be empty");
 		}
 		return new Caller(name);
 	}
