@@ -33,11 +33,15 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.tributary.transport.http.ApiRoutes;
+import io.tributary.transport.http.HttpApi;
 import io.tributary.transport.node.SyncNode;
 import io.tributary.transport.peer.Backoff;
 import io.tributary.transport.peer.UserTokens;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 
 import static io.tributary.transport.cli.CliTesting.T;
 import static io.tributary.transport.cli.CliTesting.awaitJson;
@@ -211,6 +215,28 @@ class DashboardBrowserIntegrationTest {
 		assertEquals(List.of(), severeConsoleEntries(), "no console errors");
 	}
 
+	@Test
+	void dashboardOfAnApiMountedUnderAPrefixReadsTheApiUnderThePrefix() throws Exception {
+		SyncNode node = inJvm("edge", 0, null);
+		ApiRoutes api = HttpApi.builder(node.engine()).token(TOKEN).build().routes("/ops/sync");
+		DisposableServer host = HttpServer.create().host("127.0.0.1").port(0).route(api).bindNow();
+		host.onDispose(api);
+		try {
+			open(host.port(), "/ops/sync/dashboard");
+			signIn(TOKEN);
+			waitFor(d -> "edge".equals(text("node-id")) && "live".equals(text("status")));
+			for (int i = 0; i < 4; i++) {
+				node.engine().put("todo", "t" + i, "{\"n\":" + i + "}").block(T);
+			}
+			waitFor(d -> "4".equals(text("total-events")));
+			waitFor(d -> text("hash").matches("[0-9a-f]{64}"));
+			assertEquals(List.of(), severeConsoleEntries(), "no console errors: every file and call under the prefix");
+		}
+		finally {
+			host.disposeNow();
+		}
+	}
+
 	// --- the nodes
 
 	/** Starts the node under test as its own process, {@code edge}, with users alice and bob; its HTTP port. */
@@ -254,6 +280,10 @@ class DashboardBrowserIntegrationTest {
 	// --- the browser
 
 	private void open(int port) {
+		open(port, "/dashboard");
+	}
+
+	private void open(int port, String page) {
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM.toFile());
 		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -269,7 +299,7 @@ class DashboardBrowserIntegrationTest {
 		// the page rebuilds its tables as new figures arrive: an element read between two rebuilds is read again
 		wait = new WebDriverWait(browser, T);
 		wait.ignoring(StaleElementReferenceException.class);
-		browser.get("http://127.0.0.1:" + port + "/dashboard");
+		browser.get("http://127.0.0.1:" + port + page);
 		waitFor(d -> d.findElement(By.id("token")).isDisplayed());
 	}
 
