@@ -49,7 +49,7 @@ abstract class ClientTestBase {
 	SyncEngine engine(String origin, SyncEngine.Builder builder) {
 		H2Storage storage = H2Storage.builder().directory(dir.resolve(origin)).open().block(T);
 		SyncEngine e = builder.storage(storage).origin(origin).open().block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 

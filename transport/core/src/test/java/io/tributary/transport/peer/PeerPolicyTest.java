@@ -27,7 +27,7 @@ class PeerPolicyTest extends PeerTestBase {
 	private SyncEngine engine(String origin, ProjectionPolicy policy) {
 		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).projection(policy).open()
 				.block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 
