@@ -146,7 +146,7 @@ class InputLimitsIntegrationTest {
 		// an upstream through SyncClient
 		PeerServer hubServer = PeerServer.bind(hub, PeerConfig.defaults(), "127.0.0.1", 0).block(T);
 		cleanup.add(() -> hubServer.close(Duration.ofSeconds(5)).block(T));
-		DrainReport drain = SyncClient.builder(a, new PeerAddress("127.0.0.1", hubServer.port())).build().outsync()
+		DrainReport drain = SyncClient.builder(a, new PeerAddress("127.0.0.1", hubServer.port())).manualDrain().build().outsync()
 				.block(T);
 		assertEquals(0, drain.rejected(), drain.toString());
 		assertEquals(0, drain.pending(), drain.toString());

@@ -111,7 +111,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		SyncEngine a = plantedReplica();
 		SyncEngine upstream = engine("hub");
 		PeerServer server = server(upstream, PeerConfig.defaults());
-		SyncClient client = SyncClient.builder(a, new PeerAddress("127.0.0.1", server.port())).build();
+		SyncClient client = SyncClient.builder(a, new PeerAddress("127.0.0.1", server.port())).manualDrain().build();
 		List<ClientSignal> signals = new java.util.concurrent.CopyOnWriteArrayList<>();
 		Disposable tap = client.signals().subscribe(signals::add);
 		cleanup.add(tap::dispose);
