@@ -67,8 +67,8 @@ public final class Json {
 			if (payload != null && mapper != null) {
 				byte[] bytes = mapper.writeValueAsBytes(payload);
 				if (bytes.length == 0 || bytes[0] != '{') {
-					throw new ValidationException("payload of " + payload.getClass().getName()
-							+ " must be written as a JSON object, was written as "
+					throw new ValidationException("payload must be a JSON object; the "
+							+ payload.getClass().getName() + " was written as "
 							+ new String(bytes, 0, Math.min(bytes.length, 40), java.nio.charset.StandardCharsets.UTF_8));
 				}
 				return bytes;
