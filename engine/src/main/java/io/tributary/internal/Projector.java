@@ -666,7 +666,7 @@ public final class Projector {
 					state = step(state, e, strategy, policy);
 				}
 				catch (RuntimeException error) {
-					// only a CUSTOM fold can throw: the event stays out of the fold, on every replica alike
+					// only a CUSTOM fold or an upcaster can throw: the event stays out of the fold, on every replica alike
 					events.remove(idx);
 					throw error;
 				}
