@@ -21,9 +21,11 @@ import org.jspecify.annotations.Nullable;
  * @param hlc stamp of the head event
  * @param origin origin of the head event
  * @param userId owner of the head event
+ * @param schemaVersion the schema version of the document: the type's current version on this replica, or the
+ *        version of a newer event folded in as it is (see {@code docs/SCHEMA.md})
  */
 public record EntityState(String type, String entityId, byte @Nullable [] document, boolean deleted, UUID version,
-		long hlc, String origin, @Nullable String userId) {
+		long hlc, String origin, @Nullable String userId, int schemaVersion) {
 
 	/**
 	 * Checks the required fields.
@@ -32,6 +34,23 @@ public record EntityState(String type, String entityId, byte @Nullable [] docume
 		Objects.requireNonNull(type, "type");
 		Objects.requireNonNull(entityId, "entityId");
 		Objects.requireNonNull(version, "version");
+	}
+
+	/**
+	 * A state of schema version 1.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param document UTF-8 JSON object, {@code null} when deleted
+	 * @param deleted whether the entity is a tombstone
+	 * @param version id of the head event
+	 * @param hlc stamp of the head event
+	 * @param origin origin of the head event
+	 * @param userId owner of the head event
+	 */
+	public EntityState(String type, String entityId, byte @Nullable [] document, boolean deleted, UUID version,
+			long hlc, String origin, @Nullable String userId) {
+		this(type, entityId, document, deleted, version, hlc, origin, userId, 1);
 	}
 
 	/**
@@ -52,7 +71,7 @@ public record EntityState(String type, String entityId, byte @Nullable [] docume
 			return false;
 		}
 		EntityState s = (EntityState) o;
-		return deleted == s.deleted && hlc == s.hlc && type.equals(s.type)
+		return deleted == s.deleted && hlc == s.hlc && schemaVersion == s.schemaVersion && type.equals(s.type)
 				&& entityId.equals(s.entityId) && Arrays.equals(document, s.document) && version.equals(s.version)
 				&& Objects.equals(origin, s.origin) && Objects.equals(userId, s.userId);
 	}

@@ -21,6 +21,15 @@ public final class ProjectionPolicy {
 	private final Map<String, ConflictStrategy> strategies;
 	private final Map<String, Integer> ranks;
 	private final Map<String, CustomResolver> resolvers;
+	private final Upcasters upcasters;
+
+	private ProjectionPolicy(ProjectionPolicy p, Upcasters upcasters) {
+		this.defaultStrategy = p.defaultStrategy;
+		this.strategies = p.strategies;
+		this.ranks = p.ranks;
+		this.resolvers = p.resolvers;
+		this.upcasters = upcasters;
+	}
 
 	private ProjectionPolicy(Builder b) {
 		this.defaultStrategy = b.defaultStrategy;
@@ -31,6 +40,28 @@ public final class ProjectionPolicy {
 		}
 		this.ranks = Collections.unmodifiableMap(r);
 		this.resolvers = Collections.unmodifiableMap(new HashMap<>(b.resolvers));
+		this.upcasters = Upcasters.none();
+	}
+
+	/**
+	 * This policy with the schema upcasters the projection applies to payloads before folding them (the engine
+	 * builder's {@link SyncEngine.Builder#upcaster upcasters} end up here). They are not part of the
+	 * {@link #fingerprint(java.util.Set) fingerprint}: replicas on different schema versions sync.
+	 *
+	 * @param value the upcasters
+	 * @return a new policy
+	 */
+	public ProjectionPolicy withUpcasters(Upcasters value) {
+		return new ProjectionPolicy(this, Objects.requireNonNull(value, "upcasters"));
+	}
+
+	/**
+	 * The schema upcasters payloads go through before they are folded.
+	 *
+	 * @return the upcasters, {@link Upcasters#none()} by default
+	 */
+	public Upcasters upcasters() {
+		return upcasters;
 	}
 
 	/**

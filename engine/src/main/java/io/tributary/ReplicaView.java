@@ -1,7 +1,11 @@
 package io.tributary;
 
 import java.util.List;
+import java.util.Objects;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.tributary.internal.Json;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -12,6 +16,11 @@ import org.jspecify.annotations.Nullable;
  * replica ({@link SyncEngine}) and one user's share of it ({@link UserView}, which filters reads to the user's
  * rows and writes as the user: see there). Every method is non-blocking and thread-safe; every publisher is cold
  * unless it says otherwise.
+ * <p>
+ * <b>Typed use.</b> Writes take records and POJOs as payloads ({@link #put(String, String, Object)}), written
+ * through {@link #objectMapper()}; {@link #get(String, String, Class)}, {@link #query(String, Class)} and
+ * {@link #changes(String, Class)} read documents back as a class through the same mapper. A document that does
+ * not fit the class errors with {@link DocumentMismatchException} naming the type, the entity and the field.
  */
 public interface ReplicaView {
 
@@ -37,7 +46,8 @@ public interface ReplicaView {
 	 *
 	 * @param type entity type
 	 * @param entityId entity id
-	 * @param payload JSON object
+	 * @param payload a JSON object as {@code String}, {@code byte[]}, {@code JsonNode} or {@code Map}, or a record or
+	 *        POJO written through {@link #objectMapper()}; stamped with the type's current schema version
 	 * @return the committed event
 	 */
 	default Mono<Event> put(String type, String entityId, Object payload) {
@@ -49,7 +59,8 @@ public interface ReplicaView {
 	 *
 	 * @param type entity type
 	 * @param entityId entity id
-	 * @param payload JSON object of fields
+	 * @param payload JSON object of fields, in the forms {@link #put(String, String, Object)} takes ({@code null}
+	 *        values remove fields: a record's {@code null} components do too)
 	 * @return the committed event
 	 */
 	default Mono<Event> patch(String type, String entityId, Object payload) {
@@ -105,6 +116,69 @@ public interface ReplicaView {
 	 * @return a snapshot taken on subscription
 	 */
 	Flux<EntityState> query(String type);
+
+	/**
+	 * The mapper typed payloads are written and read with: the engine builder's
+	 * ({@link SyncEngine.Builder#objectMapper(ObjectMapper)}), else {@link JsonMapping#defaults()}.
+	 *
+	 * @return the mapper; shared, do not reconfigure it
+	 */
+	ObjectMapper objectMapper();
+
+	/**
+	 * The projected document of an entity as a class, read through {@link #objectMapper()} after upcasting to the
+	 * type's current schema (see {@code docs/SCHEMA.md}).
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param valueType the class, a record or POJO
+	 * @param <T> the class
+	 * @return the value; empty when no event is known or the entity is deleted; errors with
+	 *         {@link DocumentMismatchException} when the document does not fit the class
+	 */
+	default <T> Mono<T> get(String type, String entityId, Class<T> valueType) {
+		Objects.requireNonNull(valueType, "valueType");
+		return get(type, entityId).filter(s -> s.document() != null)
+				.map(s -> Json.read(objectMapper(), s.type(), s.entityId(), s.document(), valueType));
+	}
+
+	/**
+	 * The live entities of a type as a class, sorted by entity id, each with its id and version: a record rarely
+	 * holds the key it is stored under, and a writer needs the version to detect concurrent changes.
+	 *
+	 * @param type entity type
+	 * @param valueType the class, a record or POJO
+	 * @param <T> the class
+	 * @return a snapshot taken on subscription; errors with {@link DocumentMismatchException} at the first document
+	 *         that does not fit the class
+	 */
+	default <T> Flux<TypedEntity<T>> query(String type, Class<T> valueType) {
+		Objects.requireNonNull(valueType, "valueType");
+		return query(type).filter(s -> s.document() != null)
+				.map(s -> new TypedEntity<>(s.type(), s.entityId(),
+						Json.read(objectMapper(), s.type(), s.entityId(), s.document(), valueType), s.version(),
+						s.schemaVersion()));
+	}
+
+	/**
+	 * Live changes of a type's entities as a class; as {@link #changes(String)} otherwise (hot, bounded).
+	 *
+	 * @param type entity type (one type: documents of several types rarely fit one class)
+	 * @param valueType the class, a record or POJO
+	 * @param <T> the class
+	 * @return the changes, the value {@code null} for a deleted entity; errors with
+	 *         {@link DocumentMismatchException} at the first document that does not fit the class
+	 */
+	default <T> Flux<TypedChange<T>> changes(String type, Class<T> valueType) {
+		Objects.requireNonNull(type, "type");
+		Objects.requireNonNull(valueType, "valueType");
+		return changes(type).map(c -> {
+			EntityState s = c.state();
+			byte[] doc = s.document();
+			return new TypedChange<>(s.type(), s.entityId(), c.event().op(),
+					doc == null ? null : Json.read(objectMapper(), s.type(), s.entityId(), doc, valueType), c.event());
+		});
+	}
 
 	/**
 	 * Live changes of a type's entities, from subscription on. Hot; each subscriber has a bounded buffer

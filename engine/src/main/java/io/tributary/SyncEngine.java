@@ -4,6 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,8 +33,12 @@ import org.jspecify.annotations.Nullable;
  * What it offers readers and writers is declared in {@link ReplicaView}; this interface adds what belongs to the
  * whole replica (its origin, vector, signals, users, erase, fill, checkpoints, close). What the peer protocol and
  * other extensions need beyond that is on {@link io.tributary.spi.EngineAdmin}.
+ * <p>
+ * An engine is {@link AutoCloseable}: {@link #close()} blocks until it is closed (within the builder's
+ * {@link Builder#closeTimeout(Duration) close timeout}), so it serves try-with-resources and, as a Spring bean, is
+ * closed on shutdown (Spring infers {@code close} as the destroy method); reactive code uses {@link #closeAsync()}.
  */
-public interface SyncEngine extends ReplicaView {
+public interface SyncEngine extends ReplicaView, AutoCloseable {
 
 	/**
 	 * The default of {@link Builder#projectionCache(int)}: entity folds kept in memory, about 100 MB of heap at
@@ -176,11 +184,23 @@ public interface SyncEngine extends ReplicaView {
 
 	/**
 	 * Closes the engine: refuses new writes, commits those already accepted, checkpoints the projection,
-	 * ends live streams and closes the storage.
+	 * ends live streams and closes the storage. Cold: nothing happens until subscription.
 	 *
-	 * @return completes when closed
+	 * @return completes when closed; errors with {@link EngineClosedException} when the engine is closed already
 	 */
-	Mono<Void> close();
+	Mono<Void> closeAsync();
+
+	/**
+	 * Closes the engine as {@link #closeAsync()} does and waits for it, at most the builder's
+	 * {@link Builder#closeTimeout(Duration) close timeout}: for try-with-resources, a {@code main} method, or a
+	 * container's shutdown. Never call it on a Reactor or Netty thread (it blocks; Reactor refuses with
+	 * {@link IllegalStateException} there). Idempotent, as {@link AutoCloseable} asks: closing a closed engine does
+	 * nothing.
+	 *
+	 * @throws TributaryException when the engine did not close within the timeout, or closing failed (the cause)
+	 */
+	@Override
+	void close();
 
 	/**
 	 * Counts of one {@link #apply(List)}.
@@ -230,6 +250,9 @@ public interface SyncEngine extends ReplicaView {
 		Scheduler timer = Schedulers.parallel();
 		@Nullable Scheduler completions;
 		Scheduler delivery = Schedulers.boundedElastic();
+		@Nullable ObjectMapper objectMapper;
+		final Upcasters.Builder upcasters = Upcasters.builder();
+		Duration closeTimeout = Duration.ofSeconds(30);
 
 		Builder() {
 		}
@@ -237,7 +260,7 @@ public interface SyncEngine extends ReplicaView {
 		/**
 		 * The storage (required): {@code new InMemoryStorage()} or an H2/PostgreSQL storage.
 		 *
-		 * @param storage the storage; the engine closes it on {@link SyncEngine#close()}
+		 * @param storage the storage; the engine closes it on {@link SyncEngine#closeAsync()}
 		 * @return this builder
 		 */
 		public Builder storage(Storage storage) {
@@ -459,6 +482,63 @@ public interface SyncEngine extends ReplicaView {
 		}
 
 		/**
+		 * The Jackson mapper typed payloads are written and read with (records, POJOs, {@code java.time},
+		 * {@code Optional}): {@link ReplicaView#put(String, String, Object)} with an object that is not JSON text,
+		 * bytes or a tree, and {@link ReplicaView#get(String, String, Class)} and its siblings. The engine's own
+		 * limits (payload size, depth) apply to what it writes. Default: {@link JsonMapping#defaults()}.
+		 *
+		 * @param mapper the mapper, configured; the engine does not change it
+		 * @return this builder
+		 */
+		public Builder objectMapper(ObjectMapper mapper) {
+			this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+			return this;
+		}
+
+		/**
+		 * Declares the current schema version of a type: local writes of it are stamped with this version (unless
+		 * the request names its own), and older payloads are upcast to it when read, through the steps registered
+		 * with {@link #upcaster(String, int, UnaryOperator)}. Default: 1, or the version after the type's last
+		 * step. See {@link Upcasters}.
+		 *
+		 * @param type entity type
+		 * @param version the version, at least 1
+		 * @return this builder
+		 * @throws IllegalArgumentException when the version is below 1
+		 */
+		public Builder schemaVersion(String type, int version) {
+			upcasters.schemaVersion(type, version);
+			return this;
+		}
+
+		/**
+		 * Registers the step that brings a type's payloads from one schema version to the next; steps chain from 1
+		 * to the type's current version, and a missing step fails {@link #open()}. See
+		 * {@link Upcasters.Builder#upcaster(String, int, UnaryOperator)} for what a step must do.
+		 *
+		 * @param type entity type
+		 * @param fromVersion the version the step reads, at least 1
+		 * @param step the step; may modify and return its argument
+		 * @return this builder
+		 * @throws IllegalArgumentException when the version is below 1 or a step from it is registered already
+		 */
+		public Builder upcaster(String type, int fromVersion, UnaryOperator<ObjectNode> step) {
+			upcasters.upcaster(type, fromVersion, step);
+			return this;
+		}
+
+		/**
+		 * How long {@link SyncEngine#close()} waits for the engine to close. Default 30 s.
+		 *
+		 * @param timeout the bound, positive
+		 * @return this builder
+		 */
+		public Builder closeTimeout(Duration timeout) {
+			this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
+			return this;
+		}
+
+		/**
 		 * Opens the engine: loads the origin, the vector and the projection, replaying the log after the
 		 * projection's checkpoint.
 		 *
@@ -476,13 +556,18 @@ public interface SyncEngine extends ReplicaView {
 				requirePositive("tapBuffer", tapBuffer);
 				requirePositive("maxHeldEvents", maxHeldEvents);
 				requirePositive("projectionCache", projectionCache);
-				if (overloadTimeout.isNegative() || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+				if (overloadTimeout.isNegative() || checkpointInterval.isNegative() || checkpointInterval.isZero()
+						|| closeTimeout.isNegative() || closeTimeout.isZero()) {
 					return Mono.error(new IllegalArgumentException("timeouts and intervals must be positive"));
 				}
+				// a gap in a type's chain of upcasters is an error here, not at the first read of an old event
+				Upcasters schemas = upcasters.build();
 				MeterRegistry registry = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
-				return DefaultSyncEngine.open(new DefaultSyncEngine.Config(storage, origin, clock, policy,
-						maxPayloadBytes, ingressCapacity, overloadTimeout, maxBatch, liveBuffer, tapBuffer, maxHeldEvents,
-						checkpointInterval, projectionCache, registry, redaction, currentUser, timer, completions, delivery));
+				ObjectMapper mapper = objectMapper != null ? objectMapper : JsonMapping.defaults();
+				return DefaultSyncEngine.open(new DefaultSyncEngine.Config(storage, origin, clock,
+						schemas == Upcasters.none() ? policy : policy.withUpcasters(schemas), maxPayloadBytes, ingressCapacity, overloadTimeout, maxBatch,
+						liveBuffer, tapBuffer, maxHeldEvents, checkpointInterval, projectionCache, registry, redaction,
+						currentUser, timer, completions, delivery, mapper, closeTimeout));
 			});
 		}
 

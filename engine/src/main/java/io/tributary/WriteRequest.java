@@ -11,7 +11,12 @@ import org.jspecify.annotations.Nullable;
  * {@link #delete(String, String)} and refine with the {@code with...} methods.
  * <p>
  * The payload may be JSON text ({@code String}), UTF-8 JSON ({@code byte[]}), a Jackson
- * {@code JsonNode} or a {@code Map}; it must be a JSON object.
+ * {@code JsonNode}, a {@code Map}, or a record or POJO that the engine's mapper
+ * ({@link ReplicaView#objectMapper()}) writes as a JSON object.
+ * <p>
+ * The factories leave the schema version at {@link #CURRENT_SCHEMA}: the engine stamps the type's current version
+ * ({@link SyncEngine.Builder#schemaVersion(String, int)}). A writer of an older schema names its version with
+ * {@link #withSchemaVersion(int)}, and the projection upcasts its payload when it folds it.
  *
  * @param type entity type
  * @param entityId entity id
@@ -19,13 +24,19 @@ import org.jspecify.annotations.Nullable;
  * @param payload JSON object in one of the accepted forms, {@code null} for a delete
  * @param base id of the head event the writer saw; {@code null} lets the engine use the current head
  * @param userId owner for row-level security, may be {@code null}
- * @param schemaVersion version of the payload's schema
+ * @param schemaVersion version of the payload's schema, at least 1, or {@link #CURRENT_SCHEMA} for the type's
+ *        current version on the engine that stamps the write
  * @param id the event id the writer chose, or {@code null} (the default) for one the engine makes. A write whose
  *        id the replica already stored is not stored again: it completes with the stored event, whatever this
  *        request holds (see {@link SyncEngine#write(WriteRequest)})
  */
 public record WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
 		@Nullable String userId, int schemaVersion, @Nullable UUID id) {
+
+	/**
+	 * The schema version that asks the engine to stamp the type's current version: the factories' default.
+	 */
+	public static final int CURRENT_SCHEMA = 0;
 
 	/** Longest entity type accepted, in characters: {@link Limits#MAX_TYPE_LENGTH}. */
 	public static final int MAX_TYPE_LENGTH = Limits.MAX_TYPE_LENGTH;
@@ -68,7 +79,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return the request
 	 */
 	public static WriteRequest put(String type, String entityId, Object payload) {
-		return new WriteRequest(type, entityId, Op.PUT, payload, null, null, 1);
+		return new WriteRequest(type, entityId, Op.PUT, payload, null, null, CURRENT_SCHEMA);
 	}
 
 	/**
@@ -80,7 +91,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return the request
 	 */
 	public static WriteRequest patch(String type, String entityId, Object payload) {
-		return new WriteRequest(type, entityId, Op.PATCH, payload, null, null, 1);
+		return new WriteRequest(type, entityId, Op.PATCH, payload, null, null, CURRENT_SCHEMA);
 	}
 
 	/**
@@ -91,7 +102,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return the request
 	 */
 	public static WriteRequest delete(String type, String entityId) {
-		return new WriteRequest(type, entityId, Op.DELETE, null, null, null, 1);
+		return new WriteRequest(type, entityId, Op.DELETE, null, null, null, CURRENT_SCHEMA);
 	}
 
 	/**
@@ -117,7 +128,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	/**
 	 * This request with a payload schema version.
 	 *
-	 * @param newSchemaVersion the version
+	 * @param newSchemaVersion the version, at least 1, or {@link #CURRENT_SCHEMA}
 	 * @return a new request
 	 */
 	public WriteRequest withSchemaVersion(int newSchemaVersion) {
@@ -147,7 +158,8 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 				: payload instanceof String ? ((String) payload).length() + " chars"
 						: payload instanceof byte[] ? ((byte[]) payload).length + " bytes" : payload.getClass().getSimpleName();
 		return "WriteRequest{" + op + " " + type + "/" + entityId + " payload=" + p + (base == null ? "" : " base=" + base)
-				+ (userId == null ? "" : " userId=" + userId) + " schemaVersion=" + schemaVersion
+				+ (userId == null ? "" : " userId=" + userId)
+				+ (schemaVersion == CURRENT_SCHEMA ? "" : " schemaVersion=" + schemaVersion)
 				+ (id == null ? "" : " id=" + id) + "}";
 	}
 }

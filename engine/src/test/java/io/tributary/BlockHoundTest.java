@@ -50,7 +50,7 @@ class BlockHoundTest {
 			assertEquals(2000, engine.vector().get("a"));
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 	}
 }

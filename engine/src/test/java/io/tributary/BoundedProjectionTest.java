@@ -61,7 +61,7 @@ class BoundedProjectionTest {
 	@AfterEach
 	void closeEngines() {
 		for (SyncEngine e : open) {
-			e.close().onErrorResume(EngineClosedException.class, x -> reactor.core.publisher.Mono.empty()).block(TIMEOUT);
+			e.closeAsync().onErrorResume(EngineClosedException.class, x -> reactor.core.publisher.Mono.empty()).block(TIMEOUT);
 		}
 	}
 
@@ -119,8 +119,8 @@ class BoundedProjectionTest {
 			return all;
 		}
 		finally {
-			await(w0.close());
-			await(w1.close());
+			await(w0.closeAsync());
+			await(w1.closeAsync());
 		}
 	}
 
@@ -233,7 +233,7 @@ class BoundedProjectionTest {
 			await(whole.apply(batches.get(b)));
 			await(bounded.apply(batches.get(b)));
 			if (b == restartAt) {
-				await(bounded.close());
+				await(bounded.closeAsync());
 				bounded = open(boundedStorage, "bounded", CACHE);
 				boundedParts.add(bounded.changes(null).collectList().toFuture());
 			}
@@ -247,7 +247,7 @@ class BoundedProjectionTest {
 		assertSameView(expected, view(bounded), where + ", after the events");
 
 		// a restart: the unsaved folds come back by replaying the log after the checkpoint
-		await(bounded.close());
+		await(bounded.closeAsync());
 		bounded = open(boundedStorage, "bounded", CACHE);
 		boundedParts.add(bounded.changes(null).collectList().toFuture());
 		assertSameView(expected, view(bounded), where + ", after a restart");
@@ -269,12 +269,12 @@ class BoundedProjectionTest {
 				afterFill.stream().filter(l -> !l.startsWith("conflict")).toList(),
 				where + ": the fill restored the states the erase changed");
 
-		await(bounded.close());
+		await(bounded.closeAsync());
 		bounded = open(boundedStorage, "bounded", CACHE);
 		assertSameView(afterFill, view(bounded), where + ", after the fill and a restart");
 
-		await(whole.close());
-		await(bounded.close());
+		await(whole.closeAsync());
+		await(bounded.closeAsync());
 		List<String> boundedAll = new ArrayList<>();
 		for (CompletableFuture<List<EntityChange>> part : boundedParts) {
 			boundedAll.addAll(changes(part));

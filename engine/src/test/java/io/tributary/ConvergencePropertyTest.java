@@ -17,6 +17,7 @@ import io.tributary.memory.InMemoryStorage;
 import static io.tributary.TestEvents.TIMEOUT;
 import static io.tributary.TestEvents.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -58,6 +59,26 @@ class ConvergencePropertyTest {
 		return doc;
 	};
 
+	/** The documents of {@link #TYPED_ORDERED}: the payloads' fields (null when absent), whatever their JSON kind, and the
+	 * counters (boxed: a payload proposes none, and a missing primitive is a mismatch). */
+	record Doc(com.fasterxml.jackson.databind.JsonNode a,
+			com.fasterxml.jackson.databind.JsonNode b,
+			com.fasterxml.jackson.databind.JsonNode c,
+			com.fasterxml.jackson.databind.JsonNode o, Long n, Long h) {
+	}
+
+	/** {@link #ORDERED} written against a record: the typed resolver's proposal already holds the patched fields. */
+	private static final CustomResolver TYPED_ORDERED = CustomResolver.typed(Doc.class, (mine, theirs, event) -> {
+		if (theirs == null) {
+			return null;
+		}
+		boolean fresh = mine == null || event.op() == Op.PUT;
+		long n = fresh ? 0 : mine.n();
+		long h = fresh ? 0 : mine.h();
+		return new Doc(theirs.a(), theirs.b(), theirs.c(), theirs.o(), n + 1,
+				(h * 31 + event.origin().hashCode() * 7L + event.originSeq()) & 0xFFFFFFL);
+	});
+
 	private static long baseSeed() {
 		return Long.getLong("tributary.seed", System.nanoTime());
 	}
@@ -82,6 +103,33 @@ class ConvergencePropertyTest {
 		}
 	}
 
+	@org.junit.jupiter.api.Test
+	void replicasConvergeUnderATypedCustomFoldOfRecords() {
+		ProjectionPolicy typed = ProjectionPolicy.builder().custom(TYPE, TYPED_ORDERED).build();
+		try (SyncEngine one = await(SyncEngine.builder().storage(new InMemoryStorage()).projection(typed).open())) {
+			await(one.put(TYPE, "k", "{\"a\":1,\"o\":{\"x\":\"y\"}}").then(one.patch(TYPE, "k", "{\"a\":null,\"b\":\"t\"}")));
+			Doc doc = await(one.get(TYPE, "k", Doc.class));
+			assertEquals(2L, doc.n(), "both events folded through the record");
+			assertTrue(doc.a() == null || doc.a().isNull(), "the patch's null cleared the field");
+			assertEquals("t", doc.b().asText());
+			assertEquals("y", doc.o().get("x").asText());
+		}
+		long seed = baseSeed();
+		for (int c = 0; c < CASES_PER_STRATEGY; c++) {
+			long caseSeed = seed + 1_000_003L * c + 97;
+			String where = "typed CUSTOM, case " + c + ", seed " + seed + " (rerun with -Dtributary.seed=" + seed + ")";
+			try {
+				new Case(ProjectionPolicy.builder().custom(TYPE, TYPED_ORDERED).build(), new Random(caseSeed), where).run();
+			}
+			catch (AssertionError e) {
+				throw e;
+			}
+			catch (RuntimeException e) {
+				fail(where + ": " + e, e);
+			}
+		}
+	}
+
 	private static final class Case {
 		private final Random random;
 		private final String where;
@@ -94,6 +142,12 @@ class ConvergencePropertyTest {
 			this.random = random;
 			this.where = where;
 			this.policy = policy(strategy);
+		}
+
+		Case(ProjectionPolicy policy, Random random, String where) {
+			this.random = random;
+			this.where = where;
+			this.policy = policy;
 		}
 
 		private ProjectionPolicy policy(ConflictStrategy strategy) {
@@ -134,14 +188,14 @@ class ConvergencePropertyTest {
 			}
 			finally {
 				for (SyncEngine e : engines) {
-					await(e.close());
+					await(e.closeAsync());
 				}
 			}
 		}
 
 		private void restart(int i) {
 			if (random.nextBoolean()) {
-				await(engines[i].close());
+				await(engines[i].closeAsync());
 			}
 			else {
 				await(engines[i].checkpoint());

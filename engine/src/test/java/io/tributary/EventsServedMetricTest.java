@@ -20,7 +20,7 @@ class EventsServedMetricTest {
 
 	@AfterEach
 	void close() {
-		open.forEach(e -> e.close().block(TIMEOUT));
+		open.forEach(e -> e.closeAsync().block(TIMEOUT));
 	}
 
 	@Test

@@ -33,14 +33,14 @@ final class OpenEngines {
 	 * @param engine the engine
 	 */
 	void close(SyncEngine engine) {
-		await(engine.close());
+		await(engine.closeAsync());
 		open.remove(engine);
 	}
 
 	/** Closes every engine still open. */
 	void closeAll() {
 		for (SyncEngine e : open) {
-			e.close().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TIMEOUT);
+			e.closeAsync().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TIMEOUT);
 		}
 		open.clear();
 	}

@@ -52,7 +52,7 @@ class OverloadTest {
 		for (SyncEngine e : engines) {
 			try {
 				// short, on the wall clock: a wedged engine must not hold up the suite
-				e.close().onErrorResume(x -> Mono.empty()).block(Duration.ofSeconds(3));
+				e.closeAsync().onErrorResume(x -> Mono.empty()).block(Duration.ofSeconds(3));
 			}
 			catch (IllegalStateException timedOut) {
 				// the failing test already reported why

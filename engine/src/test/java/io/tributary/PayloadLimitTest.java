@@ -37,7 +37,7 @@ class PayloadLimitTest {
 
 	@AfterEach
 	void close() {
-		engine.close().block(TIMEOUT);
+		engine.closeAsync().block(TIMEOUT);
 	}
 
 	private static void assertTooLarge(Throwable e, String what) {

@@ -37,7 +37,7 @@ class ProjectorTest {
 	@AfterEach
 	void closeEngines() {
 		for (SyncEngine e : engines) {
-			await(e.close());
+			await(e.closeAsync());
 		}
 	}
 

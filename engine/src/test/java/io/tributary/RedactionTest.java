@@ -162,7 +162,9 @@ class RedactionTest {
 	@Test
 	void aWriteRequestDescribesItselfWithoutItsPayload() {
 		String text = WriteRequest.put("user", "u1", "{\"ssn\":\"078-05-1120\"}").withUserId("ann").toString();
-		assertEquals("WriteRequest{PUT user/u1 payload=21 chars userId=ann schemaVersion=1}", text);
+		assertEquals("WriteRequest{PUT user/u1 payload=21 chars userId=ann}", text);
 		assertFalse(WriteRequest.patch("t", "x", Map.of("ssn", "078-05-1120")).toString().contains("078"));
+		assertEquals("WriteRequest{DELETE t/x payload=none schemaVersion=2}",
+				WriteRequest.delete("t", "x").withSchemaVersion(2).toString());
 	}
 }

@@ -35,7 +35,7 @@ class SyncEngineReadWriteAllTest {
 		assertEquals(events.get(0).id(), events.get(2).base(), "a later write in the batch sees the earlier one");
 		assertEquals("{\"x\":1}", engine.get("t", "a").block(T).json());
 		assertTrue(engine.get("t", "b").block(T).deleted());
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 	}
 
 	@Test
@@ -56,7 +56,7 @@ class SyncEngineReadWriteAllTest {
 				.verify(T);
 		assertEquals(0, engine.lastPosition(), "nothing was written");
 		assertEquals(64, engine.maxPayloadBytes());
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 	}
 
 	@Test
@@ -79,7 +79,7 @@ class SyncEngineReadWriteAllTest {
 
 		failing.set(false);
 		assertEquals(1, engine.put("t", "d", "{}").block(T).originSeq(), "the failed writes took no sequence");
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 	}
 
 	@Test
@@ -89,14 +89,14 @@ class SyncEngineReadWriteAllTest {
 				WriteRequest.put("t", "c", "{}"))).blockLast(T);
 		engine.read(1, 10).map(Event::position).as(StepVerifier::create).expectNext(2L, 3L).verifyComplete();
 		engine.read(3, 10).as(StepVerifier::create).verifyComplete();
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 	}
 
 	@Test
 	void readsAfterCloseFailWithEngineClosed() {
 		SyncEngine engine = open();
 		engine.put("t", "a", "{}").block(T);
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 		StepVerifier.create(engine.get("t", "a")).expectError(EngineClosedException.class).verify(T);
 		StepVerifier.create(engine.query("t")).expectError(EngineClosedException.class).verify(T);
 		StepVerifier.create(engine.read(0, 10)).expectError(EngineClosedException.class).verify(T);

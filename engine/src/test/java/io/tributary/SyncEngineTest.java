@@ -58,7 +58,7 @@ class SyncEngineTest {
 	@AfterEach
 	void closeEngines() {
 		for (SyncEngine e : open) {
-			e.close().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TIMEOUT);
+			e.closeAsync().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TIMEOUT);
 		}
 	}
 
@@ -450,7 +450,7 @@ class SyncEngineTest {
 				})
 				.verify(TIMEOUT);
 		assertEquals(VersionVector.empty(), engine.vector(), "nothing of the batch is stored");
-		await(engine.close());
+		await(engine.closeAsync());
 		open.remove(engine);
 
 		SyncEngine reopened = opened(builder(storage));
@@ -515,7 +515,7 @@ class SyncEngineTest {
 				.verify(TIMEOUT);
 		assertEquals(before, await(engine.get("doc", "x")), "the entity keeps its previous state");
 		assertEquals(3, await(engine.put("doc", "other", "{}")).position(), "the engine keeps working");
-		await(engine.close());
+		await(engine.closeAsync());
 		open.remove(engine);
 
 		SyncEngine reopened = opened(builder(storage).projection(policy));
@@ -772,7 +772,7 @@ class SyncEngineTest {
 	void writesAfterCloseFailWithEngineClosed() {
 		SyncEngine engine = engine();
 		await(engine.put("doc", "x", "{}"));
-		await(engine.close());
+		await(engine.closeAsync());
 
 		engine.put("doc", "y", "{}").as(StepVerifier::create).expectError(EngineClosedException.class).verify(TIMEOUT);
 		engine.apply(List.of(put("b", 1, T0, "z", "{}"))).as(StepVerifier::create)
@@ -791,7 +791,7 @@ class SyncEngineTest {
 			accepted.add(engine.put("doc", "k" + i, "{\"i\":" + i + "}").toFuture());
 		}
 		assertEquals(1, gated.appendsCalled(), "the first commit waits at the gate, the others queue behind it");
-		CompletableFuture<Void> closed = engine.close().toFuture();
+		CompletableFuture<Void> closed = engine.closeAsync().toFuture();
 		engine.put("doc", "late", "{}").as(StepVerifier::create).expectError(EngineClosedException.class)
 				.verify(TIMEOUT);
 		assertFalse(closed.isDone(), "close waits for the accepted writes");
@@ -818,7 +818,7 @@ class SyncEngineTest {
 				.expectComplete().verifyLater();
 		StepVerifier events = engine.events(0).map(Event::position).as(StepVerifier::create)
 				.expectNext(1L).expectComplete().verifyLater();
-		await(engine.close());
+		await(engine.closeAsync());
 
 		changes.verify(TIMEOUT);
 		signals.verify(TIMEOUT);
@@ -841,7 +841,7 @@ class SyncEngineTest {
 		long last = first.lastPosition();
 		List<EntityState> states = first.query("doc").collectList().block(TIMEOUT);
 		EntityState tombstone = await(first.get("doc", "y"));
-		await(first.close());
+		await(first.closeAsync());
 
 		SyncEngine second = opened(builder(storage).origin("ignored-on-restart"));
 
@@ -894,7 +894,7 @@ class SyncEngineTest {
 		await(first.put("doc", "y", "{\"v\":2}"));
 		await(first.checkpoint());
 		EntityState x = await(first.get("doc", "x"));
-		await(first.close());
+		await(first.closeAsync());
 
 		SyncEngine second = opened(builder(memory));
 
@@ -912,7 +912,7 @@ class SyncEngineTest {
 		SyncEngine first = opened(builder(storage).origin("client").clock(wall).projection(policy));
 		await(first.apply(List.of(put("server", 1, T0, "x", "{\"by\":\"server\"}"))));
 		Event mine = await(first.put("doc", "x", "{\"by\":\"client\"}"));
-		await(first.close());
+		await(first.closeAsync());
 
 		wall.set(T0 + 5_000); // the device's clock was set back while the replica was down
 		SyncEngine second = opened(builder(storage).clock(wall).projection(policy));

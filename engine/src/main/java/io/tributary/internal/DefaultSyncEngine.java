@@ -74,11 +74,14 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	 * @param timer overload timeouts, checkpoint ticks and saves
 	 * @param completions where writers hear back, or {@code null} for a single thread of the engine's own
 	 * @param delivery where live streams and signals are delivered
+	 * @param objectMapper typed payloads' mapper
+	 * @param closeTimeout how long the blocking close waits
 	 */
 	public record Config(Storage storage, String origin, Clock clock, ProjectionPolicy policy, int maxPayloadBytes,
 			int ingressCapacity, Duration overloadTimeout, int maxBatch, int liveBuffer, int tapBuffer, int maxHeldEvents,
 			Duration checkpointInterval, int projectionCache, MeterRegistry registry, Redaction redaction,
-			String currentUser, Scheduler timer, Scheduler completions, Scheduler delivery) {
+			String currentUser, Scheduler timer, Scheduler completions, Scheduler delivery,
+			com.fasterxml.jackson.databind.ObjectMapper objectMapper, Duration closeTimeout) {
 	}
 
 	/** Entities per page when a query pages through the store. */
@@ -113,7 +116,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		this.projector = new Projector(config.policy(), storage.projections(), config.projectionCache());
 		this.metrics = new EngineMetrics(config.registry());
 		this.fanout = new Fanout(metrics);
-		this.checks = new WriteChecks(config.maxPayloadBytes(), config.redaction());
+		this.checks = new WriteChecks(config.maxPayloadBytes(), config.redaction(), config.objectMapper());
 		this.checkpoints = new Checkpoints(projector, storage.projections(), config.timer(), fanout);
 		this.liveTail = new LiveTail(storage.events(), config.liveBuffer(), config.delivery(), metrics);
 		this.committed = new CommittedEvents(projector, hlc, fanout, metrics, checkpoints, liveTail, vector,
@@ -251,7 +254,15 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	/** Validates, applies row-level security and redacts: a write ready to submit. */
 	private Submission.Prepared prepare(WriteRequest request, String user, EntityState head) {
 		byte[] payload = checks.validate(request);
-		return new Submission.Prepared(Rls.admit(request, user, head), payload, user);
+		WriteRequest stamped = request.schemaVersion() == WriteRequest.CURRENT_SCHEMA
+				? request.withSchemaVersion(config.policy().upcasters().current(request.type()))
+				: request;
+		return new Submission.Prepared(Rls.admit(stamped, user, head), payload, user);
+	}
+
+	@Override
+	public com.fasterxml.jackson.databind.ObjectMapper objectMapper() {
+		return config.objectMapper();
 	}
 
 	@Override
@@ -303,8 +314,16 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 	}
 
 	@Override
-	public Mono<Void> close() {
+	public Mono<Void> closeAsync() {
 		return loop.close().then(Mono.defer(storage::close));
+	}
+
+	@Override
+	public void close() {
+		Duration timeout = config.closeTimeout();
+		// block() refuses to run on a Reactor thread, which is what a blocking close must not do
+		closeAsync().onErrorResume(EngineClosedException.class, closed -> Mono.empty()).timeout(timeout, Mono.error(() -> new io.tributary.TributaryException(
+				"the engine did not close within " + timeout))).block();
 	}
 
 	// ------------------------------------------------------------------ reads

@@ -663,10 +663,10 @@ public final class Projector {
 			}
 			if (idx == events.size() - 1 && state != null && (idx > 0 || !custom)) {
 				try {
-					state = step(state.deleted() ? null : state.document(), e, strategy, policy);
+					state = step(state, e, strategy, policy);
 				}
 				catch (RuntimeException error) {
-					// only a CUSTOM fold can throw: the event stays out of the fold, on every replica alike
+					// only a CUSTOM fold or an upcaster can throw: the event stays out of the fold, on every replica alike
 					events.remove(idx);
 					throw error;
 				}
@@ -681,13 +681,11 @@ public final class Projector {
 		List<Event> refold(ProjectionPolicy policy) {
 			events.sort(order(strategy, policy));
 			List<Event> failed = new ArrayList<>(0);
-			byte[] doc = null;
 			EntityState s = null;
 			for (java.util.Iterator<Event> it = events.iterator(); it.hasNext();) {
 				Event e = it.next();
 				try {
-					s = step(doc, e, strategy, policy);
-					doc = s.document();
+					s = step(s, e, strategy, policy);
 				}
 				catch (RuntimeException error) {
 					it.remove();
@@ -698,23 +696,26 @@ public final class Projector {
 			return failed;
 		}
 
-		private EntityState step(byte[] doc, Event e, ConflictStrategy strategy, ProjectionPolicy policy) {
+		private EntityState step(EntityState prev, Event e, ConflictStrategy strategy, ProjectionPolicy policy) {
+			byte[] doc = prev == null || prev.deleted() ? null : prev.document();
+			// payloads are read at the type's current schema: the one place where old events are upcast
+			io.tributary.Upcasters upcasters = policy.upcasters();
+			int version = upcasters.readVersion(e);
 			byte[] next;
 			if (strategy == ConflictStrategy.CUSTOM) {
 				CustomResolver resolver = policy.resolver(type);
-				ObjectNode result = resolver.fold(doc == null ? null : Json.parseObject(doc), e,
-						e.payload() == null ? null : Json.parseObject(e.payload()));
+				ObjectNode result = resolver.fold(doc == null ? null : Json.parseObject(doc), e, upcasters.tree(e));
 				next = result == null ? null : Json.bytes(result);
 			}
 			else if (e.op() == Op.PUT) {
-				next = e.payload();
+				next = upcasters.payload(e);
 			}
 			else if (e.op() == Op.DELETE) {
 				next = null;
 			}
 			else {
 				ObjectNode target = doc == null ? Json.MAPPER.createObjectNode() : Json.parseObject(doc);
-				ObjectNode patch = Json.parseObject(e.payload());
+				ObjectNode patch = upcasters.tree(e);
 				if (strategy == ConflictStrategy.FIELD_MERGE) {
 					Json.deepMerge(target, patch);
 				}
@@ -723,8 +724,11 @@ public final class Projector {
 				}
 				next = Json.bytes(target);
 			}
+			if (next != null && doc != null && e.op() != Op.PUT) {
+				version = Math.max(version, prev.schemaVersion()); // fields of a newer schema may remain
+			}
 			// the head is the last event folded so far; when folding incrementally that is the new last event
-			return new EntityState(type, entityId, next, next == null, e.id(), e.hlc(), e.origin(), e.userId());
+			return new EntityState(type, entityId, next, next == null, e.id(), e.hlc(), e.origin(), e.userId(), version);
 		}
 
 		private static boolean isReset(Event e) {

@@ -38,6 +38,11 @@ final class UserScopedView implements UserView {
 	}
 
 	@Override
+	public com.fasterxml.jackson.databind.ObjectMapper objectMapper() {
+		return engine.objectMapper();
+	}
+
+	@Override
 	public Mono<Event> write(WriteRequest request) {
 		return engine.write(request, user);
 	}

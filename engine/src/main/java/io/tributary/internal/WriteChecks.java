@@ -17,10 +17,12 @@ final class WriteChecks {
 
 	private final int maxPayloadBytes;
 	private final Redaction redaction;
+	private final com.fasterxml.jackson.databind.ObjectMapper mapper;
 
-	WriteChecks(int maxPayloadBytes, Redaction redaction) {
+	WriteChecks(int maxPayloadBytes, Redaction redaction, com.fasterxml.jackson.databind.ObjectMapper mapper) {
 		this.maxPayloadBytes = maxPayloadBytes;
 		this.redaction = redaction;
+		this.mapper = mapper;
 	}
 
 	/**
@@ -47,7 +49,7 @@ final class WriteChecks {
 		if (r.payload() == null) {
 			throw new ValidationException("a " + r.op() + " needs a payload (a JSON object)");
 		}
-		byte[] bytes = Json.toBytes(r.payload());
+		byte[] bytes = Json.toBytes(r.payload(), mapper);
 		requireSize(r.type(), r.entityId(), bytes);
 		Limits.checkPayload(bytes);
 		// what is stored is checked too: a redacted value may be longer than the original

@@ -72,8 +72,8 @@ public final class TwoReplicasExample {
 		}
 		finally {
 			conflicts.dispose();
-			laptop.close().block(TIMEOUT);
-			phone.close().block(TIMEOUT);
+			laptop.closeAsync().block(TIMEOUT);
+			phone.closeAsync().block(TIMEOUT);
 			if (!keep) {
 				Examples.delete(data);
 			}

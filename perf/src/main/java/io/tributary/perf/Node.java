@@ -176,7 +176,7 @@ final class Node implements AutoCloseable {
 	/** Closes the engine, which checkpoints its projection and closes the store. */
 	@Override
 	public void close() {
-		engine.close().block(TIMEOUT);
+		engine.closeAsync().block(TIMEOUT);
 	}
 
 	/**

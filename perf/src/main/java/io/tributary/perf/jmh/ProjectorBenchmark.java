@@ -64,7 +64,7 @@ public class ProjectorBenchmark {
 	/** Closes the invocation's engine. */
 	@TearDown(Level.Invocation)
 	public void closeEngine() {
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 	}
 
 	/**

@@ -51,7 +51,7 @@ class GroupCommitIntegrationTest {
 			assertTrue(largest > 1, "some commit carried several writes: largest " + largest);
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 	}
 }

@@ -49,7 +49,7 @@ class H2CancellationTest {
 			assertEquals(expected, engine.read(0, 1_000_000).count().block(T), "the whole log still reads");
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 		SyncEngine reopened = SyncEngine.builder().storage(H2Storage.builder().directory(dir).open().block(T)).open()
 				.block(T);
@@ -58,7 +58,7 @@ class H2CancellationTest {
 			assertEquals("{}", reopened.get("doc", "after").block(T).json());
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 }

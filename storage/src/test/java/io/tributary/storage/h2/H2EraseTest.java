@@ -82,7 +82,7 @@ class H2EraseTest {
 				.withUserId(BOB).withBase(new UUID(2, 2))).block(T);
 		engine.checkpoint().block(T);
 		assertEquals(2, engine.conflicts(null, 10).count().block(T));
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 		assertEquals(markers(ALICE).size(), StoreFiles.find(dir, markers(ALICE)).size(),
 				"before the erase alice's data is in the files, so the scan can see it");
 
@@ -100,7 +100,7 @@ class H2EraseTest {
 		assertEquals(vector, engine.vector());
 		assertEquals(List.of(), StoreFiles.find(dir, markers(ALICE)),
 				"right after the erase, the store still open (write-ahead log included): " + StoreFiles.list(dir));
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 
 		assertEquals(List.of(), StoreFiles.find(dir, markers(ALICE)), "files: " + StoreFiles.list(dir));
 		assertEquals(markers(BOB).size(), StoreFiles.find(dir, markers(BOB)).size(), "bob's data is still there");
@@ -133,7 +133,7 @@ class H2EraseTest {
 					"alice's later PUT wins again, as before the erase");
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 
@@ -149,7 +149,7 @@ class H2EraseTest {
 			assertEquals(1L, engine.read(0, 10).filter(Event::isBlank).count().block(T));
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 	}
 }

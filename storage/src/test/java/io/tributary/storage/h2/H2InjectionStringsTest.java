@@ -79,7 +79,7 @@ class H2InjectionStringsTest {
 	@AfterEach
 	void close() {
 		for (SyncEngine e : open) {
-			e.close().block(T);
+			e.closeAsync().block(T);
 		}
 	}
 
@@ -91,7 +91,7 @@ class H2InjectionStringsTest {
 	}
 
 	private SyncEngine restart(SyncEngine e, String name) {
-		e.close().block(T);
+		e.closeAsync().block(T);
 		open.remove(e);
 		return engine(name);
 	}

@@ -68,7 +68,7 @@ class H2ProjectionUpgradeTest {
 		engine.patch("todo", "t7", Map.of("done", true)).block(T);
 		engine.delete("todo", "t8").block(T);
 		List<String> before = states(engine);
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 
 		// the database as version 3 left it: chunks, a checkpoint past the log, no keyed table
 		try (Connection c = jdbc(); Statement s = c.createStatement()) {
@@ -90,7 +90,7 @@ class H2ProjectionUpgradeTest {
 			upgraded.checkpoint().block(T);
 		}
 		finally {
-			upgraded.close().block(T);
+			upgraded.closeAsync().block(T);
 		}
 		try (Connection c = jdbc(); Statement s = c.createStatement()) {
 			assertEquals(4, scalar(s, "SELECT MAX(version) FROM tributary_schema_version"));

@@ -131,7 +131,7 @@ class H2RedactionTest {
 			assertEquals(5, engine.lastPosition(), "five accepted events, four refused");
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 			signals.dispose();
 		}
 	}

@@ -60,7 +60,7 @@ class H2SyncEngineIntegrationTest {
 					"every write of " + id + " answered with one event");
 		}
 		assertEquals(400 + 3, engine.lastPosition(), "400 writes without an id, one event per id");
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 
 		SyncEngine reopened = open(dir, ProjectionPolicy.defaults());
 		try {
@@ -69,7 +69,7 @@ class H2SyncEngineIntegrationTest {
 			assertEquals(403, reopened.lastPosition());
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 
@@ -97,7 +97,7 @@ class H2SyncEngineIntegrationTest {
 		assertEquals(65, items.size());
 		assertEquals(34, docs.size());
 		assertEquals(60L, sixty.block(T), "checkpoints: " + checkpoints.get());
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 
 		SyncEngine reopened = open(dir, policy);
 		try {
@@ -114,7 +114,7 @@ class H2SyncEngineIntegrationTest {
 			assertEquals(6001, log.size());
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 
@@ -130,7 +130,7 @@ class H2SyncEngineIntegrationTest {
 	void eventsBeyondTheProjectionCheckpointAreReplayedOnOpen() {
 		SyncEngine engine = open(dir, ProjectionPolicy.defaults());
 		Event first = engine.put("item", "a", "{\"v\":1}").block(T);
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 		// events appended to the log that no checkpoint covers, as when a crash follows a commit
 		H2Storage storage = H2Storage.builder().directory(dir).open().block(T);
 		Event second = new Event(io.tributary.Uuid7.create(System.currentTimeMillis()), "h2-test", 2, first.hlc() + 1,
@@ -152,7 +152,7 @@ class H2SyncEngineIntegrationTest {
 			assertEquals(4, again.put("item", "c", "{}").block(T).originSeq());
 		}
 		finally {
-			again.close().block(T);
+			again.closeAsync().block(T);
 		}
 	}
 
@@ -191,14 +191,14 @@ class H2SyncEngineIntegrationTest {
 					assertEquals(remote.id(), c.winner());
 				})
 				.verifyComplete();
-		engine.close().block(T);
+		engine.closeAsync().block(T);
 		SyncEngine reopened = open(dir, ProjectionPolicy.defaults());
 		try {
 			assertEquals(1L, reopened.conflicts(null, 10).count().block(T));
 			assertEquals("{\"v\":2}", reopened.get("item", "x").block(T).json());
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 
@@ -221,7 +221,7 @@ class H2SyncEngineIntegrationTest {
 			assertEquals(0L, none.block(T));
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 	}
 }

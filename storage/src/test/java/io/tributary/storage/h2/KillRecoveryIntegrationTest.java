@@ -160,7 +160,7 @@ class KillRecoveryIntegrationTest {
 			return storage.recoveredAtOpen();
 		}
 		finally {
-			engine.close().block(Duration.ofSeconds(60));
+			engine.closeAsync().block(Duration.ofSeconds(60));
 		}
 	}
 

@@ -69,7 +69,7 @@ class ManyWritesIntegrationTest {
 			assertTrue(growth < MAX_GROWTH, "retained heap grew by " + growth + " bytes over " + WRITES + " writes");
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 
 		SyncEngine reopened = SyncEngine.builder().storage(H2Storage.builder().directory(dir).open().block(T))
@@ -93,7 +93,7 @@ class ManyWritesIntegrationTest {
 			}
 		}
 		finally {
-			reopened.close().block(T);
+			reopened.closeAsync().block(T);
 		}
 	}
 }

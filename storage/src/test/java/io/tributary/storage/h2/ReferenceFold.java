@@ -39,7 +39,7 @@ final class ReferenceFold {
 			return replica.query(type).collectList().block(T);
 		}
 		finally {
-			replica.close().block(T);
+			replica.closeAsync().block(T);
 		}
 	}
 }

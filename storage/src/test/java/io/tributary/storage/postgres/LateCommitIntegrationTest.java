@@ -41,7 +41,7 @@ class LateCommitIntegrationTest {
 
 	@AfterEach
 	void close() {
-		engines.forEach(e -> e.close().block(T));
+		engines.forEach(e -> e.closeAsync().block(T));
 	}
 
 	private SyncEngine engine(String database, String node, boolean notify) {

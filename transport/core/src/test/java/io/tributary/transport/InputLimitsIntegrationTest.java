@@ -94,7 +94,7 @@ class InputLimitsIntegrationTest {
 		SyncEngine b = h2("b");
 		SyncEngine hub = SyncEngine.builder().storage(new InMemoryStorage()).origin("hub").maxPayloadBytes(PAYLOAD).open()
 				.block(T);
-		cleanup.add(() -> hub.close().block(T));
+		cleanup.add(() -> hub.closeAsync().block(T));
 		DisposableServer http = HttpApi.builder(a).token(TOKEN).maxBodyBytes(4 * PAYLOAD).build().bind("127.0.0.1", 0)
 				.block(T);
 		cleanup.add(http::disposeNow);
@@ -146,7 +146,7 @@ class InputLimitsIntegrationTest {
 		// an upstream through SyncClient
 		PeerServer hubServer = PeerServer.bind(hub, PeerConfig.defaults(), "127.0.0.1", 0).block(T);
 		cleanup.add(() -> hubServer.close(Duration.ofSeconds(5)).block(T));
-		DrainReport drain = SyncClient.builder(a, new PeerAddress("127.0.0.1", hubServer.port())).build().outsync()
+		DrainReport drain = SyncClient.builder(a, new PeerAddress("127.0.0.1", hubServer.port())).manualDrain().build().outsync()
 				.block(T);
 		assertEquals(0, drain.rejected(), drain.toString());
 		assertEquals(0, drain.pending(), drain.toString());
@@ -157,7 +157,7 @@ class InputLimitsIntegrationTest {
 	private SyncEngine h2(String name) {
 		H2Storage storage = H2Storage.builder().directory(dir.resolve(name)).open().block(T);
 		SyncEngine e = SyncEngine.builder().storage(storage).origin(name).maxPayloadBytes(PAYLOAD).open().block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 

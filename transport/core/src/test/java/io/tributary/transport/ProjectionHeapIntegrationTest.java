@@ -54,7 +54,7 @@ class ProjectionHeapIntegrationTest {
 			assertTrue(engine.get("doc", "d4321").block(T).json().contains("\"n\":4321"), "an evicted entity is read");
 		}
 		finally {
-			engine.close().block(T);
+			engine.closeAsync().block(T);
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package io.tributary.transport.client;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.tributary.Conflict;
+import io.tributary.EngineClosedException;
+import io.tributary.EntityChange;
+import io.tributary.EntityState;
 import io.tributary.Event;
+import io.tributary.ReplicaView;
 import io.tributary.SyncEngine;
 import io.tributary.SyncSignal;
 import io.tributary.VersionVector;
@@ -29,9 +37,14 @@ import io.tributary.transport.peer.PeerConfig;
 import io.tributary.transport.peer.PeerProtocolException;
 import io.tributary.transport.peer.UpstreamCalls;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Gives an engine an upstream node: the offline-first client role. {@link #outsync()} pushes this
@@ -48,9 +61,26 @@ import reactor.core.publisher.Sinks;
  * never dropped silently. {@link #login(String, String)} and {@link #logout()} switch the device between users:
  * logout erases the user's data, login pulls it back and fills the blanks it left.
  * <p>
+ * <b>Auto-drain.</b> Unless built with {@link Builder#manualDrain()}, the client runs {@link #sync()} on its own
+ * from the moment it is built until {@link #close()}: shortly after local writes (debounced, so a burst of writes
+ * goes up in one drain), on a timer when one is set, and, after a drain failed because the upstream could not be
+ * reached, again and again with the builder's backoff until the upstream answers, so the outbox empties by itself
+ * when the upstream comes back. See {@link Builder#drainAfterWrites(Duration)} for the defaults and why.
+ * <p>
+ * The client is a {@link ReplicaView} of its engine (writes, typed and untyped reads, the log), so an application
+ * can hold the client alone; and it is {@link AutoCloseable}: {@link #close()} stops the auto-drain. It does not
+ * close the engine, which the application opened: in a try-with-resources, open the engine first so it is
+ * closed after the client.
+ * <p>
  * Thread-safe. Publishers are cold: nothing is sent until subscription.
  */
-public final class SyncClient {
+public final class SyncClient implements ReplicaView, AutoCloseable {
+
+	/** The default of {@link Builder#drainAfterWrites(Duration)}, in milliseconds. */
+	public static final long DEFAULT_DRAIN_DEBOUNCE_MILLIS = 500;
+
+	/** The default of {@link Builder#drainAfterWrites(Duration)}. */
+	public static final Duration DEFAULT_DRAIN_DEBOUNCE = Duration.ofMillis(DEFAULT_DRAIN_DEBOUNCE_MILLIS);
 
 	/** What a drain does after a failure or a refused event. */
 	public enum OnError {
@@ -81,6 +111,8 @@ public final class SyncClient {
 	private final Sinks.Many<ClientSignal> signals = Sinks.many().multicast().directBestEffort();
 	private final Mono<DrainReport> drain;
 	private final Mono<SyncOutcome> syncShared;
+	/** The auto-drain's subscription; disposed by {@link #close()}. */
+	private final Disposable autoDrain;
 
 	private SyncClient(Builder b) {
 		this.engine = b.engine;
@@ -96,6 +128,163 @@ public final class SyncClient {
 		// the drain lock: one drain runs, later subscribers join it until it ends
 		this.drain = Flux.defer(() -> drainWithRetries().flux()).share().single();
 		this.syncShared = Flux.defer(() -> syncOnce().flux()).share().single();
+		this.autoDrain = startAutoDrain(b);
+	}
+
+	/**
+	 * Starts the auto-drain: triggers (local commits, debounced; timer ticks) run {@link #sync()} one at a time,
+	 * and while one runs later triggers collapse into one. Nothing runs when every trigger is off.
+	 */
+	private Disposable startAutoDrain(Builder b) {
+		List<Flux<Duration>> triggers = new ArrayList<>(2);
+		if (b.drainAfterWrites != null) {
+			Duration debounce = b.drainAfterWrites;
+			// a commit holding a local write is what puts events in the outbox; the signals tap drops the oldest
+			// for a slow reader, never the newest, so the last write always triggers
+			triggers.add(engine.signals()
+					.filter(sig -> sig instanceof SyncSignal.Committed && ((SyncSignal.Committed) sig).local() > 0)
+					.map(sig -> debounce)
+					.onErrorResume(EngineClosedException.class, closed -> Flux.empty()));
+		}
+		if (b.drainEvery != null) {
+			triggers.add(Flux.interval(b.drainEvery, b.drainEvery, b.timer).map(tick -> Duration.ZERO));
+		}
+		if (triggers.isEmpty()) {
+			return Disposables.disposed();
+		}
+		boolean untilReached = b.drainOnReconnect;
+		Scheduler timer = b.timer;
+		return Flux.merge(triggers)
+				.onBackpressureLatest()
+				// no prefetch: triggers that come while a drain runs wait as one, in onBackpressureLatest
+				.concatMap(wait -> Mono.delay(wait, timer).then(autoSync(untilReached, timer)), 0)
+				.subscribe(outcome -> {
+				}, error -> emit(new ClientSignal.SyncError("auto-drain", describe(error))));
+	}
+
+	/** A sync; with {@code untilReached}, repeated with the backoff while it fails and no token was refused. */
+	private Mono<SyncOutcome> autoSync(boolean untilReached, Scheduler timer) {
+		Mono<SyncOutcome> once = Mono.defer(this::sync);
+		if (!untilReached) {
+			return once;
+		}
+		return once.flatMap(o -> o.ok() || current().authRequired() ? Mono.just(o) : Mono.error(new Unreached(o)))
+				.retryWhen(Retry.from(signals -> signals.concatMap(signal -> {
+					if (!(signal.failure() instanceof Unreached)) {
+						return Mono.error(signal.failure());
+					}
+					// the upstream is probed with the backoff's delays, the last one repeated until it answers
+					return Mono.delay(backoff.delay(Math.min(signal.totalRetriesInARow(), 62), random), timer);
+				})));
+	}
+
+	/** A sync that failed, to be tried again by the auto-drain; it never leaves the client. */
+	private static final class Unreached extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+
+		Unreached(SyncOutcome outcome) {
+			super(String.join("; ", outcome.errors()), null, false, false);
+		}
+	}
+
+	/**
+	 * Stops the auto-drain (a drain it runs is cancelled: the outbox is derived from vectors, so nothing is lost).
+	 * Operations subscribed by the application are not affected, and the engine stays open. Never blocks; a second
+	 * close does nothing.
+	 */
+	@Override
+	public void close() {
+		autoDrain.dispose();
+	}
+
+	/**
+	 * {@link #close()} as a publisher, for reactive shutdown code.
+	 *
+	 * @return completes once the auto-drain is stopped
+	 */
+	public Mono<Void> closeAsync() {
+		return Mono.fromRunnable(this::close);
+	}
+
+	/**
+	 * The local replica this client syncs.
+	 *
+	 * @return the engine
+	 */
+	public SyncEngine engine() {
+		return engine;
+	}
+
+	// ------------------------------------------------------------------ the engine's view, delegated
+
+	@Override
+	public ObjectMapper objectMapper() {
+		return engine.objectMapper();
+	}
+
+	@Override
+	public Mono<Event> write(WriteRequest request) {
+		return engine.write(request);
+	}
+
+	@Override
+	public Flux<Event> writeAll(List<WriteRequest> requests) {
+		return engine.writeAll(requests);
+	}
+
+	@Override
+	public Mono<SyncEngine.ApplyResult> apply(List<Event> events) {
+		return engine.apply(events);
+	}
+
+	@Override
+	public Mono<EntityState> get(String type, String entityId) {
+		return engine.get(type, entityId);
+	}
+
+	@Override
+	public Flux<EntityState> query(String type) {
+		return engine.query(type);
+	}
+
+	@Override
+	public Flux<EntityChange> changes(@Nullable String type) {
+		return engine.changes(type);
+	}
+
+	@Override
+	public Flux<Event> events(long afterPosition) {
+		return engine.events(afterPosition);
+	}
+
+	@Override
+	public Flux<List<Event>> eventBatches(long afterPosition) {
+		return engine.eventBatches(afterPosition);
+	}
+
+	@Override
+	public Flux<Event> read(long afterPosition, int limit) {
+		return engine.read(afterPosition, limit);
+	}
+
+	@Override
+	public Flux<Event> lacking(VersionVector have, int limit) {
+		return engine.lacking(have, limit);
+	}
+
+	@Override
+	public Flux<Event> lacking(VersionVector have, long afterPosition, int limit) {
+		return engine.lacking(have, afterPosition, limit);
+	}
+
+	@Override
+	public Mono<Event> event(String origin, long originSeq) {
+		return engine.event(origin, originSeq);
+	}
+
+	@Override
+	public Flux<Conflict> conflicts(@Nullable String type, long afterPosition, int limit) {
+		return engine.conflicts(type, afterPosition, limit);
 	}
 
 	/**
@@ -480,6 +669,10 @@ public final class SyncClient {
 		private OnError onError = OnError.CONTINUE;
 		private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 		private Clock clock = Clock.systemUTC();
+		private @Nullable Duration drainAfterWrites = DEFAULT_DRAIN_DEBOUNCE;
+		private @Nullable Duration drainEvery;
+		private boolean drainOnReconnect = true;
+		private Scheduler timer = Schedulers.parallel();
 
 		private Builder(SyncEngine engine, PeerAddress upstream) {
 			this.engine = Objects.requireNonNull(engine, "engine");
@@ -597,7 +790,83 @@ public final class SyncClient {
 		}
 
 		/**
-		 * Builds the client; it connects only when an operation is subscribed.
+		 * Drains (runs {@link SyncClient#sync()}) on its own after local writes: the first write after a quiet
+		 * spell starts the wait, writes during the wait or during the drain join the next one, so a burst goes up in
+		 * one or two drains. Default {@value SyncClient#DEFAULT_DRAIN_DEBOUNCE_MILLIS} ms: on, because an offline-first client's
+		 * writes should reach the upstream without the application remembering to push them, and long enough that a
+		 * burst of writes costs one round trip rather than one per write.
+		 *
+		 * @param debounce how long after a write to drain, positive; {@code null} to drain after writes no more
+		 * @return this builder
+		 */
+		public Builder drainAfterWrites(@Nullable Duration debounce) {
+			this.drainAfterWrites = positive(debounce, "drainAfterWrites");
+			return this;
+		}
+
+		/**
+		 * Drains on its own on a timer as well, which also pulls the upstream's changes when this replica writes
+		 * nothing. Default: off, because a live peer session or the application's own schedule usually serves
+		 * pulling better than polling, and a timer wakes a device that has nothing to do.
+		 *
+		 * @param interval the interval, positive; {@code null} for no timer
+		 * @return this builder
+		 */
+		public Builder drainEvery(@Nullable Duration interval) {
+			this.drainEvery = positive(interval, "drainEvery");
+			return this;
+		}
+
+		/**
+		 * Whether an automatic drain that failed (the upstream unreachable, after the {@link #maxRetries(int)
+		 * retries}) is tried again, with the {@link #backoff(Backoff) backoff}'s delays (the longest one repeated),
+		 * until the upstream answers: the outbox then drains by itself when the upstream comes back. A refused token
+		 * stops it until {@link SyncClient#resume(String)}. Default: on, since an outbox left waiting for the next
+		 * write may wait for ever.
+		 *
+		 * @param on whether to try again
+		 * @return this builder
+		 */
+		public Builder drainOnReconnect(boolean on) {
+			this.drainOnReconnect = on;
+			return this;
+		}
+
+		/**
+		 * No automatic drain at all: the application calls {@link SyncClient#sync()}, {@link SyncClient#outsync()}
+		 * and {@link SyncClient#downsync()} itself.
+		 *
+		 * @return this builder
+		 */
+		public Builder manualDrain() {
+			this.drainAfterWrites = null;
+			this.drainEvery = null;
+			this.drainOnReconnect = false;
+			return this;
+		}
+
+		/**
+		 * Where the auto-drain's waits run (debounce, timer, reconnect probes). Default
+		 * {@code Schedulers.parallel()}; a test may pass a {@code VirtualTimeScheduler}.
+		 *
+		 * @param scheduler the scheduler; the client does not dispose it
+		 * @return this builder
+		 */
+		public Builder timer(Scheduler scheduler) {
+			this.timer = Objects.requireNonNull(scheduler, "scheduler");
+			return this;
+		}
+
+		private static @Nullable Duration positive(@Nullable Duration d, String name) {
+			if (d != null && (d.isNegative() || d.isZero())) {
+				throw new IllegalArgumentException(name + " must be positive, was " + d);
+			}
+			return d;
+		}
+
+		/**
+		 * Builds the client. It connects only when an operation is subscribed, or when the auto-drain (on unless
+		 * {@link #manualDrain()}) runs one; {@link SyncClient#close()} stops the auto-drain.
 		 *
 		 * @return the client
 		 */

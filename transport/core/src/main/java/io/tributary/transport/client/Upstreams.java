@@ -82,7 +82,7 @@ public final class Upstreams {
 			return Optional.empty();
 		}
 		return Optional.of(clients.computeIfAbsent(target.toString(),
-				k -> SyncClient.builder(e, target).peerConfig(c).token(token).build()));
+				k -> SyncClient.builder(e, target).peerConfig(c).token(token).manualDrain().build()));
 	}
 
 	/**

@@ -219,6 +219,8 @@ final class ApiJson {
 		}
 		g.writeStringField("origin", e.origin());
 		g.writeNumberField("originSeq", e.originSeq());
+		// the version the data was written with: the log keeps it as written, reads of entities upcast it
+		g.writeNumberField("schemaVersion", e.schemaVersion());
 		if (e.isStub()) {
 			// held here without content: this node did not ask a peer for this type
 			g.writeBooleanField("withheld", true);
@@ -273,6 +275,7 @@ final class ApiJson {
 			g.writeRawValue(s.json());
 		}
 		g.writeStringField("origin", s.origin());
+		g.writeNumberField("schemaVersion", s.schemaVersion());
 		g.writeEndObject();
 	}
 

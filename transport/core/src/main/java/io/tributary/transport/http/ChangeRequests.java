@@ -16,10 +16,13 @@ import io.tributary.WriteRequest;
  * Turns the body of {@code POST /api/changes} — one change object or an array of them — into write
  * requests, checking every change before any is written.
  * <p>
- * A change is {@code {"entityType", "operation", "entityId", "data", "userId"?, "id"?}}; {@code create} and
+ * A change is {@code {"entityType", "operation", "entityId", "data", "userId"?, "id"?, "schemaVersion"?}};
+ * {@code create} and
  * {@code update} are both a PUT (the log records which it was by whether the entity had a head),
  * {@code patch} a PATCH, {@code delete} a DELETE without data. An {@code id} is the event id the client chose,
- * a UUID in its canonical text form: a change whose id is stored already is not stored again.
+ * a UUID in its canonical text form: a change whose id is stored already is not stored again. A
+ * {@code schemaVersion} (an integer, at least 1) is the schema the data was written in: without it the node stamps
+ * the type's current version; an older one is upcast when read (see {@code docs/SCHEMA.md}).
  */
 final class ChangeRequests {
 
@@ -118,6 +121,14 @@ final class ChangeRequests {
 						+ (id.isTextual() ? "'" + Exchange.abbreviate(id.textValue()) + "'" : kind(id)));
 			}
 			request = request.withId(UUID.fromString(id.textValue()));
+		}
+		JsonNode schemaVersion = change.get("schemaVersion");
+		if (schemaVersion != null && !schemaVersion.isNull()) {
+			if (!schemaVersion.canConvertToInt() || !schemaVersion.isIntegralNumber() || schemaVersion.intValue() < 1) {
+				throw invalid(where, "has a \"schemaVersion\" that is not an integer of at least 1, was "
+						+ (schemaVersion.isValueNode() ? Exchange.abbreviate(schemaVersion.asText()) : kind(schemaVersion)));
+			}
+			request = request.withSchemaVersion(schemaVersion.intValue());
 		}
 		return request;
 	}

@@ -88,7 +88,8 @@ final class Endpoints {
 						+ ", per token's principal.",
 						List.of(new Route.Param("body", "body", "a change {entityType, operation: create|update|patch|"
 								+ "delete, entityId, data (a JSON object; none for delete), userId?, id? (a UUID the client "
-								+ "chose)} or an array of 1 to " + ChangeRequests.MAX_CHANGES + " of them"),
+								+ "chose), schemaVersion? (the data's schema, at least 1; default the type's current)} or an "
+								+ "array of 1 to " + ChangeRequests.MAX_CHANGES + " of them"),
 								new Route.Param(IdempotencyKeys.HEADER, "header", "optional: 1 to 255 visible ASCII "
 										+ "characters (such as a new UUID) naming this request, sent again unchanged with "
 										+ "its retries")),
@@ -139,7 +140,8 @@ final class Endpoints {
 										+ DEFAULT_LIMIT)),
 						entities::entities),
 				Route.of(HttpMethod.GET, "/api/entities/{type}/{id}", "One entity's projected state {type, id, "
-						+ "version, deleted, data, origin}; a deleted entity is a tombstone with deleted true.",
+						+ "version, deleted, data, origin, schemaVersion} (data upcast to the type's current schema); "
+						+ "a deleted entity is a tombstone with deleted true.",
 						List.of(new Route.Param("type", "path", "entity type"), new Route.Param("id", "path", "entity id")),
 						entities::entity),
 				Route.of(HttpMethod.GET, "/api/conflicts", "A page of the stored conflicts (an event that arrived while "

@@ -49,7 +49,7 @@ abstract class ClientTestBase {
 	SyncEngine engine(String origin, SyncEngine.Builder builder) {
 		H2Storage storage = H2Storage.builder().directory(dir.resolve(origin)).open().block(T);
 		SyncEngine e = builder.storage(storage).origin(origin).open().block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 
@@ -59,8 +59,16 @@ abstract class ClientTestBase {
 		return s;
 	}
 
+	/** A client that drains only when the test says so: the tests count drains and pending events. */
 	SyncClient.Builder client(SyncEngine device, PeerServer node) {
-		return SyncClient.builder(device, new PeerAddress("127.0.0.1", node.port()));
+		return SyncClient.builder(device, new PeerAddress("127.0.0.1", node.port())).manualDrain();
+	}
+
+	/** A client with the auto-drain's defaults, closed after the test. */
+	SyncClient autoClient(SyncEngine device, PeerServer node, java.util.function.UnaryOperator<SyncClient.Builder> settings) {
+		SyncClient c = settings.apply(SyncClient.builder(device, new PeerAddress("127.0.0.1", node.port()))).build();
+		cleanup.add(c::close);
+		return c;
 	}
 
 	/** Every signal of a client from now on, until the test ends. */

@@ -309,7 +309,7 @@ class SyncClientIntegrationTest extends ClientTestBase {
 		PeerServer node = node(upstream, PeerConfig.defaults());
 		int port = node.port();
 		node.close(java.time.Duration.ofSeconds(5)).block(T);
-		SyncClient client = SyncClient.builder(device, new io.tributary.transport.peer.PeerAddress("127.0.0.1", port))
+		SyncClient client = SyncClient.builder(device, new io.tributary.transport.peer.PeerAddress("127.0.0.1", port)).manualDrain()
 				.backoff(new io.tributary.transport.peer.Backoff(java.time.Duration.ofMillis(1),
 						java.time.Duration.ofMillis(4), 0))
 				.maxRetries(3).build();

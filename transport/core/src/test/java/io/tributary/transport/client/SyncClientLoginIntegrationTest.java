@@ -39,7 +39,7 @@ class SyncClientLoginIntegrationTest extends ClientTestBase {
 	@AfterEach
 	void closeDevice() {
 		if (device != null) {
-			device.close().block(T);
+			device.closeAsync().block(T);
 		}
 	}
 
@@ -54,7 +54,7 @@ class SyncClientLoginIntegrationTest extends ClientTestBase {
 	}
 
 	private void closeDeviceNow() {
-		device.close().block(T);
+		device.closeAsync().block(T);
 		device = null;
 	}
 

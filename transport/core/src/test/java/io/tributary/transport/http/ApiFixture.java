@@ -38,7 +38,7 @@ final class ApiFixture implements AutoCloseable {
 	public void close() {
 		servers.forEach(DisposableServer::disposeNow);
 		for (SyncEngine e : engines) {
-			e.close().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TestClient.TIMEOUT);
+			e.closeAsync().onErrorResume(EngineClosedException.class, x -> Mono.empty()).block(TestClient.TIMEOUT);
 		}
 	}
 }

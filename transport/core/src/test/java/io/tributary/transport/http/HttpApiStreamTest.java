@@ -128,7 +128,7 @@ class HttpApiStreamTest {
 				.filter(SseFrame::isChange)
 				.as(StepVerifier::create)
 				.assertNext(f -> assertChange(f, 1))
-				.then(() -> engine.close().subscribe())
+				.then(() -> engine.closeAsync().subscribe())
 				.verifyComplete();
 	}
 

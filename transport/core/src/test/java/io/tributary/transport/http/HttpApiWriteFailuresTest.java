@@ -114,7 +114,7 @@ class HttpApiWriteFailuresTest {
 	void closedEngineAnswersServiceUnavailable() {
 		SyncEngine engine = fixture.engine("node-a");
 		TestClient client = new TestClient(fixture.serve(HttpApi.builder(engine).build()));
-		engine.close().block(TestClient.TIMEOUT);
+		engine.closeAsync().block(TestClient.TIMEOUT);
 		Response r = client.post("/api/changes", change("{}"));
 		assertEquals(503, r.status(), r.body());
 		assertEquals("unavailable", r.error());

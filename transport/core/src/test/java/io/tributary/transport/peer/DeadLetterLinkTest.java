@@ -48,7 +48,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		}
 		storage.events().append(log).block(T);
 		SyncEngine a = SyncEngine.builder().storage(storage).origin("a").meterRegistry(meters).open().block(T);
-		cleanup.add(() -> a.close().block(T));
+		cleanup.add(() -> a.closeAsync().block(T));
 		return a;
 	}
 
@@ -111,7 +111,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		SyncEngine a = plantedReplica();
 		SyncEngine upstream = engine("hub");
 		PeerServer server = server(upstream, PeerConfig.defaults());
-		SyncClient client = SyncClient.builder(a, new PeerAddress("127.0.0.1", server.port())).build();
+		SyncClient client = SyncClient.builder(a, new PeerAddress("127.0.0.1", server.port())).manualDrain().build();
 		List<ClientSignal> signals = new java.util.concurrent.CopyOnWriteArrayList<>();
 		Disposable tap = client.signals().subscribe(signals::add);
 		cleanup.add(tap::dispose);
@@ -129,7 +129,7 @@ class DeadLetterLinkTest extends PeerTestBase {
 		SyncEngine a = engine("a");
 		SyncEngine tight = SyncEngine.builder().storage(new InMemoryStorage()).origin("tight").maxPayloadBytes(64)
 				.open().block(T);
-		cleanup.add(() -> tight.close().block(T));
+		cleanup.add(() -> tight.closeAsync().block(T));
 		PeerServer server = server(tight, PeerConfig.defaults());
 		a.put("todo", "small", "{\"n\":1}").block(T);
 		a.put("todo", "large", "{\"text\":\"" + "x".repeat(100) + "\"}").block(T);

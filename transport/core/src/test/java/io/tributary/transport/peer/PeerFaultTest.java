@@ -130,7 +130,7 @@ class PeerFaultTest extends PeerTestBase {
 		// frame of 200): with the projection's lookup in each commit, more frames queue behind a slow store than the
 		// default batch (2,048) would let through under the bound checked below
 		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").maxBatch(800).open().block(T);
-		cleanup.add(() -> b.close().block(T));
+		cleanup.add(() -> b.closeAsync().block(T));
 		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", port),
 				new Backoff(Duration.ofMillis(20), Duration.ofMillis(100), 0.5));
 		cleanup.add(connector::stop);
@@ -167,7 +167,7 @@ class PeerFaultTest extends PeerTestBase {
 		// frame of 200): with the projection's lookup in each commit, more frames queue behind a slow store than the
 		// default batch (2,048) would let through under the bound checked below
 		SyncEngine b = SyncEngine.builder().storage(slow).origin("b").maxBatch(800).open().block(T);
-		test.cleanup.add(() -> b.close().block(T));
+		test.cleanup.add(() -> b.closeAsync().block(T));
 		PeerConnector connector = new PeerConnector(b, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
 				Backoff.defaults());
 		test.cleanup.add(connector::stop);

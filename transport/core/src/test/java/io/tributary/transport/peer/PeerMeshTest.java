@@ -89,11 +89,11 @@ class PeerMeshTest extends PeerTestBase {
 		PeerConnector first = new PeerConnector(b1, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
 				Backoff.defaults());
 		assertTrue(first.syncOnce(T).block(T).ok());
-		b1.close().block(T);
+		b1.closeAsync().block(T);
 
 		write(a, 250, "a2");
 		SyncEngine b2 = SyncEngine.builder().storage(H2Storage.builder().directory(dir).open().block(T)).open().block(T);
-		cleanup.add(() -> b2.close().block(T));
+		cleanup.add(() -> b2.closeAsync().block(T));
 		assertEquals(1000, b2.vector().get("a"), "the restarted node remembers what it holds");
 		PeerConnector second = new PeerConnector(b2, PeerConfig.defaults(), new PeerAddress("127.0.0.1", server.port()),
 				Backoff.defaults());

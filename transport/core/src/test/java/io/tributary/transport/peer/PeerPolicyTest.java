@@ -27,7 +27,7 @@ class PeerPolicyTest extends PeerTestBase {
 	private SyncEngine engine(String origin, ProjectionPolicy policy) {
 		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).projection(policy).open()
 				.block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 
@@ -68,7 +68,7 @@ class PeerPolicyTest extends PeerTestBase {
 		SyncEngine hub = engine("hub", merge("todo"));
 		SyncEngine device = engine("device", ProjectionPolicy.defaults());
 		PeerServer server = server(hub, PeerConfig.defaults());
-		SyncClient client = SyncClient.builder(device, new PeerAddress("127.0.0.1", server.port())).maxRetries(0).build();
+		SyncClient client = SyncClient.builder(device, new PeerAddress("127.0.0.1", server.port())).maxRetries(0).manualDrain().build();
 		Throwable e = assertThrows(RuntimeException.class, () -> client.downsync().block(T));
 		assertTrue(String.valueOf(e.getMessage()).contains("projection policies differ"), String.valueOf(e.getMessage()));
 	}

@@ -35,7 +35,7 @@ abstract class PeerTestBase {
 
 	SyncEngine engine(String origin) {
 		SyncEngine e = SyncEngine.builder().storage(new InMemoryStorage()).origin(origin).open().block(T);
-		cleanup.add(() -> e.close().block(T));
+		cleanup.add(() -> e.closeAsync().block(T));
 		return e;
 	}
 

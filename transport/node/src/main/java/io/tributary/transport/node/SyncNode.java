@@ -150,7 +150,7 @@ public final class SyncNode {
 					}
 				}).subscribeOn(Schedulers.boundedElastic()))
 				.then(peerServer.close(grace))
-				.then(engine.close())
+				.then(engine.closeAsync())
 				.then(release(claimed))
 				.doOnSuccess(v -> log.info("node {} stopped", engine.origin()));
 	}
@@ -639,7 +639,7 @@ public final class SyncNode {
 													claimed, nodeMetrics);
 										});
 							})
-							.onErrorResume(e -> engine.close().then(Mono.error(e)));
+							.onErrorResume(e -> engine.closeAsync().then(Mono.error(e)));
 				});
 		}
 
