@@ -81,6 +81,9 @@ public final class OfflineDeviceExample {
 				// give up quickly while the upstream is away: the outbox keeps the writes for the next sync
 				.maxRetries(1)
 				.backoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.5))
+				// this story calls sync() at each step to print what each one did; left on, the client drains by
+				// itself after writes and again once the node answers (docs/CLIENT.md, "Auto-drain")
+				.manualDrain()
 				.build();
 		Disposable printing = client.signals().subscribe(signal -> out.accept("  signal: " + signal));
 		try {
@@ -113,7 +116,7 @@ public final class OfflineDeviceExample {
 		}
 		finally {
 			printing.dispose();
-			device.close().block(Examples.TIMEOUT);
+			device.closeAsync().block(Examples.TIMEOUT);
 			hub.close(Duration.ofSeconds(5)).block(Examples.TIMEOUT);
 		}
 	}

@@ -65,6 +65,6 @@ final class Tributary implements DisposableBean {
 			link.stop();
 		}
 		api.dispose();
-		engine.close().block(TIMEOUT);
+		engine.close();
 	}
 }
