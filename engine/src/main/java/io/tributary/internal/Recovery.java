@@ -42,7 +42,8 @@ final class Recovery {
 	Mono<Void> recover(long checkpoint, VersionVector vector, String origin) {
 		AtomicLong maxHlc = new AtomicLong();
 		boolean exclusive = !storage.events().shared();
-		return storage.projections().count()
+		// a shared store's cache is never complete: no need to count its rows
+		return (exclusive ? storage.projections().count() : Mono.just(Long.MAX_VALUE))
 				.flatMap(saved -> {
 					if (exclusive && saved <= projector.capacity()) {
 						// the whole saved projection fits the cache: load it, and no entity needs a lookup until the
