@@ -236,8 +236,9 @@ final class CommitLoop implements Checkpoints.Done {
 				}
 			}
 			// backpressure on the pinned set: while a save runs and the folds changed since its snapshot already
-			// fill the cache, nothing more is folded until it ends (its end runs this loop again)
-			boolean held = checkpoints.saving() && projector.pinnedOverLimit();
+			// fill the cache, nothing more is folded until it ends (its end runs this loop again). Read with the gate
+			// free: the projector changes only under the gate
+			boolean held = gate == Gate.IDLE && checkpoints.saving() && projector.pinnedOverLimit();
 			if (gate == Gate.IDLE && committing && !held && (!observed.isEmpty() || !retryObserved.isEmpty())) {
 				foldObserved();
 			}

@@ -45,7 +45,12 @@ import reactor.core.publisher.Sinks;
  * ({@code saving}) is pinned; the others equal what the store holds and are evicted, oldest use first (a clock
  * sweep: a use sets a bit, the sweep clears it once and evicts what it finds clear), whenever the cache holds more
  * than its capacity. Before a batch is folded, the entities it touches and the cache lacks are looked up in the
- * store ({@link #loadMissing}), one call per type; an entity the store does not hold either is new.
+ * store ({@link #loadMissing}), one call per type; an entity the store does not hold either is new. While the cache
+ * is {@linkplain #complete() complete} (it holds every entity the store holds) nothing is looked up.
+ * <p>
+ * On a shared store the folds that only other engines' events changed are not saved here but pinned until the store
+ * says those engines saved them ({@link #release}), or saved here once they fill half the cache
+ * ({@link #adoptAwaitingOverBound()}).
  * <p>
  * Mutation ({@link #apply(Event)}, {@link #loadMissing}, {@link #snapshotDirty()}, {@link #trim()}) comes from
  * the committer only, one thread at a time; reads ({@link #cached}, {@link #head}, {@link #cachedStates}) are safe
