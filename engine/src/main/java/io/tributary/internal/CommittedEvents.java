@@ -24,7 +24,8 @@ import reactor.core.publisher.Mono;
  * On a {@linkplain io.tributary.spi.EventStore#shared() shared} store positions are not given in commit order, so
  * the live tail and the position follow the store's feed alone, which reports every commit, this engine's own
  * too, below the store's visibility horizon. This engine's own commits are folded when they commit (read-your-writes
- * on this node) and only served when the feed reports them; everything else the feed reports is folded then.
+ * on this node) and only served when the feed reports them; everything else the feed reports is folded then, and
+ * left for the engine that committed it to save (see {@link Projector#applyAll(List, boolean, Projector.Outcomes)}).
  */
 final class CommittedEvents {
 
