@@ -41,10 +41,11 @@ import org.jspecify.annotations.Nullable;
 public interface SyncEngine extends ReplicaView, AutoCloseable {
 
 	/**
-	 * The default of {@link Builder#projectionCache(int)}: entity folds kept in memory, about 100 MB of heap at
-	 * 2 KB per fold, whatever the number of entities.
+	 * The default of {@link Builder#projectionCache(int)}: entity folds kept in memory, whatever the number of
+	 * entities; about 100 MB of heap at the ~500 bytes a fold of a 100-byte document takes (more for larger
+	 * documents, and up to about twice as many folds while a checkpoint is being saved).
 	 */
-	int DEFAULT_PROJECTION_CACHE = 50_000;
+	int DEFAULT_PROJECTION_CACHE = 200_000;
 
 	/**
 	 * A builder with the defaults.
@@ -396,7 +397,8 @@ public interface SyncEngine extends ReplicaView, AutoCloseable {
 		 * How many entity folds the projection keeps in memory, besides those changed since the last checkpoint
 		 * (which stay until saved): the rest lives in the storage's projection store and is looked up, in one call
 		 * per type and commit, when a commit touches it or a read asks for it. Memory use follows this setting, not
-		 * the number of entities. Default {@value #DEFAULT_PROJECTION_CACHE} (about 2 KB per fold).
+		 * the number of entities. Default {@value #DEFAULT_PROJECTION_CACHE} (about 500 bytes per fold of a 100-byte
+		 * document).
 		 *
 		 * @param entities the cache's capacity, at least 1
 		 * @return this builder

@@ -79,6 +79,16 @@ public class ForwardingStorage implements Storage {
 		}
 
 		@Override
+		public Flux<EntityRecord> entities(String type, java.util.Collection<String> entityIds) {
+			return ForwardingStorage.this.lookup(type, entityIds);
+		}
+
+		@Override
+		public Mono<Long> covered() {
+			return ForwardingStorage.this.covered();
+		}
+
+		@Override
 		public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts,
 				boolean replaceAll) {
 			return ForwardingStorage.this.save(checkpoint, entities, conflicts, replaceAll);
@@ -89,6 +99,26 @@ public class ForwardingStorage implements Storage {
 			return delegate.projections().conflicts(type, afterPosition, limit);
 		}
 	};
+
+	/**
+	 * The projection's lookup of some entities' saved folds.
+	 *
+	 * @param type entity type
+	 * @param entityIds entity ids
+	 * @return the saved folds
+	 */
+	protected Flux<EntityRecord> lookup(String type, java.util.Collection<String> entityIds) {
+		return delegate.projections().entities(type, entityIds);
+	}
+
+	/**
+	 * The position every engine sharing the store has saved its own folds up to.
+	 *
+	 * @return the position
+	 */
+	protected Mono<Long> covered() {
+		return delegate.projections().covered();
+	}
 
 	/**
 	 * A storage forwarding to another.

@@ -2,6 +2,7 @@ package io.tributary.internal;
 
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -36,6 +37,10 @@ final class Checkpoints {
 		void checkpointed(Throwable error, List<MonoSink<Void>> waiting, boolean finalOne);
 	}
 
+	/** The order folds are saved in: the key of the stores' entity tables. */
+	private static final Comparator<Projector.FoldSnapshot> KEY_ORDER = Comparator
+			.comparing(Projector.FoldSnapshot::type).thenComparing(Projector.FoldSnapshot::entityId);
+
 	private final Projector projector;
 	private final ProjectionStore store;
 	private final Scheduler saver;
@@ -49,6 +54,8 @@ final class Checkpoints {
 	private final ConcurrentLinkedQueue<MonoSink<Void>> waiters = new ConcurrentLinkedQueue<>();
 	/** How the last save ended, until the committer settles it: 0 settled, 1 saved, 2 failed. */
 	private volatile int unsettled;
+	/** Shared store: the store's {@link ProjectionStore#covered()} as the last checkpoint read it. */
+	private volatile long covered;
 	private volatile boolean requested;
 	private volatile boolean saving;
 
@@ -104,6 +111,9 @@ final class Checkpoints {
 		if (outcome != 0) {
 			unsettled = 0;
 			projector.saved(outcome == 1);
+			if (projector.awaitingCount() > 0) {
+				projector.release(covered);
+			}
 		}
 		Conflict c;
 		while ((c = failedConflicts.poll()) != null) {
@@ -124,12 +134,16 @@ final class Checkpoints {
 		while ((w = waiters.poll()) != null) {
 			waiting.add(w);
 		}
-		if (snapshots.isEmpty() && newConflicts.isEmpty()) {
+		// folds other engines' commits changed wait for those engines' saves: the store says how far they got
+		boolean ask = projector.awaitingCount() > 0 && !finalOne;
+		boolean nothing = snapshots.isEmpty() && newConflicts.isEmpty();
+		if (nothing && !ask) {
 			done.checkpointed(null, waiting, finalOne);
 			return;
 		}
 		saving = true;
-		save(position, snapshots, newConflicts)
+		(nothing ? Mono.<Void>empty() : save(position, snapshots, newConflicts))
+				.then(ask ? store.covered().doOnNext(c -> covered = c).then() : Mono.<Void>empty())
 				.subscribeOn(saver)
 				.subscribe(null, error -> {
 					// keep what was not saved for the next checkpoint (the log still holds it)
@@ -138,7 +152,9 @@ final class Checkpoints {
 					done.checkpointed(error, waiting, finalOne);
 				}, () -> {
 					unsettled = 1;
-					fanout.signal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
+					if (!nothing) {
+						fanout.signal(new SyncSignal.ProjectionCheckpointed(position, snapshots.size()));
+					}
 					done.checkpointed(null, waiting, finalOne);
 				});
 	}
@@ -169,18 +185,26 @@ final class Checkpoints {
 	private Mono<Void> save(long position, List<Projector.FoldSnapshot> snapshots, List<Conflict> newConflicts) {
 		// encoding and saving run beside the commits: the snapshots are private copies. Each fold is encoded when
 		// the store takes it, so a store that writes in pieces never holds the whole checkpoint's encoding
-		List<EntityRecord> records = new AbstractList<>() {
-			@Override
-			public EntityRecord get(int index) {
-				return snapshots.get(index).encode();
-			}
+		return Mono.defer(() -> {
+			// in key order, on the saver's thread: a store's B-tree then takes each piece of the save in a few
+			// neighbouring pages. In the order the folds changed, every piece touched pages all over the table, and
+			// H2, which writes each changed page anew when it stores, wrote the whole table again per piece (a
+			// 1.2M-event run grew its file to gigabytes)
+			List<Projector.FoldSnapshot> sorted = new ArrayList<>(snapshots);
+			sorted.sort(KEY_ORDER);
+			List<EntityRecord> records = new AbstractList<>() {
+				@Override
+				public EntityRecord get(int index) {
+					return sorted.get(index).encode();
+				}
 
-			@Override
-			public int size() {
-				return snapshots.size();
-			}
-		};
-		return Mono.defer(() -> store.save(position, records, newConflicts));
+				@Override
+				public int size() {
+					return sorted.size();
+				}
+			};
+			return store.save(position, records, newConflicts);
+		});
 	}
 
 	/** The save ended and its callers were answered: the committer may start the next. */

@@ -25,7 +25,9 @@ import reactor.core.scheduler.Scheduler;
  * never two at once) that owns the gate. With the gate free it starts, in this order, a requested checkpoint,
  * the folding of events other processes committed, one exclusive task (erase, fill), or the next group commit.
  * Exactly one commit or exclusive task holds the gate at a time, so the next batch gathers while the store
- * commits: that is the group commit. A checkpoint's save runs beside the commits but not beside an exclusive task.
+ * commits: that is the group commit. A checkpoint's save runs beside the commits but not beside an exclusive task;
+ * when the folds changed since its snapshot reach the cache's capacity ({@link Projector#pinnedOverLimit()}), no
+ * commit starts until it ends, so the pinned folds are bounded by waiting, not by the heap.
  * <p>
  * The engine's lifecycle ({@link Lifecycle}) and the gate ({@link Gate}) change only in this class, each through
  * one method.
@@ -56,6 +58,7 @@ final class CommitLoop implements Checkpoints.Done {
 
 	private final Ingress ingress;
 	private final Checkpoints checkpoints;
+	private final Projector projector;
 	private final CommittedEvents committed;
 	private final LiveTail liveTail;
 	private final Fanout fanout;
@@ -76,9 +79,11 @@ final class CommitLoop implements Checkpoints.Done {
 	private volatile Scheduler timer;
 	private final Disposable.Composite background = Disposables.composite();
 
-	CommitLoop(Ingress ingress, Checkpoints checkpoints, CommittedEvents committed, LiveTail liveTail, Fanout fanout,
-			Scheduler completions, boolean ownsCompletions, int maxBatch, EngineMetrics metrics) {
+	CommitLoop(Ingress ingress, Checkpoints checkpoints, Projector projector, CommittedEvents committed,
+			LiveTail liveTail, Fanout fanout, Scheduler completions, boolean ownsCompletions, int maxBatch,
+			EngineMetrics metrics) {
 		this.metrics = metrics;
+		this.projector = projector;
 		this.ingress = ingress;
 		this.checkpoints = checkpoints;
 		this.committed = committed;
@@ -230,7 +235,11 @@ final class CommitLoop implements Checkpoints.Done {
 					checkpoints.start(committed.lastPosition(), finalOne, this);
 				}
 			}
-			if (gate == Gate.IDLE && committing && (!observed.isEmpty() || !retryObserved.isEmpty())) {
+			// backpressure on the pinned set: while a save runs and the folds changed since its snapshot already
+			// fill the cache, nothing more is folded until it ends (its end runs this loop again). Read with the gate
+			// free: the projector changes only under the gate
+			boolean held = gate == Gate.IDLE && checkpoints.saving() && projector.pinnedOverLimit();
+			if (gate == Gate.IDLE && committing && !held && (!observed.isEmpty() || !retryObserved.isEmpty())) {
 				foldObserved();
 			}
 			if (gate == Gate.IDLE && !checkpoints.saving() && !exclusives.isEmpty()) {
@@ -244,7 +253,7 @@ final class CommitLoop implements Checkpoints.Done {
 					x.start.run();
 				}
 			}
-			if (gate == Gate.IDLE) {
+			if (gate == Gate.IDLE && !(held && committing(lifecycle.get()))) {
 				List<Submission> batch = ingress.poll(maxBatch);
 				if (!committing(lifecycle.get())) {
 					for (Submission p : batch) {

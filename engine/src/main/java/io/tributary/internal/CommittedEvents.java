@@ -24,7 +24,8 @@ import reactor.core.publisher.Mono;
  * On a {@linkplain io.tributary.spi.EventStore#shared() shared} store positions are not given in commit order, so
  * the live tail and the position follow the store's feed alone, which reports every commit, this engine's own
  * too, below the store's visibility horizon. This engine's own commits are folded when they commit (read-your-writes
- * on this node) and only served when the feed reports them; everything else the feed reports is folded then.
+ * on this node) and only served when the feed reports them; everything else the feed reports is folded then, and
+ * left for the engine that committed it to save (see {@link Projector#applyAll(List, boolean, Projector.Outcomes)}).
  */
 final class CommittedEvents {
 
@@ -78,11 +79,11 @@ final class CommittedEvents {
 			for (Event e : stored) {
 				ownUnreported.add(e.position());
 			}
-			fold(stored);
+			fold(stored, true);
 		}
 		else {
 			lastPosition = stored.get(stored.size() - 1).position();
-			fold(stored);
+			fold(stored, true);
 			liveTail.publish(stored);
 		}
 		fanout.signal(new SyncSignal.Committed(stored, local, nanos));
@@ -121,7 +122,8 @@ final class CommittedEvents {
 		vector = VersionVector.of(next);
 		lastPosition = position;
 		metrics.observed(fresh.size());
-		fold(fresh);
+		// a store only this engine saves folds to: it saves what other processes' events changed too
+		fold(fresh, true);
 		liveTail.publish(fresh);
 		fanout.signal(new SyncSignal.Committed(fresh, 0, 0));
 	}
@@ -161,15 +163,16 @@ final class CommittedEvents {
 		lastPosition = position;
 		if (!fresh.isEmpty()) {
 			metrics.observed(fresh.size());
-			fold(fresh);
+			// the engine that committed them saves their folds: here they only wait in the cache until it has
+			fold(fresh, false);
 			fanout.signal(new SyncSignal.Committed(fresh, 0, 0));
 		}
 		liveTail.publish(served);
 	}
 
-	private void fold(List<Event> stored) {
+	private void fold(List<Event> stored, boolean own) {
 		List<EntityChange> changes = new ArrayList<>(stored.size());
-		projector.applyAll(stored, new Projector.Outcomes() {
+		projector.applyAll(stored, own, new Projector.Outcomes() {
 			@Override
 			public void folded(Event e, Projector.Outcome o) {
 				if (o.change() != null) {
@@ -193,7 +196,7 @@ final class CommittedEvents {
 		}
 		// the batch is folded: what it loaded may be evicted now; too many unsaved folds ask for a checkpoint early
 		projector.trim();
-		if (projector.pinnedOverBound()) {
+		if (projector.adoptAwaitingOverBound() || projector.pinnedOverBound()) {
 			checkpoints.request();
 		}
 	}

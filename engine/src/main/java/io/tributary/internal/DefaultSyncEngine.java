@@ -113,7 +113,8 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		boolean ownsCompletions = config.completions() == null;
 		Scheduler completions = ownsCompletions ? Schedulers.newSingle("tributary-completions", true)
 				: config.completions();
-		this.projector = new Projector(config.policy(), storage.projections(), config.projectionCache());
+		this.projector = new Projector(config.policy(), storage.projections(), config.projectionCache(),
+				storage.events().shared());
 		this.metrics = new EngineMetrics(config.registry());
 		this.fanout = new Fanout(metrics);
 		this.checks = new WriteChecks(config.maxPayloadBytes(), config.redaction(), config.objectMapper());
@@ -124,7 +125,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		Ingress ingress = new Ingress(config.ingressCapacity(), config.overloadTimeout(), config.timer(), fanout,
 				metrics);
 		HeldEvents held = new HeldEvents(config.maxHeldEvents());
-		this.loop = new CommitLoop(ingress, checkpoints, committed, liveTail, fanout, completions, ownsCompletions,
+		this.loop = new CommitLoop(ingress, checkpoints, projector, committed, liveTail, fanout, completions, ownsCompletions,
 				config.maxBatch(), metrics);
 		Replay replay = new Replay(storage.events(), projector, checkpoints, metrics);
 		loop.commitWith(new GroupCommit(storage.events(), origin, hlc, projector, held, committed, metrics, fanout,
@@ -132,7 +133,7 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 		this.rewrites = new LogRewrites(storage, loop, projector, held, checkpoints, metrics, fanout, checks,
 				committed, replay);
 		this.intake = new PeerIntake(checks, loop, metrics, fanout);
-		this.recovery = new Recovery(storage, replay, hlc);
+		this.recovery = new Recovery(storage, replay, hlc, projector);
 		if (storage.events().shared()) {
 			// saves of several engines combine: a fold is a function of its set of events
 			storage.projections().merger(projector::merge);
@@ -154,7 +155,13 @@ public final class DefaultSyncEngine implements SyncEngine, EngineAdmin {
 						storage.projections().checkpoint())
 						.flatMap(t -> {
 							DefaultSyncEngine engine = new DefaultSyncEngine(config, origin, t.getT1(), t.getT2());
-							return engine.recovery.recover(t.getT3(), t.getT1(), origin).thenReturn(engine);
+							return engine.recovery.recover(t.getT3(), t.getT1(), origin)
+									// on a shared store each engine saves the folds of its own commits, and the others
+									// keep theirs until the lowest checkpoint passes them: this engine's checkpoint row
+									// exists, and covers what it replayed, before its first commit
+									.then(storage.events().shared() ? engine.checkpoints.flush(engine.committed.lastPosition())
+											: Mono.empty())
+									.thenReturn(engine);
 						}))
 				.map(engine -> {
 					engine.loop.start(config.checkpointInterval(), config.timer(),

@@ -109,7 +109,8 @@ final class LogRewrites {
 			projector.clear();
 			return replay.fold(0, e -> positions.contains(e.position()), e -> {
 			}, false)
-					.then(projector.loadMissing(filled))
+					// built after the replay: what the cache lacks is known only then
+					.then(Mono.defer(() -> projector.loadMissing(filled)))
 					.doFinally(signal -> projector.rebuilt())
 					.then(Mono.fromCallable(() -> {
 						List<EntityChange> changes = new ArrayList<>(filled.size());

@@ -45,7 +45,12 @@ import reactor.core.publisher.Sinks;
  * ({@code saving}) is pinned; the others equal what the store holds and are evicted, oldest use first (a clock
  * sweep: a use sets a bit, the sweep clears it once and evicts what it finds clear), whenever the cache holds more
  * than its capacity. Before a batch is folded, the entities it touches and the cache lacks are looked up in the
- * store ({@link #loadMissing}), one call per type; an entity the store does not hold either is new.
+ * store ({@link #loadMissing}), one call per type; an entity the store does not hold either is new. While the cache
+ * is {@linkplain #complete() complete} (it holds every entity the store holds) nothing is looked up.
+ * <p>
+ * On a shared store the folds that only other engines' events changed are not saved here but pinned until the store
+ * says those engines saved them ({@link #release}), or saved here once they fill half the cache
+ * ({@link #adoptAwaitingOverBound()}).
  * <p>
  * Mutation ({@link #apply(Event)}, {@link #loadMissing}, {@link #snapshotDirty()}, {@link #trim()}) comes from
  * the committer only, one thread at a time; reads ({@link #cached}, {@link #head}, {@link #cachedStates}) are safe
@@ -58,15 +63,28 @@ public final class Projector {
 	private final ProjectionPolicy policy;
 	private final ProjectionStore store;
 	private final int capacity;
+	/** Whether other engines write to the store too: then the cache is never {@linkplain #complete complete}. */
+	private final boolean shared;
 	private final Map<String, Map<String, EntityFold>> types = new ConcurrentHashMap<>();
 	/** Folds changed since the last snapshot, each once (its {@code dirty} flag says it is listed). */
 	private final List<EntityFold> dirty = new ArrayList<>();
+	/**
+	 * Shared store: folds changed by other engines' commits only, pinned until the store says every engine has saved
+	 * up to their newest such event ({@link #release}), each once (its {@code awaiting} position says it is listed).
+	 */
+	private final List<EntityFold> awaiting = new ArrayList<>();
 	/** The folds of the running save, pinned until it ends. */
 	private List<EntityFold> saving = new ArrayList<>(0);
 	/** Set while the projection is folded again from the log; reads wait for it. */
 	private volatile Sinks.Empty<Void> rebuilding;
 	/** Folds in the cache. Committer only. */
 	private int size;
+	/**
+	 * Whether the cache holds every entity the store holds, so that an entity it lacks is new and needs no lookup:
+	 * set while the store is empty or was loaded whole ({@link #complete()}), cleared by the first eviction. Never
+	 * set over a store other engines write to. Committer only.
+	 */
+	private boolean complete;
 	/** The clock hand of the eviction sweep, over the types in turn. Committer only. */
 	private Iterator<EntityFold> hand;
 	private Iterator<Map<String, EntityFold>> handTypes;
@@ -77,14 +95,16 @@ public final class Projector {
 	 * @param policy the policy
 	 * @param store where folds are saved and looked up
 	 * @param capacity the folds kept in the cache besides the pinned ones, at least 1
+	 * @param shared whether other engines save folds to the store too ({@link io.tributary.spi.EventStore#shared()})
 	 */
-	public Projector(ProjectionPolicy policy, ProjectionStore store, int capacity) {
+	public Projector(ProjectionPolicy policy, ProjectionStore store, int capacity, boolean shared) {
 		this.policy = Objects.requireNonNull(policy, "policy");
 		this.store = Objects.requireNonNull(store, "store");
 		if (capacity < 1) {
 			throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
 		}
 		this.capacity = capacity;
+		this.shared = shared;
 	}
 
 	/**
@@ -103,7 +123,7 @@ public final class Projector {
 	 * @return what changed
 	 */
 	public Outcome apply(Event e) {
-		return apply(e, null);
+		return apply(e, null, true);
 	}
 
 	/** What {@link #applyAll} reports, event by event. */
@@ -133,6 +153,20 @@ public final class Projector {
 	 * @param outcomes told what each event did
 	 */
 	public void applyAll(List<Event> events, Outcomes outcomes) {
+		applyAll(events, true, outcomes);
+	}
+
+	/**
+	 * Folds a batch of events in, in order. Events this engine committed ({@code own}) make their folds dirty, saved
+	 * by the next checkpoint; events other engines committed to a shared store only make them wait, pinned, until
+	 * the engine that committed them has saved them ({@link #release}): each engine saves the folds of its own
+	 * commits, so a save is not repeated by every engine that sees the event.
+	 *
+	 * @param events stored events
+	 * @param own whether this engine committed them (or replays them); false for a shared store's feed
+	 * @param outcomes told what each event did
+	 */
+	public void applyAll(List<Event> events, boolean own, Outcomes outcomes) {
 		int n = events.size();
 		EntityFold[] found = null;
 		if (n > 1) {
@@ -149,7 +183,7 @@ public final class Projector {
 			Event e = events.get(i);
 			Outcome o;
 			try {
-				o = apply(e, found == null ? null : found[i]);
+				o = apply(e, found == null ? null : found[i], own);
 			}
 			catch (RuntimeException error) {
 				outcomes.failed(e, error);
@@ -159,7 +193,7 @@ public final class Projector {
 		}
 	}
 
-	private Outcome apply(Event e, EntityFold known) {
+	private Outcome apply(Event e, EntityFold known, boolean own) {
 		if (e.isStub() || e.isBlank()) {
 			return new Outcome(null, null); // its content is not held here: it cannot change any state
 		}
@@ -197,7 +231,12 @@ public final class Projector {
 			return new Outcome(null, null);
 		}
 		boolean changed = added == EntityFold.CHANGED;
-		markDirty(f);
+		if (own) {
+			markDirty(f);
+		}
+		else {
+			markAwaiting(f, e.position());
+		}
 		if (before != null && !Objects.equals(e.base(), before.id())) {
 			conflict = new Conflict(e.type(), e.entityId(), e, before, f.head().id(), f.strategy);
 		}
@@ -249,6 +288,9 @@ public final class Projector {
 	}
 
 	private Map<String, Set<String>> lacking(Map<String, Set<String>> missing, String type, String entityId) {
+		if (complete) {
+			return missing; // what the cache lacks the store lacks too: a new entity
+		}
 		Map<String, EntityFold> m = types.get(type);
 		if (m != null && m.containsKey(entityId)) {
 			return missing;
@@ -258,19 +300,65 @@ public final class Projector {
 		return out;
 	}
 
-	/** Puts a saved fold in the cache as clean, unless the cache holds the entity already. */
-	private void load(EntityRecord record) {
+	/**
+	 * Marks the cache as holding every entity the store holds (the store is empty, or every saved fold was
+	 * {@linkplain #preload loaded}): until the first eviction, entities the cache lacks are new and are not looked
+	 * up. Only for a store no other engine writes to. Committer only, before folding starts or after {@link #clear()}.
+	 */
+	public void complete() {
+		complete = !shared;
+	}
+
+	/**
+	 * Whether the cache holds every entity the store holds ({@link #complete()}, no eviction since). Committer only.
+	 *
+	 * @return true while lookups are skipped
+	 */
+	public boolean isComplete() {
+		return complete;
+	}
+
+	/**
+	 * Puts a saved fold in the cache as clean, as a lookup would: the engine loads a store that fits the cache whole
+	 * when it opens. Committer only, before folding starts.
+	 *
+	 * @param record the saved fold
+	 * @return the highest hybrid clock stamp among the fold's events, 0 when none folds
+	 */
+	public long preload(EntityRecord record) {
+		EntityFold f = load(record);
+		long max = 0;
+		if (f != null) {
+			for (Event e : f.events) {
+				max = Math.max(max, e.hlc());
+			}
+		}
+		return max;
+	}
+
+	/**
+	 * The folds the cache keeps besides the pinned ones.
+	 *
+	 * @return the capacity
+	 */
+	public int capacity() {
+		return capacity;
+	}
+
+	/** Puts a saved fold in the cache as clean, unless the cache holds the entity already; returns it if put. */
+	private EntityFold load(EntityRecord record) {
 		Map<String, EntityFold> m = types.computeIfAbsent(record.type(), t -> new ConcurrentHashMap<>());
 		if (m.containsKey(record.entityId())) {
-			return;
+			return null;
 		}
 		EntityFold f = decode(record);
 		if (f == null) {
-			return; // nothing of it folds (every event's custom fold threw): as if unknown
+			return null; // nothing of it folds (every event's custom fold threw): as if unknown
 		}
 		f.stored = true;
 		m.put(record.entityId(), f);
 		size++;
+		return f;
 	}
 
 	private EntityFold decode(EntityRecord record) {
@@ -370,6 +458,8 @@ public final class Projector {
 				f.dirty = false;
 				if (!f.detached) {
 					f.saving = true;
+					// the save takes every event folded so far, other engines' too: nothing is left to wait for
+					f.awaiting = 0;
 					taken.add(f);
 					out.add(f.snapshot());
 				}
@@ -409,13 +499,25 @@ public final class Projector {
 	}
 
 	/**
-	 * Whether so many folds wait for a checkpoint that one should start early: pinned folds cannot be evicted.
-	 * Committer only.
+	 * Whether so many folds wait for a checkpoint that one should start early: pinned folds cannot be evicted. While
+	 * the cache has room for every fold it holds, changed ones cost nothing extra and wait for the interval (fewer,
+	 * larger saves rewrite each busy entity's row less often). Committer only.
 	 *
-	 * @return true when over half the capacity is dirty
+	 * @return true when the cache is full and over half its capacity is dirty
 	 */
 	public boolean pinnedOverBound() {
-		return dirty.size() > Math.max(capacity / 2, 1);
+		return size >= capacity && dirty.size() > Math.max(capacity / 2, 1);
+	}
+
+	/**
+	 * Whether the folds changed since the last snapshot fill the cache's capacity: while a save runs, the committer
+	 * then waits for it before folding more, so the pinned folds (the save's and the changed ones) stay bounded.
+	 * Committer only.
+	 *
+	 * @return true when the changed folds number more than the capacity
+	 */
+	public boolean pinnedOverLimit() {
+		return dirty.size() > capacity;
 	}
 
 	/**
@@ -439,7 +541,7 @@ public final class Projector {
 				continue;
 			}
 			EntityFold f = hand.next();
-			if (f.dirty || f.saving || f.detached) {
+			if (f.dirty || f.saving || f.detached || f.awaiting != 0) {
 				continue;
 			}
 			if (f.used) {
@@ -449,14 +551,18 @@ public final class Projector {
 			hand.remove();
 			f.detached = true;
 			size--;
+			// the store now holds an entity the cache lacks: misses must be looked up from here on
+			complete = false;
 		}
 	}
 
 	/**
 	 * Empties the cache, pinned folds included: the store discarded its saved projection and the log is folded
-	 * again from the start. Reads wait ({@link #ready()}) until {@link #rebuilt()}. Committer only, no save running.
+	 * again from the start. Reads wait ({@link #ready()}) until {@link #rebuilt()}. The store holds no fold now,
+	 * so the empty cache is {@linkplain #complete() complete}. Committer only, no save running.
 	 */
 	public void clear() {
+		complete = !shared;
 		rebuilding = Sinks.empty();
 		for (Map<String, EntityFold> m : types.values()) {
 			for (EntityFold f : m.values()) {
@@ -465,6 +571,7 @@ public final class Projector {
 		}
 		types.clear();
 		dirty.clear();
+		awaiting.clear();
 		saving = new ArrayList<>(0);
 		size = 0;
 		hand = null;
@@ -603,6 +710,62 @@ public final class Projector {
 		}
 	}
 
+	private void markAwaiting(EntityFold f, long position) {
+		if (f.dirty) {
+			return; // the next save takes it with this engine's own changes
+		}
+		if (f.awaiting == 0) {
+			awaiting.add(f);
+		}
+		f.awaiting = Math.max(f.awaiting, position);
+	}
+
+	/**
+	 * How many folds wait for other engines' saves. Committer only.
+	 *
+	 * @return the count
+	 */
+	public int awaitingCount() {
+		return awaiting.size();
+	}
+
+	/**
+	 * Unpins the folds whose other engines' events the store holds now: every engine has saved the folds of its own
+	 * commits up to {@code covered} ({@link ProjectionStore#covered()}), so such a fold may be evicted and looked up
+	 * again. Committer only.
+	 *
+	 * @param covered the position up to which every engine's commits are saved
+	 */
+	public void release(long covered) {
+		awaiting.removeIf(f -> {
+			if (f.awaiting != 0 && f.awaiting <= covered) {
+				f.awaiting = 0;
+			}
+			return f.awaiting == 0 || f.detached;
+		});
+	}
+
+	/**
+	 * Saves the waiting folds itself when so many wait that the cache is full and half of it waits (an engine that
+	 * committed them is slow to save, or stopped and has not replayed yet): they become dirty, saved by the next
+	 * checkpoint, merged with what the store holds. Committer only.
+	 *
+	 * @return whether any became dirty
+	 */
+	public boolean adoptAwaitingOverBound() {
+		if (size < capacity || awaiting.size() <= Math.max(capacity / 2, 1)) {
+			return false;
+		}
+		for (EntityFold f : awaiting) {
+			if (f.awaiting != 0 && !f.detached) {
+				f.awaiting = 0;
+				markDirty(f);
+			}
+		}
+		awaiting.clear();
+		return true;
+	}
+
 	private static final class EntityFold {
 		final String type;
 		final String entityId;
@@ -616,6 +779,11 @@ public final class Projector {
 		boolean detached;
 		/** Taken by the running save: pinned until it ends. Folding thread only. */
 		boolean saving;
+		/**
+		 * Shared store: the position of the newest event of another engine folded in that this engine did not save,
+		 * pinned until the store covers it; 0 when none. Folding thread only.
+		 */
+		long awaiting;
 		/** The store holds a fold of the entity (loaded from it, or saved). Folding thread only. */
 		volatile boolean stored;
 		/** Used since the eviction sweep last passed: spared once. Set by any thread, a hint only. */

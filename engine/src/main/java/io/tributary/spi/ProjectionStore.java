@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Durable projection state: entity folds, stored conflicts and the checkpoint position they cover.
  * <p>
- * The engine folds events in a bounded cache and writes changed entities behind the log, in one transaction
- * with the checkpoint; an entity not in its cache is looked up here ({@link #entities(String, Collection)},
+ * The engine folds events in a bounded cache and writes changed entities behind the log, with the checkpoint
+ * they reach; an entity not in its cache is looked up here ({@link #entities(String, Collection)},
  * batched per commit), so the engine's heap does not grow with the number of entities. After a restart it replays
  * the log after the checkpoint, so the projection always equals the fold of the log.
  */
@@ -28,6 +28,19 @@ public interface ProjectionStore {
 	 * @return the checkpoint, 0 when nothing was saved
 	 */
 	Mono<Long> checkpoint();
+
+	/**
+	 * For a store several engines share ({@link EventStore#shared()}): a position up to which every engine writing
+	 * to the store has saved the folds its own commits changed, the lowest of their checkpoints. Each engine saves
+	 * only the folds of its own commits; one that folded another engine's events keeps those folds in its cache until
+	 * this position passes them. The default, 0, claims nothing: such folds then stay until the cache is full, and
+	 * the engine saves them itself.
+	 *
+	 * @return the position, 0 when nothing is known
+	 */
+	default Mono<Long> covered() {
+		return Mono.just(0L);
+	}
 
 	/**
 	 * All saved entity folds.
@@ -98,7 +111,10 @@ public interface ProjectionStore {
 	}
 
 	/**
-	 * Saves changed entities and new conflicts with the checkpoint they reach, in one transaction.
+	 * Saves changed entities and new conflicts with the checkpoint they reach. The checkpoint moves only once every
+	 * fold and conflict is saved; a store may save the folds in several transactions before the one that moves it
+	 * (a fold saved ahead of its checkpoint is harmless: the replay after a crash folds its events again, which
+	 * changes nothing), but with {@code replaceAll} everything is one transaction.
 	 * Saving a conflict twice (same incoming event) keeps one.
 	 *
 	 * @param checkpoint the position covered after this save

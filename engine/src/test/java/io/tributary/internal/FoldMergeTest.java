@@ -81,7 +81,7 @@ class FoldMergeTest {
 
 	/** The saved fold of a set of events, folded in the given order. */
 	private static EntityRecord fold(ProjectionPolicy policy, List<Event> events) {
-		Projector p = new Projector(policy, new InMemoryStorage().projections(), 10);
+		Projector p = new Projector(policy, new InMemoryStorage().projections(), 10, true);
 		for (Event e : events) {
 			try {
 				p.apply(e);
@@ -109,7 +109,7 @@ class FoldMergeTest {
 	void mergeEqualsFoldingTheUnionAndIsCommutativeAndIdempotent(ConflictStrategy strategy) {
 		long seed = Long.getLong("tributary.seed", System.nanoTime());
 		ProjectionPolicy policy = policy(strategy);
-		Projector merger = new Projector(policy, new InMemoryStorage().projections(), 10);
+		Projector merger = new Projector(policy, new InMemoryStorage().projections(), 10, true);
 		int compared = 0;
 		for (int c = 0; c < 300; c++) {
 			Random random = new Random(seed + c);

@@ -15,10 +15,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Entity folds, conflicts and the projection checkpoint on H2, saved in one transaction.
+ * Entity folds, conflicts and the projection checkpoint on H2.
  * <p>
  * Folds are kept one row per entity in {@code tributary_entity} (see the V4 schema script): a save upserts the
- * changed entities ({@code MERGE} of arrays, a piece of rows per statement), lookups by key read the rows of a
+ * changed entities ({@code MERGE} of arrays, a piece of rows per statement, a few pieces per transaction, the
+ * conflicts and the checkpoint in the last), lookups by key read the rows of a
  * commit's entities in one query per type, and queries page through a type by its key. All of it runs on the
  * executor's checkpoint and reader threads.
  */
@@ -27,6 +28,8 @@ final class H2ProjectionStore implements ProjectionStore {
 	static final String CHECKPOINT = "projection.checkpoint";
 	/** Rows per upsert statement: each statement binds one array per column. */
 	static final int PIECE_ROWS = 512;
+	/** Rows per transaction of a save: its last transaction also records the conflicts and the checkpoint. */
+	static final int TRANSACTION_ROWS = 4 * PIECE_ROWS;
 
 	private static final String MERGE_ENTITIES = "MERGE INTO tributary_entity "
 			+ "(entity_type, entity_id, user_id, fold, document) KEY (entity_type, entity_id) "
@@ -105,19 +108,43 @@ final class H2ProjectionStore implements ProjectionStore {
 
 	@Override
 	public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts, boolean replaceAll) {
-		// one transaction: the folds, the conflicts and the checkpoint they reach are saved together. Each piece of
-		// rows is encoded just before it is written, so a save never holds the whole checkpoint's encoding
-		return executor.inCheckpointTransaction(c -> (replaceAll ? Sql.update(c, "DELETE FROM tributary_entity")
-				: Mono.just(0L))
-				.then(Flux.range(0, (entities.size() + PIECE_ROWS - 1) / PIECE_ROWS)
-						.concatMap(i -> upsert(c, entities.subList(i * PIECE_ROWS,
-								Math.min(entities.size(), (i + 1) * PIECE_ROWS))))
-						.reduce(0L, Long::sum))
-				.flatMap(written -> recordConflicts(c, conflicts)
-						.then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint)))
-						.thenReturn(written)))
-				.doOnNext(executor::checkpointWrote)
+		if (replaceAll) {
+			// the whole projection replaces what was saved: one transaction, or a crash could leave a mix
+			return executor.inCheckpointTransaction(c -> Sql.update(c, "DELETE FROM tributary_entity")
+					.then(upsertAll(c, entities))
+					.flatMap(written -> finish(c, checkpoint, conflicts).thenReturn(written)))
+					.doOnNext(executor::checkpointWrote)
+					.then();
+		}
+		// the folds in transactions of a bounded size, the conflicts and the checkpoint with the last: a fold saved
+		// ahead of its checkpoint is harmless (the replay after a crash folds its events again, which changes
+		// nothing), and small transactions keep H2's undo log and each commit small, so the appends and the lookups
+		// beside them never wait behind one commit of tens of thousands of rows. Each piece of rows is encoded just
+		// before it is written, so a save never holds the whole checkpoint's encoding
+		int transactions = Math.max(1, (entities.size() + TRANSACTION_ROWS - 1) / TRANSACTION_ROWS);
+		return Flux.range(0, transactions)
+				.concatMap(t -> {
+					List<EntityRecord> part = entities.subList(Math.min(entities.size(), t * TRANSACTION_ROWS),
+							Math.min(entities.size(), (t + 1) * TRANSACTION_ROWS));
+					boolean last = t == transactions - 1;
+					return executor.inCheckpointTransaction(c -> upsertAll(c, part)
+							.flatMap(written -> (last ? finish(c, checkpoint, conflicts) : Mono.<Void>empty())
+									.thenReturn(written)))
+							.doOnNext(executor::checkpointWrote);
+				}, 0)
 				.then();
+	}
+
+	/** Upserts records a piece at a time; emits the bytes written. */
+	private static Mono<Long> upsertAll(Connection c, List<EntityRecord> entities) {
+		return Flux.range(0, (entities.size() + PIECE_ROWS - 1) / PIECE_ROWS)
+				.concatMap(i -> upsert(c, entities.subList(i * PIECE_ROWS, Math.min(entities.size(), (i + 1) * PIECE_ROWS))))
+				.reduce(0L, Long::sum);
+	}
+
+	/** Records the conflicts and the checkpoint they reach. */
+	private static Mono<Void> finish(Connection c, long checkpoint, List<Conflict> conflicts) {
+		return recordConflicts(c, conflicts).then(H2Storage.putMeta(c, CHECKPOINT, Long.toString(checkpoint))).then();
 	}
 
 	/** Upserts a piece of records; emits the bytes written. */

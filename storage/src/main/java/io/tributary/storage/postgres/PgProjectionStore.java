@@ -76,6 +76,13 @@ final class PgProjectionStore implements ProjectionStore {
 	}
 
 	@Override
+	public Mono<Long> covered() {
+		// each node saves the folds its own commits changed, up to its checkpoint: the lowest checkpoint covers all
+		return executor.read(c -> PgSql.query(c, "SELECT COALESCE(MIN(position), 0) FROM tributary_checkpoint",
+				row -> row.get(0, Long.class))).next().defaultIfEmpty(0L);
+	}
+
+	@Override
 	public Flux<EntityRecord> entities() {
 		return executor.read(c -> PgSql.query(c, "SELECT " + COLUMNS + " FROM tributary_entity", PgProjectionStore::record));
 	}

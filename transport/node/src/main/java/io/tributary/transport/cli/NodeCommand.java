@@ -134,7 +134,7 @@ final class NodeCommand implements Callable<Integer> {
 	@Option(names = "--projection-cache", paramLabel = "ENTITIES",
 			description = "Entity folds the node keeps in memory besides those waiting for a projection checkpoint; "
 					+ "the rest stays in the store and is looked up when needed, so memory does not grow with the "
-					+ "number of entities (about 2 KB per fold). Default: 50000.")
+					+ "number of entities (about 500 bytes per fold of a 100-byte document). Default: 200000.")
 	Integer projectionCache;
 
 	@Option(names = "--upstream", paramLabel = "HOST:PORT", converter = PeerAddressConverter.class,
