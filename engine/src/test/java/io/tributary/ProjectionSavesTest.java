@@ -76,7 +76,7 @@ class ProjectionSavesTest {
 		}
 		await(engine.checkpoint());
 		assertEquals(0, storage.lookups.get(), "a fresh store: every entity the cache lacks is new");
-		await(engine.close());
+		await(engine.closeAsync());
 
 		// the saved projection fits the cache: loaded whole at open, so writes to it need no lookup either
 		engine = open(storage, 100);
@@ -97,7 +97,7 @@ class ProjectionSavesTest {
 			await(engine.put("doc", "e" + i, "{\"v\":3}"));
 		}
 		assertTrue(storage.lookups.get() > 0, "evicted entities are looked up");
-		await(engine.close());
+		await(engine.closeAsync());
 
 		SyncEngine reopened = open(storage, 100);
 		for (int i = 0; i < 400; i++) {
