@@ -79,6 +79,11 @@ public class ForwardingStorage implements Storage {
 		}
 
 		@Override
+		public Flux<EntityRecord> entities(String type, java.util.Collection<String> entityIds) {
+			return ForwardingStorage.this.entities(type, entityIds);
+		}
+
+		@Override
 		public Mono<Void> save(long checkpoint, List<EntityRecord> entities, List<Conflict> conflicts,
 				boolean replaceAll) {
 			return ForwardingStorage.this.save(checkpoint, entities, conflicts, replaceAll);
@@ -157,6 +162,17 @@ public class ForwardingStorage implements Storage {
 	 */
 	protected Flux<Event> read(long afterPosition, int limit) {
 		return delegate.events().read(afterPosition, limit);
+	}
+
+	/**
+	 * Forwards {@link ProjectionStore#entities(String, java.util.Collection)}.
+	 *
+	 * @param type the entities' type
+	 * @param entityIds their ids
+	 * @return the saved folds of those the store holds
+	 */
+	protected Flux<EntityRecord> entities(String type, java.util.Collection<String> entityIds) {
+		return delegate.projections().entities(type, entityIds);
 	}
 
 	/**
