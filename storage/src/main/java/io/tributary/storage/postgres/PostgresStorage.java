@@ -534,7 +534,7 @@ public final class PostgresStorage implements Storage {
 						.acquireRetry(size + 1)
 						.maxIdleTime(Duration.ofMinutes(10))
 						.build());
-				PgExecutor executor = new PgExecutor(pool, pool.disposeLater(), description, acquire,
+				PgExecutor executor = new PgExecutor(pool, Mono.defer(pool::disposeLater), description, acquire,
 						Schedulers.newParallel("tributary-pg-" + name, HAND_OFF_THREADS, true));
 				return migrate(executor)
 						.then(checkDurability(executor, description))
