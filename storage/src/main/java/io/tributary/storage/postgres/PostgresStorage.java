@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  * by itself; while it is down, every operation fails within the {@linkplain Builder#acquireTimeout(Duration) acquire
  * timeout} with a {@link io.tributary.StorageUnavailableException} naming the database. Publishers are cold; the SQL
  * runs on the driver's event loop, parameters and results travel in PostgreSQL's binary format, and what a publisher
- * emits is handed on from the storage's own threads ({@value #HAND_OFF_THREADS}, named {@code tributary-pg-NODE-*},
+ * emits is handed on from two threads of the storage's own (named {@code tributary-pg-NODE-*},
  * daemons, stopped by {@link #close()}), never from the event loop.
  *
  * <pre>{@code
