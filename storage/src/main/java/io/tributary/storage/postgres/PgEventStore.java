@@ -47,8 +47,8 @@ final class PgEventStore implements EventStore {
 	private static final String ENSURE_ORIGINS = "INSERT INTO tributary_vector (origin, seq) "
 			+ "SELECT o, 0 FROM unnest($1::text[]) AS o ORDER BY o ON CONFLICT (origin) DO NOTHING";
 	/** Locks the batch's vector rows and reads their sequences, and the transaction's id, which positions are made of. */
-	private static final String LOCK_ORIGINS = "SELECT origin, seq, pg_current_xact_id()::text::bigint FROM tributary_vector "
-			+ "WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE";
+	private static final String LOCK_ORIGINS = "SELECT origin, seq, pg_current_xact_id()::text::bigint "
+			+ "FROM tributary_vector WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE";
 	/** Inserts the accepted events at the positions the append computed and advances the vector rows, in one statement. */
 	private static final String INSERT_EVENTS = "WITH adv AS (UPDATE tributary_vector v SET seq = n.seq "
 			+ "FROM unnest($6::text[], $7::bigint[]) AS n(origin, seq) WHERE v.origin = n.origin) "
