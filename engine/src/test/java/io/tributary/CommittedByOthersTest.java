@@ -1,13 +1,17 @@
 package io.tributary;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.spi.EntityRecord;
 import io.tributary.memory.InMemoryStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
@@ -152,5 +156,54 @@ class CommittedByOthersTest {
 		assertEquals(2, engine.lastPosition());
 		assertEquals(VersionVector.empty().with("a", 1).with("b", 1), engine.vector());
 		assertEquals("{\"v\":1}", await(engine.get("doc", "theirs")).json());
+	}
+
+	/**
+	 * A fold of other nodes' commits that fails again and again (the store is down) does not hold local writes back
+	 * until the store returns: each write is answered with the store's error; once it is back, both go on.
+	 */
+	@Test
+	void whileTheStoreFailsAFoldOfOthersCommitsLocalWritersGetTheErrorAndEverythingGoesOnOnceItIsBack() {
+		AtomicBoolean down = new AtomicBoolean();
+		SharedStorage storage = new SharedStorage(new InMemoryStorage()) {
+			@Override
+			protected boolean shared() {
+				return true;
+			}
+
+			@Override
+			protected Flux<EntityRecord> lookup(String type, Collection<String> entityIds) {
+				return down.get() ? Flux.error(new StorageUnavailableException("the store is down", null))
+						: super.lookup(type, entityIds);
+			}
+
+			@Override
+			protected Mono<List<Event>> append(List<Event> batch) {
+				return down.get() ? Mono.error(new StorageUnavailableException("the store is down", null))
+						: super.append(batch);
+			}
+		};
+		SyncEngine engine = engines.open(SyncEngine.builder().storage(storage).origin("a")
+				.checkpointInterval(Duration.ofHours(1)));
+		List<Event> theirs = await(storage.delegate.events().append(List.of(TestEvents.put("b", 1, T0, "theirs",
+				"{\"v\":1}"))));
+		down.set(true);
+		// the fold of their commit needs the store (the entity is not cached) and fails, again and again
+		storage.report(theirs);
+		for (int i = 0; i < 3; i++) {
+			engine.put("doc", "mine-" + i, "{\"v\":2}").as(StepVerifier::create)
+					.expectError(StorageUnavailableException.class)
+					.verify(TIMEOUT);
+		}
+
+		down.set(false);
+		await(engine.put("doc", "mine", "{\"v\":3}"));
+		assertEquals("{\"v\":3}", await(engine.get("doc", "mine")).json());
+		engine.get("doc", "theirs").map(EntityState::json)
+				.repeatWhenEmpty(100, r -> r.delayElements(Duration.ofMillis(20)))
+				.as(StepVerifier::create)
+				.expectNext("{\"v\":1}")
+				.expectComplete()
+				.verify(TIMEOUT);
 	}
 }

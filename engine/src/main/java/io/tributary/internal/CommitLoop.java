@@ -75,6 +75,13 @@ final class CommitLoop implements Checkpoints.Done {
 	private final ConcurrentLinkedQueue<List<Event>> observed = new ConcurrentLinkedQueue<>();
 	/** Observed batches a failed lookup left, folded before the queue's. Gate holder only. */
 	private final List<List<Event>> retryObserved = new ArrayList<>();
+	/**
+	 * Set when folding observed batches of a shared store failed: the next group commit goes before the fold is tried
+	 * again, so that while the store fails local writers get its error rather than wait behind the retries (a shared
+	 * store's feed cursor is not moved by this engine's commits, so the batches are still folded after them; on
+	 * another store a reported batch must be folded before any later commit). Gate holder only.
+	 */
+	private boolean writesFirst;
 	private final EngineMetrics metrics;
 	private volatile Scheduler timer;
 	private final Disposable.Composite background = Disposables.composite();
@@ -239,7 +246,8 @@ final class CommitLoop implements Checkpoints.Done {
 			// fill the cache, nothing more is folded until it ends (its end runs this loop again). Read with the gate
 			// free: the projector changes only under the gate
 			boolean held = gate == Gate.IDLE && checkpoints.saving() && projector.pinnedOverLimit();
-			if (gate == Gate.IDLE && committing && !held && (!observed.isEmpty() || !retryObserved.isEmpty())) {
+			if (gate == Gate.IDLE && committing && !held && (!observed.isEmpty() || !retryObserved.isEmpty())
+					&& !(writesFirst && !ingress.isEmpty())) {
 				foldObserved();
 			}
 			if (gate == Gate.IDLE && !checkpoints.saving() && !exclusives.isEmpty()) {
@@ -262,6 +270,7 @@ final class CommitLoop implements Checkpoints.Done {
 				}
 				else if (!batch.isEmpty()) {
 					gate = Gate.COMMITTING;
+					writesFirst = false;
 					ingress.promoteWaiters();
 					try {
 						groupCommit.commit(batch);
@@ -282,7 +291,8 @@ final class CommitLoop implements Checkpoints.Done {
 	/**
 	 * Folds what the store reported other processes committed, holding the gate while the entities those events
 	 * touch are looked up (synchronously when the cache holds them all). A failed lookup keeps the batches for the
-	 * next try, a little later, in their order.
+	 * next try, a little later, in their order; on a shared store after the next group commit (which answers its
+	 * writers, with the store's error should it still fail).
 	 */
 	private void foldObserved() {
 		List<List<Event>> batches = new ArrayList<>(retryObserved);
@@ -299,6 +309,7 @@ final class CommitLoop implements Checkpoints.Done {
 		committed.prepare(all).subscribe(null, error -> {
 			metrics.storeFeedFailed();
 			retryObserved.addAll(0, batches);
+			writesFirst = committed.shared();
 			// the store failed: the gate is given back a little later, so the loop does not spin on it
 			timer.schedule(this::release, 100, TimeUnit.MILLISECONDS);
 		}, () -> {

@@ -59,6 +59,14 @@ final class CommittedEvents {
 		return vector;
 	}
 
+	/**
+	 * Whether the store is shared: its feed reports this engine's commits too, and they do not move
+	 * {@link #lastPosition()}, so a batch the feed reported may be folded after later commits of this engine.
+	 */
+	boolean shared() {
+		return shared;
+	}
+
 	/** The position of the newest committed event (on a shared store: the newest the feed reported). */
 	long lastPosition() {
 		return lastPosition;

@@ -82,6 +82,11 @@ final class SharedDbCommand implements Callable<Integer> {
 					+ "--latency-warmup. Its figures mean nothing.")
 	boolean smoke;
 
+	@Option(names = "--no-notify",
+			description = "The nodes learn of each other's commits by polling alone (every 500 ms), without "
+					+ "LISTEN/NOTIFY, as on a database without them (the node's --postgres-notify=false).")
+	boolean noNotify;
+
 	@Mixin
 	PostgresOptions postgres;
 
@@ -108,7 +113,7 @@ final class SharedDbCommand implements Callable<Integer> {
 				Converters.toInt(spec, "--writers", writers), smoke ? SMOKE_EVENTS : events,
 				smoke ? SMOKE_WARMUP : warmup, rate, smoke ? SMOKE_DURATION : duration,
 				smoke ? SMOKE_LATENCY_WARMUP : latencyWarmup, grace, common.payloadBytes(spec), common.entities(spec),
-				postgres.poolSize(spec), postgres.uri(spec), common.seed, common.dir, common.keepData);
+				postgres.poolSize(spec), !noNotify, postgres.uri(spec), common.seed, common.dir, common.keepData);
 		SharedDbResult result = new SharedDbScenario(options, spec.commandLine().getErr()).run();
 		Results.publish(spec.commandLine(), SharedDbScenario.NAME, common.out, result,
 				String.format(Locale.ROOT, "%d nodes: %.0f ev/s vs baseline %.0f ev/s (ratio %.3f); cross-node p50 %.3f "

@@ -39,11 +39,13 @@ record SharedDbResult(String scenario, @JsonUnwrapped Run run, @JsonUnwrapped Ra
 	 * @param payloadBytesMean mean size of the payloads actually written
 	 * @param entities entity key space of each node (the nodes write disjoint entities)
 	 * @param poolSize connections in each node's pool
+	 * @param notifications whether the nodes woke each other with {@code LISTEN}/{@code NOTIFY} (false with
+	 *        {@code --no-notify}: polling alone)
 	 * @param seed the workload's seed (node k writes with seed + k - 1)
 	 */
 	record Run(int nodes, int writers, long events, long warmup, long rate, double achievedRate,
 			double latencyWarmupSeconds, double durationSeconds, int payloadBytes, double payloadBytesMean, int entities,
-			int poolSize, long seed) {
+			int poolSize, boolean notifications, long seed) {
 	}
 
 	/**

@@ -67,6 +67,7 @@ final class SharedDbScenario {
 	 * @param payloadBytes payload size
 	 * @param entities entity key space of each node
 	 * @param poolSize connections in each node's pool
+	 * @param notifications whether the nodes wake each other with {@code LISTEN}/{@code NOTIFY}; without, they poll alone
 	 * @param postgres the server's URI; {@code null} to start one
 	 * @param seed workload seed (node {@code k} writes with {@code seed + k})
 	 * @param dataParent directory under which a fresh data directory is made; {@code null} for the system's
@@ -74,8 +75,8 @@ final class SharedDbScenario {
 	 * @param keepData keep the data directory (and a given server's database) afterwards
 	 */
 	record Options(int nodes, int writers, long events, long warmup, long rate, Duration duration,
-			Duration latencyWarmup, Duration grace, int payloadBytes, int entities, int poolSize, String postgres,
-			long seed, Path dataParent, boolean keepData) {
+			Duration latencyWarmup, Duration grace, int payloadBytes, int entities, int poolSize, boolean notifications,
+			String postgres, long seed, Path dataParent, boolean keepData) {
 
 		Options {
 			Objects.requireNonNull(duration, "duration");
@@ -162,13 +163,14 @@ final class SharedDbScenario {
 		try (Nodes nodes = new Nodes()) {
 			for (int k = 0; k < n; k++) {
 				String name = "node-" + (k + 1);
-				Node node = nodes.open(PostgresStores.open(database, options.poolSize(), name), name);
+				Node node = nodes.open(PostgresStores.open(database, options.poolSize(), name, options.notifications()), name);
 				// each node its own entities: a write that loses a conflict emits no change, and this times changes
 				Workload workload = new Workload(options.entities(), options.payloadBytes(), options.seed() + k,
 						"n" + (k + 1) + "-t-");
 				members.add(new Member(node, workload, new EventLedger(node.engine().origin(), (int) perNode)));
 			}
-			err.printf("[%s] %d nodes on %s, %d connections each%n", NAME, n, database.uri(), options.poolSize());
+			err.printf("[%s] %d nodes on %s, %d connections each, %s%n", NAME, n, database.uri(), options.poolSize(),
+					options.notifications() ? "LISTEN/NOTIFY and polling" : "polling alone");
 
 			latency = latencyPhase(members);
 			converge(members, "after the latency phase");
@@ -197,7 +199,7 @@ final class SharedDbScenario {
 						options.nodeRate() * n, Figures.round(latency.achievedRate()),
 						Figures.seconds(options.latencyWarmup().toNanos()), Figures.seconds(options.duration().toNanos()),
 						options.payloadBytes(), Figures.round(members.get(0).workload().meanPayloadBytes()),
-						options.entities(), options.poolSize(), options.seed()),
+						options.entities(), options.poolSize(), options.notifications(), options.seed()),
 				new SharedDbResult.Rates(rate, baselineRate, baselineRate == 0 ? 0 : Figures.round(rate / baselineRate),
 						Figures.seconds(throughput.nanos()), Figures.seconds(baseline.nanos()), batch,
 						Figures.round(throughput.commits().batchMean()), Figures.round(throughput.commits().millisMean()),

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SharedDbScenarioTest {
 
-	private static final List<String> FIELDS = List.of("scenario", "nodes", "writers", "events", "rate", "achievedRate",
+	private static final List<String> FIELDS = List.of("scenario", "nodes", "writers", "events", "rate", "achievedRate", "notifications",
 			"eventsPerSecond", "baselineEventsPerSecond", "ratio", "elapsedSeconds", "baselineElapsedSeconds",
 			"baselineBatch", "convergeMillis", "p50Millis", "p90Millis", "p99Millis", "maxMillis", "deliveries",
 			"acknowledged", "lost", "duplicates", "verifiedEvents", "undelivered", "writeErrors", "databaseMb",
@@ -39,6 +39,7 @@ class SharedDbScenarioTest {
 		JsonNode printed = ScenarioRun.run(tmp, "shared-db", FIELDS, "--smoke", "--rate", "300", "--writers", "32",
 				"--entities", "300", "--payload-bytes", "120", "--pool-size", "4", "--grace", "60s");
 		assertEquals(3, printed.get("nodes").asInt());
+		assertTrue(printed.get("notifications").asBoolean(), "LISTEN/NOTIFY on by default");
 		assertEquals(SharedDbCommand.SMOKE_EVENTS, printed.get("events").asLong());
 		long paced = 300 * 3;
 		long throughput = SharedDbCommand.SMOKE_EVENTS + SharedDbCommand.SMOKE_WARMUP;
@@ -63,5 +64,19 @@ class SharedDbScenarioTest {
 		assertEquals("on", postgres.get("fsync").asText());
 		assertEquals("on", postgres.get("synchronousCommit").asText());
 		ScenarioRun.assertMeasures(tmp, printed, true);
+	}
+
+	@Test
+	void nodesThatPollAloneSeeEachOthersWritesAndLoseNothing(@TempDir Path tmp) throws Exception {
+		JsonNode printed = ScenarioRun.run(tmp, "shared-db", FIELDS, "--smoke", "--no-notify", "--nodes", "2", "--rate",
+				"200", "--writers", "16", "--entities", "200", "--payload-bytes", "120", "--pool-size", "3", "--grace",
+				"60s");
+		assertFalse(printed.get("notifications").asBoolean(), "polling alone");
+		assertEquals(printed.get("acknowledged").asLong(), printed.get("verifiedEvents").asLong(),
+				"every acknowledged write read back from the database");
+		assertEquals(0, printed.get("lost").asLong());
+		assertEquals(0, printed.get("undelivered").asLong(), "every write seen on the other node by polling");
+		assertEquals(200 * 2, printed.get("deliveries").asLong(), "each measured write timed on the other node");
+		assertTrue(printed.get("ratio").asDouble() > 0, "ratio");
 	}
 }

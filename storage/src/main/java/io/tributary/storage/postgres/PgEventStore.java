@@ -46,18 +46,14 @@ final class PgEventStore implements EventStore {
 
 	private static final String ENSURE_ORIGINS = "INSERT INTO tributary_vector (origin, seq) "
 			+ "SELECT o, 0 FROM unnest($1::text[]) AS o ORDER BY o ON CONFLICT (origin) DO NOTHING";
-	private static final String LOCK_ORIGINS = "SELECT origin, seq FROM tributary_vector "
-			+ "WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE";
-	private static final String INSERT_EVENTS = "WITH ins AS ("
+	/** Locks the batch's vector rows and reads their sequences, and the transaction's id, which positions are made of. */
+	private static final String LOCK_ORIGINS = "SELECT origin, seq, pg_current_xact_id()::text::bigint "
+			+ "FROM tributary_vector WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE";
+	/** Inserts the accepted events at the positions the append computed and advances the vector rows, in one statement. */
+	private static final String INSERT_EVENTS = "WITH adv AS (UPDATE tributary_vector v SET seq = n.seq "
+			+ "FROM unnest($6::text[], $7::bigint[]) AS n(origin, seq) WHERE v.origin = n.origin) "
 			+ "INSERT INTO tributary_event (position, origin, origin_seq, user_id, body) "
-			+ "SELECT (pg_current_xact_id()::text::bigint << " + ORDINAL_BITS + ") + t.ord, t.origin, t.seq, t.uid, "
-			+ "substring($6::bytea FROM t.off FOR t.len) "
-			+ "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY "
-			+ "AS t(origin, seq, uid, off, len, ord) "
-			+ "RETURNING position, origin, origin_seq), "
-			+ "adv AS (UPDATE tributary_vector v SET seq = n.seq FROM unnest($7::text[], $8::bigint[]) AS n(origin, seq) "
-			+ "WHERE v.origin = n.origin) "
-			+ "SELECT position, origin, origin_seq FROM ins";
+			+ "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bytea[])";
 	private static final String INSERT_IDS = "INSERT INTO tributary_event_id (id, position) "
 			+ "SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT (id) DO NOTHING";
 	private static final String EVENT_BY_ID = "SELECT e.position, e.body FROM tributary_event_id i "
@@ -73,9 +69,8 @@ final class PgEventStore implements EventStore {
 			+ "JOIN tributary_event e ON e.origin = m.origin AND e.origin_seq = m.seq";
 	private static final String HELD_AT = "SELECT e.position, e.body FROM unnest($1::text[], $2::bigint[]) AS a(origin, seq) "
 			+ "JOIN tributary_event e ON e.origin = a.origin AND e.origin_seq = a.seq";
-	private static final String REPLACE = "UPDATE tributary_event e SET body = substring($4::bytea FROM r.off FOR r.len), "
-			+ "user_id = r.uid FROM unnest($1::bigint[], $2::int[], $3::int[], $5::text[]) AS r(position, off, len, uid) "
-			+ "WHERE e.position = r.position";
+	private static final String REPLACE = "UPDATE tributary_event e SET body = r.body, user_id = r.uid "
+			+ "FROM unnest($1::bigint[], $2::bytea[], $3::text[]) AS r(position, body, uid) WHERE e.position = r.position";
 
 	private final PgExecutor executor;
 	/** The commit feed: told of every commit, and what {@link #committedByOthers()} serves; set once at open. */
@@ -103,16 +98,20 @@ final class PgEventStore implements EventStore {
 					+ events.size()));
 		}
 		return Mono.defer(() -> {
+			// the bodies are encoded here, on the caller's thread, before a connection is taken
 			TreeSet<String> sorted = new TreeSet<>();
-			for (Event e : events) {
+			byte[][] bodies = new byte[events.size()][];
+			for (int i = 0; i < bodies.length; i++) {
+				Event e = events.get(i);
 				sorted.add(e.origin());
+				bodies[i] = EventCodec.encode(e);
 			}
 			String[] origins = sorted.toArray(new String[0]);
 			boolean known = knownOrigins.containsAll(sorted);
 			return executor.inTransaction(c -> (known ? Mono.<Long>empty() : PgSql.update(c, ENSURE_ORIGINS, (Object) origins))
-					.then(PgSql.query(c, LOCK_ORIGINS, row -> Map.entry(row.get(0, String.class), row.get(1, Long.class)),
-							(Object) origins).collectMap(Map.Entry::getKey, Map.Entry::getValue))
-					.flatMap(held -> insert(c, events, held, keptIds)))
+					.then(PgSql.query(c, LOCK_ORIGINS, row -> new Held(row.get(0, String.class), row.get(1, Long.class),
+							row.get(2, Long.class)), (Object) origins).collectList())
+					.flatMap(held -> insert(c, events, bodies, held, keptIds)))
 					.doOnNext(stored -> {
 						knownOrigins.addAll(sorted);
 						PgCommitFeed f = feed;
@@ -123,11 +122,29 @@ final class PgEventStore implements EventStore {
 		});
 	}
 
-	/** Checks the batch against the locked sequences and inserts what they do not cover. */
-	private static Mono<List<Event>> insert(Connection c, List<Event> events, Map<String, Long> held, Set<UUID> keptIds) {
+	/** A locked vector row, and the id of the transaction that locked it. */
+	private record Held(String origin, long seq, long xid) {
+	}
+
+	/**
+	 * Checks the batch against the locked sequences and inserts what they do not cover, at
+	 * {@code (transaction id << 20) + ordinal}, the ordinals counting the accepted events from 1 in batch order.
+	 */
+	private static Mono<List<Event>> insert(Connection c, List<Event> events, byte[][] bodies, List<Held> locked,
+			Set<UUID> keptIds) {
+		if (locked.isEmpty()) {
+			return Mono.error(new TributaryException("PostgreSQL holds no vector row for the origins of the batch"));
+		}
+		long base = locked.get(0).xid() << ORDINAL_BITS;
+		Map<String, Long> held = new HashMap<>();
+		for (Held h : locked) {
+			held.put(h.origin(), h.seq());
+		}
 		Map<String, Long> next = new LinkedHashMap<>();
-		List<Event> accepted = new ArrayList<>(events.size());
-		for (Event e : events) {
+		int[] accepted = new int[events.size()];
+		int n = 0;
+		for (int i = 0; i < accepted.length; i++) {
+			Event e = events.get(i);
 			long have = next.computeIfAbsent(e.origin(), o -> held.getOrDefault(o, 0L));
 			if (e.originSeq() <= have) {
 				continue;
@@ -136,22 +153,25 @@ final class PgEventStore implements EventStore {
 				return Mono.error(new SequenceGapException(e.origin(), have + 1, e.originSeq()));
 			}
 			next.put(e.origin(), e.originSeq());
-			accepted.add(e);
+			accepted[n++] = i;
 		}
-		if (accepted.isEmpty()) {
+		if (n == 0) {
 			return Mono.just(List.of());
 		}
-		int n = accepted.size();
+		Long[] positions = new Long[n];
 		String[] origins = new String[n];
 		Long[] seqs = new Long[n];
 		String[] users = new String[n];
-		byte[][] bodies = new byte[n][];
-		for (int i = 0; i < n; i++) {
-			Event e = accepted.get(i);
-			origins[i] = e.origin();
-			seqs[i] = e.originSeq();
-			users[i] = e.userId();
-			bodies[i] = EventCodec.encode(e);
+		byte[][] accBodies = new byte[n][];
+		List<Event> stored = new ArrayList<>(n);
+		for (int k = 0; k < n; k++) {
+			Event e = events.get(accepted[k]);
+			positions[k] = base + k + 1;
+			origins[k] = e.origin();
+			seqs[k] = e.originSeq();
+			users[k] = e.userId();
+			accBodies[k] = bodies[accepted[k]];
+			stored.add(e.withPosition(positions[k]));
 		}
 		String[] advanced = new String[next.size()];
 		Long[] to = new Long[next.size()];
@@ -160,26 +180,10 @@ final class PgEventStore implements EventStore {
 			advanced[k] = m.getKey();
 			to[k++] = m.getValue();
 		}
-		PgBlobs blobs = PgBlobs.of(bodies);
-		return PgSql.query(c, INSERT_EVENTS, row -> new Address(row.get(1, String.class), row.get(2, Long.class),
-				row.get(0, Long.class)), origins, seqs, users, blobs.offsets(), blobs.lengths(), blobs.all(), advanced, to)
-				.collectMap(a -> a.origin + '\u0000' + a.seq, a -> a.position)
-				.flatMap(positions -> {
-					List<Event> stored = new ArrayList<>(n);
-					for (Event e : accepted) {
-						Long position = positions.get(e.origin() + '\u0000' + e.originSeq());
-						if (position == null) {
-							return Mono.error(new TributaryException("PostgreSQL returned no position for " + e.origin()
-									+ ":" + e.originSeq()));
-						}
-						stored.add(e.withPosition(position));
-					}
-					stored.sort(java.util.Comparator.comparingLong(Event::position));
-					return keepIds(c, stored, keptIds).thenReturn(stored);
-				});
-	}
-
-	private record Address(String origin, long seq, long position) {
+		int count = n;
+		return PgSql.update(c, INSERT_EVENTS, positions, origins, seqs, users, accBodies, advanced, to)
+				.flatMap(inserted -> inserted == count ? keepIds(c, stored, keptIds).thenReturn(stored)
+						: Mono.error(new TributaryException("PostgreSQL inserted " + inserted + " of " + count + " events")));
 	}
 
 	private static Mono<Long> keepIds(Connection c, List<Event> stored, Set<UUID> keptIds) {
@@ -369,7 +373,6 @@ final class PgEventStore implements EventStore {
 			bodies[i] = EventCodec.encode(e);
 			users[i] = e.userId();
 		}
-		PgBlobs blobs = PgBlobs.of(bodies);
-		return PgSql.update(c, REPLACE, positions, blobs.offsets(), blobs.lengths(), blobs.all(), users);
+		return PgSql.update(c, REPLACE, positions, bodies, users);
 	}
 }

@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
  * helpers of the same shape; they bind H2's types and stay beside them.)
  * <p>
  * Parameters are given in order, {@code $1} first. A {@link Null} binds a typed SQL null; arrays ({@code String[]},
- * {@code Long[]}, {@code byte[][]}, {@code java.util.UUID[]}) bind as PostgreSQL arrays for {@code unnest}.
+ * {@code Long[]}, {@code Integer[]}, {@code byte[][]}, {@code java.util.UUID[]}) bind as PostgreSQL arrays for
+ * {@code unnest}, in the binary format ({@link PgBinaryCodec}), as {@code byte[]} does.
  */
 final class PgSql {
 

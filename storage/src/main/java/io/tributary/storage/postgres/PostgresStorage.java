@@ -40,9 +40,11 @@ import org.jspecify.annotations.Nullable;
  * every table holding users' data has row-level security (see {@code docs/STORAGE.md}).
  * <p>
  * Every operation borrows a pooled connection, validated before use: after PostgreSQL restarts, the store works again
- * by itself; while it is down, operations fail within the connect and acquire timeouts with a
- * {@link io.tributary.TributaryException} naming the database. Publishers are cold; the work runs on the driver's
- * event loop.
+ * by itself; while it is down, every operation fails within the {@linkplain Builder#acquireTimeout(Duration) acquire
+ * timeout} with a {@link io.tributary.StorageUnavailableException} naming the database. Publishers are cold; the SQL
+ * runs on the driver's event loop, parameters and results travel in PostgreSQL's binary format, and what a publisher
+ * emits is handed on from two threads of the storage's own (named {@code tributary-pg-NODE-*},
+ * daemons, stopped by {@link #close()}), never from the event loop.
  *
  * <pre>{@code
  * Storage storage = PostgresStorage.builder()
@@ -58,6 +60,13 @@ public final class PostgresStorage implements Storage {
 
 	/** The schema scripts in order (under {@code /schema/postgres/}); the version of a script is its index plus one. */
 	static final List<String> SCRIPTS = List.of("V1__init.sql");
+
+	/**
+	 * The threads a storage hands its results on from, so that the callers' work never runs on the driver's event
+	 * loop: two, so that one caller's long continuation (a commit's projection, a page's encoding) does not hold up the
+	 * results of the others.
+	 */
+	static final int HAND_OFF_THREADS = 2;
 
 	/** The advisory lock the nodes take while one of them migrates the schema. */
 	private static final long MIGRATION_LOCK = 0x7472_6962_7574_6172L;
@@ -408,8 +417,10 @@ public final class PostgresStorage implements Storage {
 		}
 
 		/**
-		 * How long an operation may wait for a connection (a free one from the pool, or a new one) before it fails:
-		 * while the database is down, operations fail within about this time. Default 10 seconds.
+		 * How long an operation may wait for a connection before it fails with a
+		 * {@link io.tributary.StorageUnavailableException}: waiting for a free one, replacing idle ones a restart of the
+		 * server broke and opening a new one (each within the connect timeout) together, so while the database is
+		 * down every operation fails within this time. Default 10 seconds.
 		 *
 		 * @param value positive
 		 * @return this builder
@@ -493,9 +504,10 @@ public final class PostgresStorage implements Storage {
 				Map<String, String> options = new HashMap<>();
 				// every commit this store acknowledges is durable, whatever the server's default
 				options.put("synchronous_commit", "on");
+				// parameters the store binds most and every result binary: no hex text of bytea to encode or parse
 				PostgresqlConnectionConfiguration.Builder config = PostgresqlConnectionConfiguration.builder()
 						.host(h).port(p).database(db).username(u).connectTimeout(connect).tcpKeepAlive(true)
-						.applicationName("tributary-" + name);
+						.applicationName("tributary-" + name).forceBinary(true).codecRegistrar(PgBinaryCodec.registrar());
 				if (secret != null) {
 					config.password(secret);
 				}
@@ -522,7 +534,8 @@ public final class PostgresStorage implements Storage {
 						.acquireRetry(size + 1)
 						.maxIdleTime(Duration.ofMinutes(10))
 						.build());
-				PgExecutor executor = new PgExecutor(pool, description);
+				PgExecutor executor = new PgExecutor(pool, Mono.defer(pool::disposeLater), description, acquire,
+						Schedulers.newParallel("tributary-pg-" + name, HAND_OFF_THREADS, true));
 				return migrate(executor)
 						.then(checkDurability(executor, description))
 						.thenReturn(new PostgresStorage(executor, name, description))

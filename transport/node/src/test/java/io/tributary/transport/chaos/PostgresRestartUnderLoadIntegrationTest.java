@@ -34,7 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PostgresRestartUnderLoadIntegrationTest {
 
 	private static final String TOKEN = "restart-token";
-	/** A write must be answered within this, success or error: the pool gives up on an unreachable database sooner. */
+	/**
+	 * A write must be answered within this, success or error. The documented bound while the database is down is
+	 * about twice the acquire timeout (10 s): the commit in front of the write and its own each fail within it, and
+	 * a fold of the other node's commits that keeps failing does not hold the write back (docs/STORAGE.md).
+	 */
 	private static final Duration ANSWER = Duration.ofSeconds(30);
 
 	@TempDir
