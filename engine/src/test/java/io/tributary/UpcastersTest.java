@@ -26,24 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UpcastersTest {
 
-	/** Version 1 had {@code name}; version 2 splits it into {@code first} and {@code last}. */
-	private static ObjectNode splitName(ObjectNode doc) {
-		if (doc.has("name")) {
-			String[] parts = doc.remove("name").asText().split(" ", 2);
-			doc.put("first", parts[0]);
-			doc.put("last", parts.length > 1 ? parts[1] : "");
-		}
-		return doc;
-	}
-
-	/** Version 3 renames {@code last} to {@code family}. */
-	private static ObjectNode renameLast(ObjectNode doc) {
-		if (doc.has("last")) {
-			doc.set("family", doc.remove("last"));
-		}
-		return doc;
-	}
-
 	record Person(String first, String family, int age) {
 	}
 
@@ -57,14 +39,14 @@ class UpcastersTest {
 	private static SyncEngine.Builder v3(InMemoryStorage storage, String origin) {
 		return SyncEngine.builder().storage(storage).origin(origin).checkpointInterval(Duration.ofHours(1))
 				.schemaVersion("person", 3)
-				.upcaster("person", 1, UpcastersTest::splitName)
-				.upcaster("person", 2, UpcastersTest::renameLast);
+				.upcaster("person", 1, PersonSchema::splitName)
+				.upcaster("person", 2, PersonSchema::renameLast);
 	}
 
 	@Test
 	void stepsChainFromTheDocumentsVersionToTheCurrentOne() {
-		Upcasters up = Upcasters.builder().upcaster("person", 1, UpcastersTest::splitName)
-				.upcaster("person", 2, UpcastersTest::renameLast).build();
+		Upcasters up = Upcasters.builder().upcaster("person", 1, PersonSchema::splitName)
+				.upcaster("person", 2, PersonSchema::renameLast).build();
 		assertEquals(3, up.current("person"), "the version after the last step");
 		assertEquals(1, up.current("other"));
 		assertEquals(tree("{\"first\":\"Ada\",\"family\":\"Lovelace\"}"),

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import io.tributary.EntityState;
+import io.tributary.PersonSchema;
 import io.tributary.SyncEngine;
 import io.tributary.TypedEntity;
 import io.tributary.Upcasters;
@@ -28,23 +29,13 @@ class PeerSchemaEvolutionTest extends PeerTestBase {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
-	/** Version 2 of {@code person} splits version 1's {@code name} into {@code first} and {@code last}. */
-	private static ObjectNode splitName(ObjectNode doc) {
-		if (doc.has("name")) {
-			String[] parts = doc.remove("name").asText().split(" ", 2);
-			doc.put("first", parts[0]);
-			doc.put("last", parts.length > 1 ? parts[1] : "");
-		}
-		return doc;
-	}
-
 	record Person(String first, String last, int age) {
 	}
 
 	@Test
 	void aNewerSchemaConvergesWithAnOlderWriterOverALiveLink() throws Exception {
 		SyncEngine newer = SyncEngine.builder().storage(new InMemoryStorage()).origin("newer")
-				.schemaVersion("person", 2).upcaster("person", 1, PeerSchemaEvolutionTest::splitName).open().block(T);
+				.schemaVersion("person", 2).upcaster("person", 1, PersonSchema::splitName).open().block(T);
 		cleanup.add(newer::close);
 		SyncEngine older = engine("older");
 		PeerServer server = server(newer, PeerConfig.defaults());
