@@ -47,7 +47,7 @@ import reactor.netty.ChannelBindException;
 				+ "(comma-separated), redact-field (comma-separated), redact-path (comma-separated), peer-tls-cert, "
 				+ "peer-tls-key, peer-tls-ca, peer-mtls (true or false), https-cert, https-key, idempotency-retention, "
 				+ "max-payload-bytes, projection-cache, postgres, postgres-password, postgres-pool-size, postgres-notify, "
-				+ "postgres-poll. Flags override the file; a list given as flags replaces the file's; a relative "
+				+ "postgres-poll, postgres-acquire-timeout. Flags override the file; a list given as flags replaces the file's; a relative "
 				+ "data or certificate file is resolved against the file's directory.",
 				"",
 				"Policies: LAST_WRITE_WINS (the default), FIELD_MERGE (concurrent patches of different fields both "
@@ -232,6 +232,12 @@ final class NodeCommand implements Callable<Integer> {
 					+ "wakes it, e.g. 100ms, 1s. Default: 500ms.")
 	Duration postgresPoll;
 
+	@Option(names = "--postgres-acquire-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+			description = "With --postgres: how long a write or read may wait for a database connection before it "
+					+ "fails (HTTP 503), reconnecting included; while the database does not answer, a write fails "
+					+ "within about twice this. Default: 10s.")
+	Duration postgresAcquireTimeout;
+
 	@Option(names = "--config", paramLabel = "FILE",
 			description = "A config file with any of the settings above; flags override it.")
 	Path config;
@@ -282,7 +288,8 @@ final class NodeCommand implements Callable<Integer> {
 					userTokens == null ? null : NodeSettings.Partial.userTokens(userTokens), policies, defaultPolicy,
 					originRanking, redactFields, redactPaths, peerTlsCert, peerTlsKey, peerTlsCa, peerMtls, httpsCert,
 					httpsKey, idempotencyRetention, maxPayloadBytes, projectionCache,
-					new PostgresSettings(postgres, null, postgresPoolSize, postgresNotify, postgresPoll));
+					new PostgresSettings(postgres, null, postgresPoolSize, postgresNotify, postgresPoll,
+							postgresAcquireTimeout));
 			NodeSettings.Partial file = config == null ? NodeSettings.Partial.NONE : NodeSettings.Partial.read(config);
 			return flags.or(file).complete(cli::env);
 		}

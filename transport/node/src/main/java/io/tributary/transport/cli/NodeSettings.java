@@ -78,7 +78,7 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 			"default-policy", "origin-ranking", "redact-field", "redact-path", "peer-tls-cert", "peer-tls-key",
 			"peer-tls-ca", "peer-mtls", "https-cert", "https-key", "idempotency-retention",
 			"max-payload-bytes", "projection-cache", "postgres", "postgres-password", "postgres-pool-size",
-			"postgres-notify", "postgres-poll");
+			"postgres-notify", "postgres-poll", "postgres-acquire-timeout");
 
 	/**
 	 * The builder of a node with these settings.
@@ -100,7 +100,8 @@ record NodeSettings(Path dataDir, String host, int httpPort, int peerPort, Strin
 		}
 		b.projection(projection).redaction(redaction).tls(peerTls).https(httpsCertificate, httpsKey);
 		if (postgres != null) {
-			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notifications(), postgres.poll());
+			b.postgres(postgres.uri(), postgres.password(), postgres.poolSize(), postgres.notifications(), postgres.poll())
+					.postgresAcquireTimeout(postgres.acquireTimeout());
 		}
 		return b;
 	}

@@ -16,8 +16,10 @@ import io.tributary.storage.postgres.PostgresUri;
  * @param poolSize the most connections the node holds
  * @param notifications whether the nodes wake each other with {@code LISTEN}/{@code NOTIFY}
  * @param poll how often a node looks for other nodes' commits when no notification wakes it
+ * @param acquireTimeout how long an operation may wait for a connection before it fails (503 over HTTP)
  */
-record PostgresSettings(String uri, String password, Integer poolSize, Boolean notifications, Duration poll) {
+record PostgresSettings(String uri, String password, Integer poolSize, Boolean notifications, Duration poll,
+		Duration acquireTimeout) {
 
 	/** The environment variable the password is read from when the config file has none (as libpq does). */
 	static final String PASSWORD_VARIABLE = "PGPASSWORD";
@@ -28,7 +30,10 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	/** The default poll interval. */
 	static final Duration DEFAULT_POLL = Duration.ofMillis(500);
 
-	static final PostgresSettings NONE = new PostgresSettings(null, null, null, null, null);
+	/** The default acquire timeout: while the database does not answer, a write fails within about twice this. */
+	static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(10);
+
+	static final PostgresSettings NONE = new PostgresSettings(null, null, null, null, null, null);
 
 	/**
 	 * The settings of a config file's {@code postgres*} keys.
@@ -41,9 +46,11 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 		String pool = value(values, "postgres-pool-size");
 		String notifyValue = value(values, "postgres-notify");
 		String poll = value(values, "postgres-poll");
+		String acquire = value(values, "postgres-acquire-timeout");
 		return new PostgresSettings(value(values, "postgres"), values.get("postgres-password"),
 				pool == null ? null : poolSize(pool), notifyValue == null ? null : bool("postgres-notify", notifyValue),
-				poll == null ? null : duration("postgres-poll", poll));
+				poll == null ? null : duration("postgres-poll", poll),
+				acquire == null ? null : duration("postgres-acquire-timeout", acquire));
 	}
 
 	/**
@@ -56,12 +63,12 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 		return new PostgresSettings(uri != null ? uri : fallback.uri, password != null ? password : fallback.password,
 				poolSize != null ? poolSize : fallback.poolSize,
 				notifications != null ? notifications : fallback.notifications,
-				poll != null ? poll : fallback.poll);
+				poll != null ? poll : fallback.poll, acquireTimeout != null ? acquireTimeout : fallback.acquireTimeout);
 	}
 
 	/**
 	 * Checks the merged settings and fills in the defaults: the password from {@value #PASSWORD_VARIABLE}, a pool of
-	 * {@value #DEFAULT_POOL_SIZE}, notifications on, a 500 ms poll.
+	 * {@value #DEFAULT_POOL_SIZE}, notifications on, a 500 ms poll, a 10 s acquire timeout.
 	 *
 	 * @param env the environment
 	 * @return the complete settings, or {@code null} when no {@code --postgres} is given (the H2 store)
@@ -70,9 +77,9 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	 */
 	PostgresSettings complete(UnaryOperator<String> env) {
 		if (uri == null) {
-			if (poolSize != null || notifications != null || poll != null) {
-				throw new IllegalArgumentException("--postgres-pool-size, --postgres-notify and --postgres-poll need "
-						+ "--postgres");
+			if (poolSize != null || notifications != null || poll != null || acquireTimeout != null) {
+				throw new IllegalArgumentException("--postgres-pool-size, --postgres-notify, --postgres-poll and "
+						+ "--postgres-acquire-timeout need --postgres");
 			}
 			return null;
 		}
@@ -83,11 +90,16 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 		if (poll != null && (poll.isZero() || poll.isNegative())) {
 			throw new IllegalArgumentException("--postgres-poll must be positive, was " + DurationConverter.format(poll));
 		}
+		if (acquireTimeout != null && (acquireTimeout.isZero() || acquireTimeout.isNegative())) {
+			throw new IllegalArgumentException("--postgres-acquire-timeout must be positive, was "
+					+ DurationConverter.format(acquireTimeout));
+		}
 		String envPassword = env.apply(PASSWORD_VARIABLE);
 		String pw = password != null && !password.isEmpty() ? password
 				: envPassword == null || envPassword.isEmpty() ? null : envPassword;
 		return new PostgresSettings(uri.strip(), pw, poolSize == null ? DEFAULT_POOL_SIZE : poolSize,
-				notifications == null ? Boolean.TRUE : notifications, poll == null ? DEFAULT_POLL : poll);
+				notifications == null ? Boolean.TRUE : notifications, poll == null ? DEFAULT_POLL : poll,
+				acquireTimeout == null ? DEFAULT_ACQUIRE_TIMEOUT : acquireTimeout);
 	}
 
 	/**
@@ -114,7 +126,7 @@ record PostgresSettings(String uri, String password, Integer poolSize, Boolean n
 	public String toString() {
 		return uri == null ? "none" : uri + " (password " + (password == null ? "none" : "****") + ", pool-size="
 				+ poolSize + ", notify=" + notifications + ", poll=" + (poll == null ? null : DurationConverter.format(poll))
-				+ ")";
+				+ ", acquire-timeout=" + (acquireTimeout == null ? null : DurationConverter.format(acquireTimeout)) + ")";
 	}
 
 	private static String value(Map<String, String> values, String key) {

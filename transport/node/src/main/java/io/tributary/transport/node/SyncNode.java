@@ -240,6 +240,7 @@ public final class SyncNode {
 		private int postgresPoolSize = 10;
 		private boolean postgresNotify = true;
 		private Duration postgresPoll = Duration.ofMillis(500);
+		private Duration postgresAcquireTimeout = Duration.ofSeconds(10);
 
 		private Builder() {
 		}
@@ -287,6 +288,23 @@ public final class SyncNode {
 			this.postgresPoolSize = poolSize;
 			this.postgresNotify = notify;
 			this.postgresPoll = Objects.requireNonNull(poll, "poll");
+			return this;
+		}
+
+		/**
+		 * With {@link #postgres}: how long an operation may wait for a database connection before it fails with a
+		 * {@link io.tributary.StorageUnavailableException} (HTTP 503), reconnecting included (see
+		 * {@code PostgresStorage.Builder#acquireTimeout}). Default 10 seconds.
+		 *
+		 * @param value positive
+		 * @return this builder
+		 */
+		public Builder postgresAcquireTimeout(Duration value) {
+			Objects.requireNonNull(value, "value");
+			if (value.isZero() || value.isNegative()) {
+				throw new IllegalArgumentException("the acquire timeout must be positive: " + value);
+			}
+			this.postgresAcquireTimeout = value;
 			return this;
 		}
 
@@ -586,7 +604,8 @@ public final class SyncNode {
 							.subscribeOn(Schedulers.boundedElastic())
 							.flatMap(claimed -> Mono.defer(() -> PostgresStorage.builder().uri(PostgresUri.parse(postgresUri))
 									.password(postgresPassword).node(claimed.id()).poolSize(postgresPoolSize)
-									.notifications(postgresNotify).pollInterval(postgresPoll).open())
+									.notifications(postgresNotify).pollInterval(postgresPoll)
+									.acquireTimeout(postgresAcquireTimeout).open())
 									.flatMap(s -> open(s, claimed.id(), metrics, pc, peerList, claimed))
 									.onErrorResume(e -> release(claimed).then(Mono.error(e))));
 				}

@@ -77,7 +77,7 @@ class CliParseTest {
 				"--node-id", "--durability", "--grace", "--max-body-bytes", "--policy", "--default-policy",
 				"--origin-ranking", "--redact-field", "--redact-path", "--peer-tls-cert", "--peer-tls-key", "--peer-tls-ca",
 				"--https-cert", "--https-key", "--idempotency-retention", "--postgres", "--postgres-pool-size",
-				"--postgres-notify", "--postgres-poll", "--config")) {
+				"--postgres-notify", "--postgres-poll", "--postgres-acquire-timeout", "--config")) {
 			assertTrue(help.contains(option + "="), option + " missing from\n" + help);
 		}
 		assertTrue(help.contains("peer (comma-separated)"), help);
@@ -455,21 +455,25 @@ class CliParseTest {
 		assertEquals(PostgresSettings.DEFAULT_POOL_SIZE, defaults.poolSize());
 		assertEquals(Boolean.TRUE, defaults.notifications());
 		assertEquals(Duration.ofMillis(500), defaults.poll());
+		assertEquals(PostgresSettings.DEFAULT_ACQUIRE_TIMEOUT, defaults.acquireTimeout());
 
 		Path file = config("data=d\nhttp-port=0\npeer-port=0\npostgres=postgresql://app@db:5432/t\n"
-				+ "postgres-password=from-file\npostgres-pool-size=4\npostgres-notify=false\npostgres-poll=2s\n");
+				+ "postgres-password=from-file\npostgres-pool-size=4\npostgres-notify=false\npostgres-poll=2s\n"
+				+ "postgres-acquire-timeout=3s\n");
 		PostgresSettings fromFile = settings(Map.of("PGPASSWORD", "from-env"), "--config", file.toString()).postgres();
 		assertEquals("postgresql://app@db:5432/t", fromFile.uri());
 		assertEquals("from-file", fromFile.password(), "the config file's password before PGPASSWORD");
 		assertEquals(4, fromFile.poolSize());
 		assertEquals(Boolean.FALSE, fromFile.notifications());
 		assertEquals(Duration.ofSeconds(2), fromFile.poll());
+		assertEquals(Duration.ofSeconds(3), fromFile.acquireTimeout());
 
 		PostgresSettings flags = settings(NO_ENV, "--config", file.toString(), "--postgres-pool-size", "20",
-				"--postgres-notify", "true", "--postgres-poll", "100ms").postgres();
+				"--postgres-notify", "true", "--postgres-poll", "100ms", "--postgres-acquire-timeout", "750ms").postgres();
 		assertEquals(20, flags.poolSize());
 		assertEquals(Boolean.TRUE, flags.notifications());
 		assertEquals(Duration.ofMillis(100), flags.poll());
+		assertEquals(Duration.ofMillis(750), flags.acquireTimeout(), "a flag overrides the file");
 	}
 
 	@Test
@@ -502,8 +506,14 @@ class CliParseTest {
 				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-pool-size", "0");
 		assertUsageError("--postgres-poll must be positive", "node", "--data", data, "--http-port", "0",
 				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-poll", "0s");
-		assertUsageError("--postgres-pool-size, --postgres-notify and --postgres-poll need --postgres", "node",
-				"--data", data, "--http-port", "0", "--peer-port", "0", "--postgres-notify", "false");
+		assertUsageError("--postgres-acquire-timeout must be positive", "node", "--data", data, "--http-port", "0",
+				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-acquire-timeout", "0s");
+		assertUsageError("--postgres-pool-size, --postgres-notify, --postgres-poll and --postgres-acquire-timeout need "
+				+ "--postgres", "node", "--data", data, "--http-port", "0", "--peer-port", "0", "--postgres-notify",
+				"false");
+		assertUsageError("--postgres-pool-size, --postgres-notify, --postgres-poll and --postgres-acquire-timeout need "
+				+ "--postgres", "node", "--data", data, "--http-port", "0", "--peer-port", "0",
+				"--postgres-acquire-timeout", "5s");
 		assertUsageError("Invalid value for option '--postgres-notify'", "node", "--data", data, "--http-port", "0",
 				"--peer-port", "0", "--postgres", "postgresql://app@db/t", "--postgres-notify", "maybe");
 	}
