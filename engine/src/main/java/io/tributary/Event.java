@@ -29,9 +29,17 @@ import org.jspecify.annotations.Nullable;
  * @param userId owner, for row-level security; may be {@code null}
  * @param schemaVersion version of the payload's schema
  * @param position the store's position, 0 when not yet stored
+ * @param project the project the event belongs to, {@link #DEFAULT_PROJECT} when the writer named none
  */
 public record Event(UUID id, String origin, long originSeq, long hlc, String type, String entityId, Op op,
-		byte @Nullable [] payload, @Nullable UUID base, @Nullable String userId, int schemaVersion, long position) {
+		byte @Nullable [] payload, @Nullable UUID base, @Nullable String userId, int schemaVersion, long position,
+		String project) {
+
+	/**
+	 * The project of events whose writer named none: the whole API that does not speak of projects reads and
+	 * writes it. See docs/PROJECTS.md.
+	 */
+	public static final String DEFAULT_PROJECT = "default";
 
 	/**
 	 * The entity type of a blank: reserved, local writes of it are refused. It is the type of the peer
@@ -48,9 +56,52 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 		Objects.requireNonNull(type, "type");
 		Objects.requireNonNull(entityId, "entityId");
 		Objects.requireNonNull(op, "op");
+		Objects.requireNonNull(project, "project");
 		if (originSeq < 1) {
 			throw new IllegalArgumentException("originSeq must be at least 1: " + originSeq);
 		}
+	}
+
+	/**
+	 * An event of the {@link #DEFAULT_PROJECT default project}.
+	 *
+	 * @param id UUIDv7 identity
+	 * @param origin id of the replica that wrote the event
+	 * @param originSeq 1, 2, 3 … without gaps per origin
+	 * @param hlc hybrid-logical-clock stamp
+	 * @param type entity type
+	 * @param entityId entity id within its type
+	 * @param op the operation
+	 * @param payload UTF-8 JSON object, or {@code null} for {@link Op#DELETE}
+	 * @param base id of the entity's head event the writer saw
+	 * @param userId owner; may be {@code null}
+	 * @param schemaVersion version of the payload's schema
+	 * @param position the store's position, 0 when not yet stored
+	 */
+	public Event(UUID id, String origin, long originSeq, long hlc, String type, String entityId, Op op,
+			byte @Nullable [] payload, @Nullable UUID base, @Nullable String userId, int schemaVersion, long position) {
+		this(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion, position,
+				DEFAULT_PROJECT);
+	}
+
+	/**
+	 * This event in another project.
+	 *
+	 * @param newProject the project
+	 * @return a copy with the project set
+	 */
+	public Event withProject(String newProject) {
+		return new Event(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion, position,
+				newProject);
+	}
+
+	/**
+	 * Whether the event belongs to the {@link #DEFAULT_PROJECT default project}.
+	 *
+	 * @return true for the default project
+	 */
+	public boolean inDefaultProject() {
+		return DEFAULT_PROJECT.equals(project);
 	}
 
 	/**
@@ -61,7 +112,7 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	 */
 	public Event withPosition(long newPosition) {
 		return new Event(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion,
-				newPosition);
+				newPosition, project);
 	}
 
 	/**
@@ -83,7 +134,8 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	 */
 	public Event stub() {
 		return op == Op.DELETE || payload == null ? this
-				: new Event(id, origin, originSeq, hlc, type, entityId, op, null, base, userId, schemaVersion, position);
+				: new Event(id, origin, originSeq, hlc, type, entityId, op, null, base, userId, schemaVersion, position,
+						project);
 	}
 
 	/**
@@ -148,7 +200,7 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 		return originSeq == e.originSeq && hlc == e.hlc && schemaVersion == e.schemaVersion && position == e.position
 				&& id.equals(e.id) && origin.equals(e.origin) && type.equals(e.type) && entityId.equals(e.entityId)
 				&& op == e.op && Arrays.equals(payload, e.payload) && Objects.equals(base, e.base)
-				&& Objects.equals(userId, e.userId);
+				&& Objects.equals(userId, e.userId) && project.equals(e.project);
 	}
 
 	@Override
@@ -159,6 +211,7 @@ public record Event(UUID id, String origin, long originSeq, long hlc, String typ
 	@Override
 	public String toString() {
 		return "Event{" + origin + "#" + originSeq + " " + op + " " + type + "/" + entityId + " hlc=" + Hlc.toString(hlc)
-				+ " pos=" + position + " id=" + id + (payload == null ? "" : " payload=" + payload.length + "B") + "}";
+				+ " pos=" + position
+				+ (inDefaultProject() ? "" : " project=" + project) + " id=" + id + (payload == null ? "" : " payload=" + payload.length + "B") + "}";
 	}
 }

@@ -51,6 +51,9 @@ public final class Limits {
 	/** Longest user id, in characters. */
 	public static final int MAX_USER_ID_LENGTH = 256;
 
+	/** Longest project id, in characters. */
+	public static final int MAX_PROJECT_LENGTH = 128;
+
 	/** Longest origin (replica id), in characters. */
 	public static final int MAX_ORIGIN_LENGTH = 255;
 
@@ -62,7 +65,7 @@ public final class Limits {
 	 * names escaped at up to six bytes a character.
 	 */
 	public static final int MAX_EVENT_OVERHEAD_BYTES = 512
-			+ 6 * (MAX_ORIGIN_LENGTH + MAX_TYPE_LENGTH + MAX_ENTITY_ID_LENGTH + MAX_USER_ID_LENGTH);
+			+ 6 * (MAX_ORIGIN_LENGTH + MAX_TYPE_LENGTH + MAX_ENTITY_ID_LENGTH + MAX_USER_ID_LENGTH + MAX_PROJECT_LENGTH);
 
 	/**
 	 * How much deeper than {@link #MAX_NESTING} a parser of documents holding payloads lets a payload go, so
@@ -314,11 +317,22 @@ public final class Limits {
 			else if (Character.isSurrogate(c)) {
 				throw new ValidationException(field + " is not valid Unicode (lone surrogate at index " + i + ")");
 			}
-			else if ("type".equals(field) && Character.isISOControl(c)) {
-				throw new ValidationException("type must not contain control characters (found U+"
+			else if (("type".equals(field) || "project".equals(field)) && Character.isISOControl(c)) {
+				throw new ValidationException(field + " must not contain control characters (found U+"
 						+ String.format("%04X", (int) c) + " at index " + i + ")");
 			}
 		}
+	}
+
+	/**
+	 * Checks a project id: 1 to {@link #MAX_PROJECT_LENGTH} characters of valid Unicode without control
+	 * characters. Spaces, {@code @}, {@code /} and every other character a URL carries once decoded are allowed.
+	 *
+	 * @param project the project id
+	 * @throws ValidationException when it is missing, too long, not valid Unicode or holds a control character
+	 */
+	public static void checkProject(String project) {
+		checkName("project", project, MAX_PROJECT_LENGTH);
 	}
 
 	/**

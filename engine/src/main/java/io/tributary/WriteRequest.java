@@ -29,9 +29,10 @@ import org.jspecify.annotations.Nullable;
  * @param id the event id the writer chose, or {@code null} (the default) for one the engine makes. A write whose
  *        id the replica already stored is not stored again: it completes with the stored event, whatever this
  *        request holds (see {@link SyncEngine#write(WriteRequest)})
+ * @param project the project the event belongs to; the factories leave it at {@link Event#DEFAULT_PROJECT}
  */
 public record WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
-		@Nullable String userId, int schemaVersion, @Nullable UUID id) {
+		@Nullable String userId, int schemaVersion, @Nullable UUID id, String project) {
 
 	/**
 	 * The schema version that asks the engine to stamp the type's current version: the factories' default.
@@ -52,6 +53,24 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 */
 	public WriteRequest {
 		Objects.requireNonNull(op, "op");
+		Objects.requireNonNull(project, "project");
+	}
+
+	/**
+	 * A request of the {@link Event#DEFAULT_PROJECT default project}.
+	 *
+	 * @param type entity type
+	 * @param entityId entity id
+	 * @param op operation
+	 * @param payload JSON object in one of the accepted forms, {@code null} for a delete
+	 * @param base id of the head event the writer saw
+	 * @param userId owner for row-level security, may be {@code null}
+	 * @param schemaVersion version of the payload's schema, or {@link #CURRENT_SCHEMA}
+	 * @param id the event id the writer chose, or {@code null}
+	 */
+	public WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
+			@Nullable String userId, int schemaVersion, @Nullable UUID id) {
+		this(type, entityId, op, payload, base, userId, schemaVersion, id, Event.DEFAULT_PROJECT);
 	}
 
 	/**
@@ -67,7 +86,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 */
 	public WriteRequest(String type, String entityId, Op op, @Nullable Object payload, @Nullable UUID base,
 			@Nullable String userId, int schemaVersion) {
-		this(type, entityId, op, payload, base, userId, schemaVersion, null);
+		this(type, entityId, op, payload, base, userId, schemaVersion, null, Event.DEFAULT_PROJECT);
 	}
 
 	/**
@@ -112,7 +131,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return a new request
 	 */
 	public WriteRequest withBase(UUID newBase) {
-		return new WriteRequest(type, entityId, op, payload, newBase, userId, schemaVersion, id);
+		return new WriteRequest(type, entityId, op, payload, newBase, userId, schemaVersion, id, project);
 	}
 
 	/**
@@ -122,7 +141,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return a new request
 	 */
 	public WriteRequest withUserId(String newUserId) {
-		return new WriteRequest(type, entityId, op, payload, base, newUserId, schemaVersion, id);
+		return new WriteRequest(type, entityId, op, payload, base, newUserId, schemaVersion, id, project);
 	}
 
 	/**
@@ -132,7 +151,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return a new request
 	 */
 	public WriteRequest withSchemaVersion(int newSchemaVersion) {
-		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion, id);
+		return new WriteRequest(type, entityId, op, payload, base, userId, newSchemaVersion, id, project);
 	}
 
 	/**
@@ -143,7 +162,7 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 * @return a new request
 	 */
 	public WriteRequest withId(@Nullable UUID newId) {
-		return new WriteRequest(type, entityId, op, payload, base, userId, schemaVersion, newId);
+		return new WriteRequest(type, entityId, op, payload, base, userId, schemaVersion, newId, project);
 	}
 
 	/**
@@ -152,6 +171,16 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 	 *
 	 * @return a description safe to log
 	 */
+	/**
+	 * This request in a project.
+	 *
+	 * @param newProject the project (see {@link Limits#checkProject(String)})
+	 * @return a copy with the project set
+	 */
+	public WriteRequest withProject(String newProject) {
+		return new WriteRequest(type, entityId, op, payload, base, userId, schemaVersion, id, newProject);
+	}
+
 	@Override
 	public String toString() {
 		String p = payload == null ? "none"
@@ -160,6 +189,6 @@ public record WriteRequest(String type, String entityId, Op op, @Nullable Object
 		return "WriteRequest{" + op + " " + type + "/" + entityId + " payload=" + p + (base == null ? "" : " base=" + base)
 				+ (userId == null ? "" : " userId=" + userId)
 				+ (schemaVersion == CURRENT_SCHEMA ? "" : " schemaVersion=" + schemaVersion)
-				+ (id == null ? "" : " id=" + id) + "}";
+				+ (id == null ? "" : " id=" + id) + (Event.DEFAULT_PROJECT.equals(project) ? "" : " project=" + project) + "}";
 	}
 }

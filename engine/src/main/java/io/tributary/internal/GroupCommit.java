@@ -146,7 +146,7 @@ final class GroupCommit {
 				}
 				batchHeads.put(key, id);
 				Event e = new Event(id, origin, seq, stamp, r.type(), r.entityId(), r.op(), p.payload, base, r.userId(),
-						r.schemaVersion(), 0);
+						r.schemaVersion(), 0, r.project());
 				p.index = events.size();
 				events.add(e);
 				local++;

@@ -37,6 +37,7 @@ final class WriteChecks {
 		}
 		Limits.checkName("entityId", r.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
 		Limits.checkUserId(r.userId());
+		Limits.checkProject(r.project());
 		if (r.schemaVersion() < 0) {
 			throw new ValidationException("schemaVersion must not be negative");
 		}
@@ -68,6 +69,7 @@ final class WriteChecks {
 			Limits.checkName("type", e.type(), Limits.MAX_TYPE_LENGTH);
 			Limits.checkName("entityId", e.entityId(), Limits.MAX_ENTITY_ID_LENGTH);
 			Limits.checkUserId(e.userId());
+			Limits.checkProject(e.project());
 			if (e.op() == Op.DELETE) {
 				if (e.payload() != null) {
 					throw new ValidationException("a DELETE carries no payload");
@@ -98,7 +100,8 @@ final class WriteChecks {
 		byte[] redacted = redaction.redact(e.type(), e.payload());
 		return redacted == e.payload() ? e
 				: new Event(e.id(), e.origin(), e.originSeq(), e.hlc(), e.type(), e.entityId(), e.op(),
-						requireSize(e.type(), e.entityId(), redacted), e.base(), e.userId(), e.schemaVersion(), 0);
+						requireSize(e.type(), e.entityId(), redacted), e.base(), e.userId(), e.schemaVersion(), 0,
+						e.project());
 	}
 
 	private byte[] requireSize(String type, String entityId, byte[] payload) {

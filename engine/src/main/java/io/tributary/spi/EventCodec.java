@@ -16,9 +16,10 @@ import io.tributary.Op;
  * {@code docs/STORAGE.md}). The position is not part of it: it is the store's key.
  * <p>
  * Layout, big-endian: format byte (1), id (16), origin (str), originSeq (8), hlc (8), type (str),
- * entityId (str), op (1), flags (1: bit 0 base present, bit 1 userId present, bit 2 payload present),
- * [base (16)], [userId (str)], schemaVersion (4), [payload length (4), payload]. A str is a 4-byte
- * length and UTF-8 bytes. Stateless and thread-safe.
+ * entityId (str), op (1), flags (1: bit 0 base present, bit 1 userId present, bit 2 payload present,
+ * bit 3 project present), [base (16)], [userId (str)], schemaVersion (4), [payload length (4), payload],
+ * [project (str)]. A str is a 4-byte length and UTF-8 bytes. An event of the default project has no
+ * project field, so its bytes are those of the format before projects. Stateless and thread-safe.
  */
 public final class EventCodec {
 
@@ -53,6 +54,9 @@ public final class EventCodec {
 		}
 		if (e.payload() != null) {
 			n += 4 + e.payload().length;
+		}
+		if (!e.inDefaultProject()) {
+			n += 4 + Writer.utf8Length(e.project());
 		}
 		return n;
 	}
@@ -155,7 +159,8 @@ public final class EventCodec {
 		w.writeString(e.type());
 		w.writeString(e.entityId());
 		w.writeByte(e.op().code());
-		int flags = (e.base() != null ? 1 : 0) | (e.userId() != null ? 2 : 0) | (e.payload() != null ? 4 : 0);
+		int flags = (e.base() != null ? 1 : 0) | (e.userId() != null ? 2 : 0) | (e.payload() != null ? 4 : 0)
+				| (e.inDefaultProject() ? 0 : 8);
 		w.writeByte(flags);
 		if (e.base() != null) {
 			w.writeUuid(e.base());
@@ -167,6 +172,10 @@ public final class EventCodec {
 		if (e.payload() != null) {
 			w.writeInt(e.payload().length);
 			w.writeBytes(e.payload());
+		}
+		if (!e.inDefaultProject()) {
+			// last, under a flag of its own: the events of the default project keep the bytes they always had
+			w.writeString(e.project());
 		}
 	}
 
@@ -187,7 +196,9 @@ public final class EventCodec {
 		String userId = (flags & 2) != 0 ? r.readString() : null;
 		int schemaVersion = r.readInt();
 		byte[] payload = (flags & 4) != 0 ? r.readBytes(r.readInt()) : null;
-		return new Event(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion, position);
+		String project = (flags & 8) != 0 ? r.readString() : Event.DEFAULT_PROJECT;
+		return new Event(id, origin, originSeq, hlc, type, entityId, op, payload, base, userId, schemaVersion, position,
+				project);
 	}
 
 	private static final class Writer {

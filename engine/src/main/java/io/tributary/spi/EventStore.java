@@ -73,6 +73,26 @@ public interface EventStore {
 	Flux<Event> read(long afterPosition, int limit);
 
 	/**
+	 * Reads the events of some projects after a position, in position order (see {@code docs/PROJECTS.md}). The
+	 * default pages through the whole log and keeps the projects' events; a store with a project index overrides
+	 * it so that the cost follows the projects' events, not the log.
+	 *
+	 * @param projects the project ids, not empty
+	 * @param afterPosition exclusive lower bound; 0 reads from the start
+	 * @param limit most events to emit, at least 1
+	 * @return the events of those projects
+	 */
+	default Flux<Event> readProjects(Set<String> projects, long afterPosition, int limit) {
+		int page = 1024;
+		return read(afterPosition, page).collectList()
+				.expand(events -> events.size() < page ? Mono.empty()
+						: read(events.get(events.size() - 1).position(), page).collectList())
+				.concatMapIterable(events -> events)
+				.filter(e -> projects.contains(e.project()))
+				.take(limit);
+	}
+
+	/**
 	 * Reads the events a replica with the given vector lacks, in position order; each origin's events
 	 * come in sequence order, so a reader that takes them in order can advance its vector and call again.
 	 *

@@ -55,7 +55,8 @@ class EventCodecTest {
 			string(out, e.type());
 			string(out, e.entityId());
 			out.writeByte(e.op().code());
-			out.writeByte((e.base() != null ? 1 : 0) | (e.userId() != null ? 2 : 0) | (e.payload() != null ? 4 : 0));
+			out.writeByte((e.base() != null ? 1 : 0) | (e.userId() != null ? 2 : 0) | (e.payload() != null ? 4 : 0)
+					| (e.inDefaultProject() ? 0 : 8));
 			if (e.base() != null) {
 				out.writeLong(e.base().getMostSignificantBits());
 				out.writeLong(e.base().getLeastSignificantBits());
@@ -67,6 +68,9 @@ class EventCodecTest {
 			if (e.payload() != null) {
 				out.writeInt(e.payload().length);
 				out.write(e.payload());
+			}
+			if (!e.inDefaultProject()) {
+				string(out, e.project());
 			}
 		}
 		catch (java.io.IOException impossible) {
@@ -108,6 +112,23 @@ class EventCodecTest {
 			Event back = EventCodec.decode(encoded, 5);
 			assertEquals(new String(texts[2].getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8), back.entityId());
 		}
+	}
+
+	@Test
+	void projectIsWrittenLastAndOnlyOutsideTheDefaultProject() {
+		Event inDefault = full();
+		Event inProject = full().withProject("team @ home/" + TRICKY);
+		assertArrayEquals(reference(inDefault), EventCodec.encode(inDefault));
+		assertArrayEquals(reference(inProject), EventCodec.encode(inProject));
+		byte[] withProject = EventCodec.encode(inProject);
+		byte[] without = EventCodec.encode(inDefault);
+		assertTrue(withProject.length > without.length);
+		Event decoded = EventCodec.decode(withProject, 3);
+		assertEquals(inProject.withPosition(3), decoded);
+		assertEquals("team @ home/" + TRICKY, decoded.project());
+		assertEquals(Event.DEFAULT_PROJECT, EventCodec.decode(without, 3).project());
+		assertEquals(List.of(inProject.withPosition(4), inDefault.withPosition(5)),
+				EventCodec.decodeList(EventCodec.encodeList(List.of(inProject.withPosition(4), inDefault.withPosition(5)))));
 	}
 
 	@Test

@@ -168,8 +168,8 @@ final class ApiServer implements Disposable {
 		if (token != null && UserTokens.matches(token, offered)) {
 			return Caller.node();
 		}
-		String user = noUsers ? null : users.userOf(offered);
-		return user == null ? null : Caller.user(user);
+		io.tributary.transport.peer.UserTokens.Grant grant = noUsers ? null : users.grantOf(offered);
+		return grant == null ? null : Caller.user(grant.user(), grant.projects());
 	}
 
 	private Mono<Void> answerError(HttpServerRequest request, HttpServerResponse response, Throwable error) {

@@ -4,18 +4,51 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.tributary.Limits;
 
 /**
  * Tokens that each authenticate one user, for a node that serves clients of several users: a session
  * opened with such a token may only push events owned by that user (row-level security, see
  * {@code docs/PROTOCOL.md}). Thread-safe and mutable: a token can be granted or revoked while the node
  * runs, and a revoked token ends the sessions that use it at their next EVENTS frame.
- * {@link #toString()} hides the tokens.
+ * A token may be limited to projects (membership, see {@code docs/PROJECTS.md}): events of other projects are then
+ * refused on write and invisible on read. {@link #toString()} hides the tokens.
  */
 public final class UserTokens {
 
 	private final Map<String, String> userByToken = new ConcurrentHashMap<>();
+
+	private final Map<String, Set<String>> projectsByToken = new ConcurrentHashMap<>();
+
+	/**
+	 * What a token grants: a user, and the projects it may see, {@code null} for all.
+	 *
+	 * @param user the user id
+	 * @param projects the projects the token is limited to, {@code null} when it is not limited
+	 */
+	public record Grant(String user, Set<String> projects) {
+
+		/**
+		 * Checks and copies.
+		 */
+		public Grant {
+			Objects.requireNonNull(user, "user");
+			projects = projects == null ? null : Set.copyOf(projects);
+		}
+
+		/**
+		 * Whether the grant lets its holder see and write a project.
+		 *
+		 * @param project the project id
+		 * @return true when the grant is not limited or names the project
+		 */
+		public boolean allows(String project) {
+			return projects == null || projects.contains(project);
+		}
+	}
 
 	/**
 	 * An empty set of tokens.
@@ -47,6 +80,33 @@ public final class UserTokens {
 			throw new IllegalArgumentException("token and user must not be empty");
 		}
 		userByToken.put(token, user);
+		projectsByToken.remove(token);
+		return this;
+	}
+
+	/**
+	 * Lets a token authenticate a user for some projects only (replacing what it granted before).
+	 *
+	 * @param token the token, not empty
+	 * @param user the user id, not empty
+	 * @param projects the projects the token may see and write, not empty; each a valid project id
+	 * @return this
+	 * @throws IllegalArgumentException when a project id is not valid or none is given
+	 */
+	public UserTokens grant(String token, String user, Set<String> projects) {
+		if (Objects.requireNonNull(projects, "projects").isEmpty()) {
+			throw new IllegalArgumentException("a token limited to projects names at least one");
+		}
+		for (String p : projects) {
+			try {
+				Limits.checkProject(p);
+			}
+			catch (io.tributary.ValidationException e) {
+				throw new IllegalArgumentException(e.getMessage(), e);
+			}
+		}
+		grant(token, user);
+		projectsByToken.put(token, Set.copyOf(projects));
 		return this;
 	}
 
@@ -57,6 +117,7 @@ public final class UserTokens {
 	 * @return whether it was known
 	 */
 	public boolean revoke(String token) {
+		projectsByToken.remove(token);
 		return userByToken.remove(token) != null;
 	}
 
@@ -77,13 +138,28 @@ public final class UserTokens {
 	 * @return the user, or {@code null} when no granted token matches
 	 */
 	public String userOf(String offered) {
+		Grant g = grantOf(offered);
+		return g == null ? null : g.user();
+	}
+
+	/**
+	 * What a token grants, compared as {@link #userOf(String)} does.
+	 *
+	 * @param offered the token a peer or client presented, may be {@code null}
+	 * @return the grant, or {@code null} when no granted token matches
+	 */
+	public Grant grantOf(String offered) {
 		String found = null;
 		for (Map.Entry<String, String> e : userByToken.entrySet()) {
 			if (matches(e.getKey(), offered) && offered != null) {
-				found = e.getValue();
+				found = e.getKey();
 			}
 		}
-		return found;
+		if (found == null) {
+			return null;
+		}
+		String user = userByToken.get(found);
+		return user == null ? null : new Grant(user, projectsByToken.get(found));
 	}
 
 	/**
