@@ -272,6 +272,7 @@ final class FrameDecoder {
 		UUID base = null;
 		String userId = null;
 		int schemaVersion = 1;
+		String project = Event.DEFAULT_PROJECT;
 		String problem = null;
 		while (p.nextToken() == JsonToken.FIELD_NAME) {
 			String field = p.currentName();
@@ -328,6 +329,9 @@ final class FrameDecoder {
 						requireToken(t, JsonToken.VALUE_NUMBER_INT, field);
 						schemaVersion = p.getIntValue();
 						break;
+					case "project":
+						project = text(p, t, field);
+						break;
 					default:
 						p.skipChildren();
 				}
@@ -352,7 +356,7 @@ final class FrameDecoder {
 			refused.add(new Frame.Rejection(origin, seq, ErrorCode.INVALID_EVENT.name(), problem));
 			return refusedBlank(origin, seq, id, hlc);
 		}
-		return new Event(id, origin, seq, hlc, type, entityId, op, payload, base, userId, schemaVersion, 0);
+		return new Event(id, origin, seq, hlc, type, entityId, op, payload, base, userId, schemaVersion, 0, project);
 	}
 
 	/** The blank a refused event leaves at its address (an id derived from the address when its own is unreadable). */

@@ -164,7 +164,7 @@ final class FrameEncoder {
 	 */
 	static long maxEncodedSize(Event e) {
 		long text = (long) e.origin().length() + e.type().length() + e.entityId().length()
-				+ (e.userId() == null ? 0 : e.userId().length());
+				+ (e.userId() == null ? 0 : e.userId().length()) + e.project().length();
 		return 256 + 6 * text + (e.payload() == null ? 0 : e.payload().length);
 	}
 
@@ -192,6 +192,10 @@ final class FrameEncoder {
 			g.writeStringField("userId", e.userId());
 		}
 		g.writeNumberField("schemaVersion", e.schemaVersion());
+		if (!e.inDefaultProject()) {
+			// absent for the default project: a peer that predates projects reads the same frames as before
+			g.writeStringField("project", e.project());
+		}
 		g.writeEndObject();
 	}
 

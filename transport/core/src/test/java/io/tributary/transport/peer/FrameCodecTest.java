@@ -43,7 +43,7 @@ class FrameCodecTest {
 	void eventsRoundTripWithPayloadBytesPreservedExactly() {
 		String odd = "{ \"a\" : [1, 2.50, {\"x\":null}] ,\"s\":\"\\u0000 \u00e9\u4e2d\ud83d\ude00 \\\"q\\\"\",  \"n\":-9223372036854775808 }";
 		List<Event> events = List.of(event(1, odd, null, null), event(2, "{}", UUID.randomUUID(), "user-1"),
-				event(3, null, UUID.randomUUID(), null));
+				event(3, null, UUID.randomUUID(), null), event(4, "{}", null, null).withProject("team @ home/ש 1"));
 		Frame decoded = codec.decode(unframe(codec.encode(new Frame.Events(events))));
 		List<Event> back = ((Frame.Events) decoded).events();
 		assertEquals(events, back);
