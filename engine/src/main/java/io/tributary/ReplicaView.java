@@ -219,6 +219,21 @@ public interface ReplicaView {
 	Flux<Event> read(long afterPosition, int limit);
 
 	/**
+	 * Stored events of some projects after a position, from the store only: a page of those projects' log, in
+	 * position order, with this view's row-level security applied as {@link #read(long, int)} applies it. The
+	 * default pages through {@link #read(long, int)}; the engine asks its store, whose project index makes the cost
+	 * follow the projects' events rather than the whole log.
+	 *
+	 * @param projects the project ids, not empty
+	 * @param afterPosition exclusive cursor
+	 * @param limit most events, at least 1
+	 * @return the events of those projects in position order
+	 */
+	default Flux<Event> readProjects(java.util.Set<String> projects, long afterPosition, int limit) {
+		return io.tributary.spi.EventStore.scanProjects(this::read, projects, afterPosition, limit);
+	}
+
+	/**
 	 * The events a replica with the given vector lacks, from the store, in position order.
 	 *
 	 * @param have the other replica's vector

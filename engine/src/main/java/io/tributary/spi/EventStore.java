@@ -83,10 +83,25 @@ public interface EventStore {
 	 * @return the events of those projects
 	 */
 	default Flux<Event> readProjects(Set<String> projects, long afterPosition, int limit) {
+		return scanProjects(this::read, projects, afterPosition, limit);
+	}
+
+	/**
+	 * The events of some projects, found by paging through a whole log: what a store or view without a project
+	 * index does.
+	 *
+	 * @param read reads a page of the log: (after position, limit) to the events in position order
+	 * @param projects the project ids
+	 * @param afterPosition exclusive lower bound
+	 * @param limit most events to emit
+	 * @return the events of those projects in position order
+	 */
+	static Flux<Event> scanProjects(java.util.function.BiFunction<Long, Integer, Flux<Event>> read, Set<String> projects,
+			long afterPosition, int limit) {
 		int page = 1024;
-		return read(afterPosition, page).collectList()
+		return read.apply(afterPosition, page).collectList()
 				.expand(events -> events.size() < page ? Mono.empty()
-						: read(events.get(events.size() - 1).position(), page).collectList())
+						: read.apply(events.get(events.size() - 1).position(), page).collectList())
 				.concatMapIterable(events -> events)
 				.filter(e -> projects.contains(e.project()))
 				.take(limit);
